@@ -1,0 +1,50 @@
+/**
+ * Every error name a Lambda of this product can throw on purpose. Step Functions matches
+ * Retry/Catch on `error.name`, so these strings are an interface between the handlers and
+ * the state machine: change one here and both sides follow.
+ */
+export const ERROR_NAMES = {
+  // The execution input (console or schedule) is unusable. No LinkedIn call was made.
+  invalidInput: 'InvalidInput',
+  // Lambda environment / deployment configuration is unusable.
+  config: 'ConfigError',
+
+  // LinkedIn API (lambdas/shared/linkedin/errors.ts)
+  throttled: 'LinkedInThrottled', // 429
+  unavailable: 'LinkedInUnavailable', // 5xx, network error, timeout
+  auth: 'LinkedInAuthError', // 401: token missing, invalid or expired
+  forbidden: 'LinkedInForbidden', // 403: no reporting access on the contract
+  badRequest: 'LinkedInBadRequest', // 400
+  notFound: 'LinkedInNotFound', // 404
+  protocol: 'LinkedInProtocolError', // malformed or schema-violating body
+
+  // Job lifecycle (check-job)
+  unknownStatus: 'UnknownJobStatus', // a status this product does not know: fail at once
+  windowTooLarge: 'WindowTooLarge', // a one-day window still exceeds LinkedIn's file size limit
+  jobFailed: 'ExportJobFailed', // TIMED_OUT / INTERNAL_ERROR after every re-creation
+  dataDelayed: 'DataDelayExceeded', // DATA_DELAY after every retry
+  pollDeadline: 'PollDeadlineExceeded', // the job did not finish within the per-job deadline or poll cap
+
+  // Copy to S3 (lambdas/shared/copy)
+  truncated: 'TruncatedDownload', // fewer bytes than Content-Length, or the connection dropped
+  contentLength: 'ContentLengthMismatch', // more bytes than Content-Length, or no usable header
+  rowCount: 'RowCountMismatch', // CSV data rows differ from the job's rowCount
+  urlExpired: 'DownloadUrlExpired', // no usable download URL after the bounded refreshes
+  hostNotAllowed: 'DownloadHostNotAllowed', // downloadUrl (or a redirect) outside the allowlist / not https
+  tooManyRedirects: 'TooManyRedirects',
+  downloadFailed: 'DownloadFailed', // any other unexpected HTTP answer from the download URL
+  copyDeadline: 'CopyDeadlineExceeded', // stopped before the Lambda's time ran out; retried with a fresh URL
+} as const;
+
+export type ErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];
+
+/** Base for every named error: `name` is what Step Functions sees as the Error. */
+export class NamedError extends Error {
+  constructor(
+    override readonly name: ErrorName,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
