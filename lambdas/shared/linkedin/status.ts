@@ -16,7 +16,7 @@ export type KnownJobStatus = (typeof KNOWN_JOB_STATUSES)[number];
 
 export type JobOutcome =
   | { kind: 'running' } // keep polling
-  | { kind: 'ready'; rowCount: number } // copy the CSV
+  | { kind: 'ready'; rowCount: number | null } // copy the CSV (null: LinkedIn gave no count; the copy refuses to guess)
   | { kind: 'readyEmpty' } // COMPLETED with rowCount 0: copy the header-only file, flag it empty
   | { kind: 'split' } // too large: export the window in halves
   | { kind: 'retryLater' } // data not refreshed yet: try again hours later
@@ -41,9 +41,9 @@ export const classifyJobStatus = (status: string, rowCount?: number | null): Job
     case 'PROCESSING':
       return { kind: 'running' };
     case 'COMPLETED':
-      // A COMPLETED job without a rowCount cannot be verified: treat it as a protocol problem
-      // upstream (the schema); here absent counts as unknown-size, not empty.
-      return rowCount === 0 ? { kind: 'readyEmpty' } : { kind: 'ready', rowCount: rowCount ?? -1 };
+      // Absent is not zero: only an explicit 0 means "empty", so a missing count is never
+      // mistaken for an empty export.
+      return rowCount === 0 ? { kind: 'readyEmpty' } : { kind: 'ready', rowCount: rowCount ?? null };
     case 'FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR':
       return { kind: 'split' };
     case 'FAILED_DUE_TO_DATA_DELAY':
