@@ -1,0 +1,298 @@
+/**
+ * The execution input contract (what the console and the schedule send) and the plan it
+ * becomes: one ExportTask per (contract × export type), each holding the job windows to
+ * export in order. Everything is validated here, before any LinkedIn call, and every problem
+ * is reported as `InvalidInput` with a message that names the field and says what is wrong.
+ *
+ * Accepted input (every field optional; unknown fields are rejected):
+ * - `{}`: the default window (scheduledWindow of the execution's start time) for every
+ *   configured contract and export type;
+ * - `{"exportTypes": ["activity"], "contracts": ["urn:li:contract:123"],
+ *    "startAt": "2026-11-01", "endAt": "2026-11-08"}`: an explicit window; dates are
+ *   `YYYY-MM-DD` (00:00 UTC) or epoch milliseconds at 00:00 UTC; startAt inclusive, endAt
+ *   exclusive; both or neither;
+ * - `{"scheduledTime": "2026-11-28T06:00:00Z"}`: what the EventBridge schedule sends; the
+ *   window is derived from it (not from "now"), so a retried or late start exports the same
+ *   window. Cannot be combined with startAt/endAt.
+ */
+import { z } from 'zod';
+import type { RuntimeConfig } from '../config';
+import { ERROR_NAMES, NamedError } from '../error-names';
+import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../linkedin/export-types';
+import type { ExportTask, ExportWindow, PlanResult } from './state';
+import {
+  MAX_JOB_DAYS,
+  cutIntoJobWindows,
+  formatUtcDay,
+  formatWindow,
+  isUtcMidnight,
+  latestAllowedEndAt,
+  parseUtcDay,
+  scheduledWindow,
+} from './windows';
+
+export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime'] as const;
+
+const DATE_HINT = 'use YYYY-MM-DD or epoch milliseconds at 00:00 UTC';
+const EXPORT_TYPE_HINT = `use ${EXPORT_TYPES.slice(0, -1).join(', ')} or ${EXPORT_TYPES.at(-1)}`;
+const CONTRACT_HINT = 'use urn:li:contract:<digits>, e.g. urn:li:contract:123456';
+const SCHEDULED_TIME_EXAMPLE = '2026-11-28T06:00:00Z';
+
+/**
+ * A value as it appears in a message: JSON for scalars (long ones cut, the message ends up in
+ * the execution's error cause), its kind for containers.
+ */
+const show = (value: unknown): string => {
+  if (Array.isArray(value)) return 'an array';
+  if (value !== null && typeof value === 'object') return 'an object';
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 60)}…" (${json.length - 2} characters)` : json;
+};
+
+/** A day given as `YYYY-MM-DD` or epoch ms at 00:00 UTC, as epoch ms. */
+const utcDay = z.unknown().transform((value, ctx): number => {
+  let ms: number | undefined;
+  if (typeof value === 'string') ms = parseUtcDay(value);
+  else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    if (!isUtcMidnight(value)) {
+      // Unix tools print seconds; 1e11 s is year 5138, so a smaller midnight-in-seconds value is one.
+      const seconds = value < 1e11 && isUtcMidnight(value * 1000);
+      ctx.addIssue({
+        code: 'custom',
+        message: seconds
+          ? `${value} looks like epoch seconds (${formatUtcDay(value * 1000)}); ${DATE_HINT}, e.g. ${value * 1000}`
+          : `${value} (${new Date(value).toISOString()}) is not at 00:00 UTC (windows are whole UTC days; ${DATE_HINT})`,
+      });
+      return z.NEVER;
+    }
+    ms = value;
+  }
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${show(value)} is not a date (${DATE_HINT})` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** The scheduler's `<aws.scheduler.scheduled-time>`, e.g. `2026-11-28T06:00:00Z`, as epoch ms. */
+const scheduledTime = z.unknown().transform((value, ctx): number => {
+  // The regex accepts 2026-02-30 and Date would roll it over to March: check the day too.
+  if (typeof value === 'string' && isoDateTime.safeParse(value).success && parseUtcDay(value.slice(0, 10)) !== undefined) {
+    return Date.parse(value);
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: `${show(value)} is not an ISO-8601 date-time (the schedule sends <aws.scheduler.scheduled-time>, e.g. "${SCHEDULED_TIME_EXAMPLE}")`,
+  });
+  return z.NEVER;
+});
+
+/** A non-empty list without repeats; `what` names one entry in messages. */
+const uniqueList = <T extends z.ZodType<string>>(item: T, what: string, omitHint: string) =>
+  z
+    .array(item, {
+      error: (issue) =>
+        issue.code === 'invalid_type' ? `must be a list of ${what}s, got ${show(issue.input)}` : undefined,
+    })
+    .min(1, { error: `must not be empty (${omitHint})` })
+    .superRefine((values, ctx) => {
+      const seen = new Set<string>();
+      for (const value of values) {
+        if (seen.has(value)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is listed more than once` });
+        seen.add(value);
+      }
+    });
+
+const exportType = z.enum(EXPORT_TYPES, {
+  error: (issue) => `${show(issue.input)} is not an export type (${EXPORT_TYPE_HINT})`,
+});
+
+const contract = z
+  .string({ error: (issue) => `${show(issue.input)} is not a contract URN (${CONTRACT_HINT})` })
+  .regex(CONTRACT_URN, { error: (issue) => `${show(issue.input)} is not a contract URN (${CONTRACT_HINT})` });
+
+export const executionInputSchema = z.strictObject(
+  {
+    exportTypes: uniqueList(exportType, 'export type', 'leave the field out to export every configured type').optional(),
+    contracts: uniqueList(contract, 'contract URN', 'leave the field out to export every configured contract').optional(),
+    startAt: utcDay.optional(),
+    endAt: utcDay.optional(),
+    scheduledTime: scheduledTime.optional(),
+  },
+  {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const fields = issue.keys.map((key) => JSON.stringify(key)).join(', ');
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${fields} (allowed: ${INPUT_FIELDS.join(', ')})`;
+      }
+      if (issue.code === 'invalid_type') {
+        return `expected a JSON object such as {} or {"startAt": "2026-11-01", "endAt": "2026-11-08"}, got ${
+          issue.input === null ? 'null' : show(issue.input)
+        }`;
+      }
+      return undefined;
+    },
+  },
+);
+
+/** The input as the console or the schedule writes it. */
+export type ExecutionInput = z.input<typeof executionInputSchema>;
+/** The input after validation: dates and scheduledTime as epoch ms. */
+export type ParsedExecutionInput = z.output<typeof executionInputSchema>;
+
+const invalidInput = (problems: string[]): NamedError =>
+  new NamedError(ERROR_NAMES.invalidInput, `Invalid input: ${problems.join('; ')}`);
+
+/** `exportTypes[1]: …`; problems with the whole input carry no field. */
+const problemOf = (issue: z.core.$ZodIssue): string => {
+  const field = issue.path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${String(part)}`))
+    .join('');
+  return field ? `${field}: ${issue.message}` : issue.message;
+};
+
+/**
+ * Validates the shape and the fields one by one (not the combination: see planExports).
+ * @throws NamedError `InvalidInput` listing every problem found
+ */
+export const parseExecutionInput = (input: unknown): ParsedExecutionInput => {
+  const parsed = executionInputSchema.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues.map(problemOf));
+  return parsed.data;
+};
+
+/** What planExports needs from the deployment. */
+export interface PlanSettings {
+  /** Contract URNs exported when the input names none. */
+  contracts: string[];
+  /** Export types exported when the input names none. */
+  exportTypes: ExportType[];
+  /** See scheduledWindow. */
+  lagDays: number;
+  /** Days in the window of a scheduled run or of `{}`. */
+  windowDays: number;
+}
+
+/** The plan settings of the deployment (environment variables, see config.ts). */
+export const planSettingsFromConfig = (
+  config: Pick<RuntimeConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS'>,
+): PlanSettings => ({
+  contracts: [...config.CONTRACTS],
+  exportTypes: [...config.EXPORT_TYPES],
+  lagDays: config.LAG_DAYS,
+  windowDays: config.WINDOW_DAYS,
+});
+
+/**
+ * The window the input asks for, or the problems with the combination of its fields. A
+ * window named by the input (startAt/endAt or scheduledTime) may not end after
+ * latestAllowedEndAt; the default window cannot, since it ends lagDays >= 0 days before today.
+ */
+const resolveWindow = (
+  input: ParsedExecutionInput,
+  nowMs: number,
+  settings: PlanSettings,
+): { window: ExportWindow } | { problem: string } => {
+  const { startAt, endAt, scheduledTime: scheduledMs } = input;
+  const latest = latestAllowedEndAt(nowMs);
+  const tooLate = `the execution started ${new Date(nowMs).toISOString()}, so the latest allowed endAt is ${formatUtcDay(latest)} (end exclusive)`;
+
+  if (scheduledMs !== undefined) {
+    if (startAt !== undefined || endAt !== undefined) {
+      return {
+        problem:
+          'scheduledTime cannot be combined with startAt/endAt (a scheduled run derives its window from ' +
+          'scheduledTime; give startAt and endAt alone for an explicit window)',
+      };
+    }
+    const window = scheduledWindow(scheduledMs, settings.lagDays, settings.windowDays);
+    if (window.endAt > latest) {
+      return {
+        problem: `scheduledTime: ${new Date(scheduledMs).toISOString()} gives the window ${formatWindow(window)}, which is in the future: ${tooLate}`,
+      };
+    }
+    return { window };
+  }
+  if (startAt === undefined && endAt === undefined) {
+    return { window: scheduledWindow(nowMs, settings.lagDays, settings.windowDays) };
+  }
+  if (startAt === undefined || endAt === undefined) {
+    return {
+      problem:
+        `${startAt === undefined ? 'startAt' : 'endAt'}: missing; give both startAt (inclusive) and endAt ` +
+        '(exclusive), or neither for the default window',
+    };
+  }
+  if (startAt >= endAt) {
+    return {
+      problem:
+        `startAt: ${formatUtcDay(startAt)} is not before endAt ${formatUtcDay(endAt)} (startAt is inclusive, ` +
+        'endAt exclusive: one day is e.g. "startAt": "2026-11-01", "endAt": "2026-11-02")',
+    };
+  }
+  if (endAt > latest) return { problem: `endAt: ${formatUtcDay(endAt)} is in the future: ${tooLate}` };
+  return { window: { startAt, endAt } };
+};
+
+/**
+ * Turns the execution input into the plan: one ExportTask per (contract × export type),
+ * contracts outer, in the order given (or configured); each task's `pending` holds the
+ * window cut into jobs of at most 90 days, and starts at `next: 'create'`.
+ *
+ * A window may not end after the end of the execution's current UTC day (latestAllowedEndAt),
+ * counted from `executionStartTime`, never from the Lambda's clock, so a redriven execution
+ * decides the same way.
+ *
+ * @param input the execution input exactly as given
+ * @param executionStartTime `$$.Execution.StartTime` (ISO-8601): "now" for the default window
+ *   and for the future check
+ * @throws NamedError `InvalidInput` naming the field(s) at fault; `ConfigError` when
+ *   executionStartTime is not a time (the state machine's wiring, not the user's input)
+ */
+export const planExports = (input: unknown, executionStartTime: string, settings: PlanSettings): PlanResult => {
+  const nowMs = typeof executionStartTime === 'string' ? Date.parse(executionStartTime) : Number.NaN;
+  if (!Number.isFinite(nowMs)) {
+    throw new NamedError(
+      ERROR_NAMES.config,
+      'executionStartTime must be an ISO-8601 time (the state machine passes $$.Execution.StartTime), ' +
+        `got ${show(executionStartTime)}`,
+    );
+  }
+  const parsed = parseExecutionInput(input);
+
+  const problems: string[] = [];
+  const contracts = parsed.contracts ?? settings.contracts;
+  if (contracts.length === 0) {
+    problems.push(
+      'contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], ' +
+        "or set the deployment's contracts)",
+    );
+  }
+  const exportTypes = parsed.exportTypes ?? settings.exportTypes;
+  if (exportTypes.length === 0) {
+    problems.push(`exportTypes: none given and none configured (pass e.g. "exportTypes": ["activity"]; ${EXPORT_TYPE_HINT})`);
+  }
+  const resolved = resolveWindow(parsed, nowMs, settings);
+  if ('problem' in resolved) problems.push(resolved.problem);
+  if (problems.length > 0 || !('window' in resolved)) throw invalidInput(problems);
+
+  const pending = cutIntoJobWindows(resolved.window, MAX_JOB_DAYS);
+  const exports = contracts.flatMap((contractUrn) =>
+    exportTypes.map(
+      (type): ExportTask => ({
+        exportType: type,
+        contract: contractUrn,
+        pending: pending.map((window) => ({ ...window })),
+        results: [],
+        jobIds: [],
+        retries: { recreate: 0, dataDelay: 0 },
+        next: 'create',
+        waitSeconds: 0,
+      }),
+    ),
+  );
+  return { exports };
+};

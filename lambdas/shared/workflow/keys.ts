@@ -1,0 +1,68 @@
+/**
+ * Where exports land in S3. Keys are a pure function of (prefix, export type, contract,
+ * window), so running a window again overwrites its object instead of adding a second copy,
+ * and a reader can list one export type, or one contract of it, by prefix.
+ */
+import { CONTRACT_URN, type ExportType } from '../linkedin/export-types';
+import type { ExportWindow } from './state';
+import { assertDayAligned, formatUtcDay } from './windows';
+
+/** Folder (under the prefix) for uploads in progress; see stagingKey. */
+export const STAGING_FOLDER = '.staging/';
+
+/**
+ * `''` stays `''` (objects at the bucket root); anything else gets exactly one trailing
+ * slash and loses leading ones (a key starting with `/` shows up as an empty-named folder).
+ */
+export const normalizePrefix = (prefix: string): string => {
+  const trimmed = prefix.replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+};
+
+/** The digits of `urn:li:contract:123456`: short, and safe in a key. */
+export const contractNumericId = (contract: string): string => {
+  if (!CONTRACT_URN.test(contract)) throw new RangeError(`Not a contract URN: ${JSON.stringify(contract)}`);
+  return contract.slice(contract.lastIndexOf(':') + 1);
+};
+
+export interface ExportObjectKeys {
+  csvKey: string;
+  manifestKey: string;
+}
+
+/**
+ * The final keys of one window's CSV and its manifest, e.g.
+ * `linkedin-sales-navigator/activity/contract=123456/2026-11-01_2026-11-08.csv` and
+ * `…/2026-11-01_2026-11-08.manifest.json`. The second date is the window's endAt, which is
+ * EXCLUSIVE: `2026-11-01_2026-11-08` holds the seven days 2026-11-01 … 2026-11-07, the same
+ * convention as the execution input. `contract=<id>` is a Hive-style partition, so Athena
+ * and Glue crawlers pick the contract up as a column.
+ */
+export const exportObjectKeys = (
+  prefix: string,
+  exportType: ExportType,
+  contract: string,
+  window: ExportWindow,
+): ExportObjectKeys => {
+  assertDayAligned(window);
+  const base =
+    `${normalizePrefix(prefix)}${exportType}/contract=${contractNumericId(contract)}/` +
+    `${formatUtcDay(window.startAt)}_${formatUtcDay(window.endAt)}`;
+  return { csvKey: `${base}.csv`, manifestKey: `${base}.manifest.json` };
+};
+
+/**
+ * A key for an upload in progress: `${prefix}.staging/${uniqueId}`. It lies outside every
+ * export type's folder, so a reader listing `${prefix}activity/` never sees a half-written or
+ * unverified object; the copy publishes by copying to the final key once the checks pass.
+ * `uniqueId` must be one path segment (letters, digits, `.`, `_`, `-`, `=`).
+ */
+export const stagingKey = (prefix: string, uniqueId: string): string => {
+  if (!/^[A-Za-z0-9._=-]+$/.test(uniqueId) || /^\.+$/.test(uniqueId)) {
+    throw new RangeError(`Not a usable staging id: ${JSON.stringify(uniqueId)}`);
+  }
+  return `${normalizePrefix(prefix)}${STAGING_FOLDER}${uniqueId}`;
+};
+
+/** `s3://bucket/key`, as the execution output and the manifest report objects. */
+export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;

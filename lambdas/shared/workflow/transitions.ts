@@ -1,0 +1,211 @@
+/**
+ * The pure state transitions of one Map item (one contract × export type): the handlers call
+ * these with what LinkedIn or S3 answered and return the task they produce; the state machine
+ * only routes on `next` and waits `waitSeconds`. Every failure the workflow should stop on is
+ * a NamedError whose message names the export type, the contract and the window, so an
+ * operator reading the failed execution knows what to re-run.
+ */
+import { ERROR_NAMES, NamedError, type ErrorName } from '../error-names';
+import { classifyJobStatus } from '../linkedin/status';
+import {
+  boundedPollWait,
+  dataDelayWaitSeconds,
+  recreateWaitSeconds,
+  type PollPolicy,
+  type Random,
+} from './backoff';
+import type { ExportResult, ExportTask, ExportWindow, JobProgress } from './state';
+import { formatWindow, halveWindow } from './windows';
+
+/** What the check step read from LinkedIn: the job's raw status and its rowCount, if any. */
+export interface CheckedJob {
+  status: string;
+  rowCount?: number | null;
+}
+
+const NO_RETRIES = { recreate: 0, dataDelay: 0 } as const;
+
+/** The window being worked on; its absence is a wiring bug, not a LinkedIn outcome. */
+const currentWindow = (task: ExportTask): ExportWindow => {
+  const window = task.pending[0];
+  if (!window) throw new Error(`No pending window for the ${task.exportType} export of ${task.contract}`);
+  return window;
+};
+
+const currentJob = (task: ExportTask): JobProgress => {
+  if (!task.job) throw new Error(`No LinkedIn job recorded for the ${task.exportType} export of ${task.contract}`);
+  return task.job;
+};
+
+/** `activity export of urn:li:contract:1 for 2026-11-01 to 2026-11-08 (end exclusive)` */
+const describeExport = (task: ExportTask, window: ExportWindow): string =>
+  `${task.exportType} export of ${task.contract} for ${formatWindow(window)}`;
+
+const jobList = (ids: number[]): string => (ids.length === 1 ? `job ${ids[0]}` : `jobs ${ids.join(', ')}`);
+
+/** `3 h 05 min`, `4 min 10 s`, `45 s`: elapsed times as an operator reads them. */
+export const formatDuration = (seconds: number): string => {
+  const total = Math.max(0, Math.round(seconds));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
+  if (m > 0) return `${m} min ${String(s).padStart(2, '0')} s`;
+  return `${s} s`;
+};
+
+const fail = (name: ErrorName, message: string): never => {
+  throw new NamedError(name, message);
+};
+
+/** The task without a job: the next step creates one. */
+const withoutJob = (task: ExportTask): ExportTask => {
+  const { job: _job, ...rest } = task;
+  return rest;
+};
+
+/**
+ * A LinkedIn job was created for pending[0]: record it and check it at once (poll first,
+ * then wait: a job that finishes quickly is copied without an initial wait).
+ */
+export const afterJobCreated = (task: ExportTask, jobId: number, now: number): ExportTask => {
+  currentWindow(task);
+  return {
+    ...task,
+    job: { id: jobId, createdAt: now, polls: 0, status: 'ENQUEUED', waitedSeconds: 0 },
+    jobIds: [...task.jobIds, jobId],
+    next: 'poll',
+    waitSeconds: 0,
+  };
+};
+
+/**
+ * The job of pending[0] was read from LinkedIn: decide what happens next from its status
+ * (status.ts holds the closed status map).
+ *
+ * - still running: check again after the backoff wait, clipped to the job's deadline;
+ *   PollDeadlineExceeded when no check is left (poll cap) or the deadline has passed;
+ * - completed (with rows or empty): copy;
+ * - file too large: export the two halves of the window instead (WindowTooLarge for one day);
+ * - DATA_DELAY: re-create after the data-delay wait (DataDelayExceeded when retries run out);
+ * - TIMED_OUT / INTERNAL_ERROR: re-create with backoff (ExportJobFailed when retries run out);
+ * - a status this product does not know: UnknownJobStatus at once.
+ *
+ * @param now epoch ms of the check (the handler's clock), for the deadline
+ * @param random the jitter source; tests and the benchmark fix it
+ */
+export const afterJobChecked = (
+  task: ExportTask,
+  checked: CheckedJob,
+  now: number,
+  policy: PollPolicy,
+  random: Random = Math.random,
+): ExportTask => {
+  const window = currentWindow(task);
+  const previous = currentJob(task);
+  const job: JobProgress = { ...previous, polls: previous.polls + 1, status: checked.status };
+  const what = describeExport(task, window);
+  const outcome = classifyJobStatus(checked.status, checked.rowCount);
+
+  switch (outcome.kind) {
+    case 'running': {
+      const elapsedSeconds = (now - job.createdAt) / 1000;
+      const wait = boundedPollWait(job.polls, elapsedSeconds, policy, random);
+      if (wait === undefined) {
+        const limit =
+          job.polls >= policy.maxPolls
+            ? `the limit of ${policy.maxPolls} checks is reached`
+            : `its deadline (${formatDuration(policy.jobDeadlineSeconds)} after creation) has passed`;
+        return fail(
+          ERROR_NAMES.pollDeadline,
+          `LinkedIn job ${job.id} (${what}) is still ${job.status} after ${job.polls} checks over ` +
+            `${formatDuration(elapsedSeconds)} and ${limit}. ` +
+            'Run the window again later; a re-run overwrites, never duplicates.',
+        );
+      }
+      return { ...task, job: { ...job, waitedSeconds: job.waitedSeconds + wait }, next: 'poll', waitSeconds: wait };
+    }
+
+    case 'ready':
+    case 'readyEmpty':
+      return { ...task, job, next: 'copy', waitSeconds: 0 };
+
+    case 'split': {
+      const halves = halveWindow(window);
+      if (!halves) {
+        return fail(
+          ERROR_NAMES.windowTooLarge,
+          `LinkedIn job ${job.id} (${what}) failed with ${job.status}: the file of a single day ` +
+            "exceeds LinkedIn's export size limit and a day cannot be split further.",
+        );
+      }
+      return {
+        ...withoutJob(task),
+        pending: [...halves, ...task.pending.slice(1)],
+        jobIds: [],
+        retries: { ...NO_RETRIES },
+        next: 'create',
+        waitSeconds: 0,
+      };
+    }
+
+    case 'retryLater': {
+      const attempt = task.retries.dataDelay + 1;
+      if (attempt > policy.maxDataDelayRetries) {
+        return fail(
+          ERROR_NAMES.dataDelayed,
+          `LinkedIn reported ${job.status} for the ${what} ${attempt} times (${jobList(task.jobIds)}); ` +
+            `gave up after ${policy.maxDataDelayRetries} retries. The data is not refreshed yet: ` +
+            'run the window again after LinkedIn\'s next daily refresh.',
+        );
+      }
+      return {
+        ...withoutJob(task),
+        retries: { ...task.retries, dataDelay: attempt },
+        next: 'create',
+        waitSeconds: dataDelayWaitSeconds(policy, random),
+      };
+    }
+
+    case 'retry': {
+      const attempt = task.retries.recreate + 1;
+      if (attempt > policy.maxRecreates) {
+        return fail(
+          ERROR_NAMES.jobFailed,
+          `LinkedIn job ${job.id} (${what}) failed with ${job.status}; ${task.jobIds.length} job(s) ` +
+            `created for this window (${jobList(task.jobIds)}) and gave up after ` +
+            `${policy.maxRecreates} re-creations.`,
+        );
+      }
+      return {
+        ...withoutJob(task),
+        retries: { ...task.retries, recreate: attempt },
+        next: 'create',
+        waitSeconds: recreateWaitSeconds(attempt, policy, random),
+      };
+    }
+
+    case 'unknown':
+      return fail(
+        ERROR_NAMES.unknownStatus,
+        `LinkedIn job ${job.id} (${what}) reported the unknown status ${JSON.stringify(outcome.status)}; ` +
+          'stopped rather than guess what it means. Check LinkedIn\'s API changes and update the status map.',
+      );
+  }
+};
+
+/**
+ * The CSV of pending[0] landed in S3: record the result and move to the next window, or
+ * finish when none is left. The retry counters and job ids belong to the window just done.
+ */
+export const afterCopied = (task: ExportTask, result: ExportResult): ExportTask => {
+  currentWindow(task);
+  const pending = task.pending.slice(1);
+  return {
+    ...withoutJob(task),
+    pending,
+    results: [...task.results, result],
+    jobIds: [],
+    retries: { ...NO_RETRIES },
+    next: pending.length > 0 ? 'create' : 'done',
+    waitSeconds: 0,
+  };
+};
