@@ -1,0 +1,282 @@
+/**
+ * Client of LinkedIn's Sales Navigator Analytics export API (reference/linkedin-api.md §3, §4).
+ *
+ * One request per call and no retries: the state machine retries by error name
+ * (errors.ts), so retrying here as well would multiply attempts and hide them from the
+ * execution history. Every failure, whether an HTTP status, a network error, a timeout
+ * or a body that is not what the schemas say, surfaces as a {@link LinkedInError}.
+ */
+import type { z } from 'zod';
+import { actionOf, type ExportType } from './export-types';
+import {
+  LinkedInAuthError,
+  LinkedInProtocolError,
+  LinkedInUnavailable,
+  linkedInErrorForStatus,
+  type LinkedInError,
+  type LinkedInErrorContext,
+} from './errors';
+import {
+  contractsPageSchema,
+  createExportJobResponseSchema,
+  exportJobSchema,
+  linkedInErrorBodySchema,
+  type Contract,
+  type CreatedExportJob,
+  type ExportJob,
+  type LinkedInErrorBody,
+} from './schemas';
+
+export const DEFAULT_LINKEDIN_API_URL = 'https://api.linkedin.com/v2';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** LinkedIn's default page size for finders. */
+export const DEFAULT_CONTRACTS_PAGE_SIZE = 10;
+/** A member has a handful of contracts; more pages than this means the server is looping. */
+export const DEFAULT_MAX_CONTRACT_PAGES = 100;
+
+export interface LinkedInClientOptions {
+  /** @default 'https://api.linkedin.com/v2' */
+  baseUrl?: string;
+  /** The bearer token, or a function that returns it (called before every request, so it may cache and rotate). */
+  token: string | (() => Promise<string>);
+  /** Per request, body included. @default 30000 */
+  timeoutMs?: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** `count` sent to the contracts finder. @default 10 */
+  contractsPageSize?: number;
+  /** listContracts gives up with LinkedInProtocolError after this many pages. @default 100 */
+  maxContractPages?: number;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  /**
+   * Aborts the call (e.g. the Lambda is about to run out of time). An abort by this signal
+   * rejects with the signal's reason, not with a LinkedIn error: the caller chose to stop.
+   */
+  signal?: AbortSignal;
+}
+
+interface Call<T> {
+  method: 'GET' | 'POST';
+  /** Path under the base URL, without a leading slash. */
+  path: string;
+  query: Record<string, string>;
+  body?: unknown;
+  schema: z.ZodType<T>;
+  /** Named in a 403's message. */
+  contract?: string;
+  signal?: AbortSignal;
+}
+
+/** LinkedIn's request-tracing headers, kept on errors for support tickets. */
+const tracingHeaders = (headers: Headers): Pick<LinkedInErrorContext, 'liUuid' | 'liRequestId'> => ({
+  liUuid: headers.get('x-li-uuid') ?? undefined,
+  liRequestId: headers.get('x-li-request-id') ?? undefined,
+});
+
+const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+};
+
+/** zod issues as `path: message`, which name fields and types but never quote values. */
+const describeIssues = (error: z.ZodError): string =>
+  error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+
+/** Shorter strings are not worth redacting: they would mangle ordinary words. */
+const MIN_REDACTED_LENGTH = 8;
+
+/** A gateway could echo the Authorization header back, and messages are shown to operators. */
+const redact = (text: string, secret: string): string =>
+  secret.length >= MIN_REDACTED_LENGTH ? text.split(secret).join('[redacted]') : text;
+
+/**
+ * `ECONNREFUSED`, `ENOTFOUND`…: the useful part of undici's "fetch failed". Duck-typed, as the
+ * error may come from another realm (a test VM context), where `instanceof Error` is false.
+ */
+const networkDetail = (error: unknown): string => {
+  const { cause, message } = (error ?? {}) as { cause?: { code?: unknown; message?: unknown }; message?: unknown };
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return typeof message === 'string' ? message : String(error);
+};
+
+/**
+ * Talks to LinkedIn's Sales Navigator Analytics export API.
+ *
+ * @example
+ * const client = new LinkedInClient({ token: () => getLinkedInToken(config) });
+ * const { id } = await client.createExportJob('activity', 'urn:li:contract:123456', startAt, endAt);
+ * const job = await client.getExportJob(id, 'urn:li:contract:123456');
+ */
+export class LinkedInClient {
+  private readonly baseUrl: string;
+  private readonly token: () => Promise<string>;
+  private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
+  private readonly contractsPageSize: number;
+  private readonly maxContractPages: number;
+
+  constructor(options: LinkedInClientOptions) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_LINKEDIN_API_URL).replace(/\/+$/, '');
+    const { token } = options;
+    this.token = typeof token === 'string' ? () => Promise.resolve(token) : token;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.contractsPageSize = options.contractsPageSize ?? DEFAULT_CONTRACTS_PAGE_SIZE;
+    this.maxContractPages = options.maxContractPages ?? DEFAULT_MAX_CONTRACT_PAGES;
+  }
+
+  /**
+   * Starts an export: `POST salesAnalyticsExportJobs?action=<action>` with `{contract, startAt, endAt}`.
+   *
+   * @param exportType the friendly type, mapped to LinkedIn's action (export-types.ts)
+   * @param contract contract URN, e.g. `urn:li:contract:123456`
+   * @param startAt window start, epoch ms
+   * @param endAt window end, epoch ms
+   * @returns the new job's id and status (normally ENQUEUED), from the `value` envelope of any 2xx
+   */
+  async createExportJob(
+    exportType: ExportType,
+    contract: string,
+    startAt: number,
+    endAt: number,
+    options: RequestOptions = {},
+  ): Promise<CreatedExportJob> {
+    const response = await this.call({
+      method: 'POST',
+      path: 'salesAnalyticsExportJobs',
+      query: { action: actionOf(exportType) },
+      body: { contract, startAt, endAt },
+      schema: createExportJobResponseSchema,
+      contract,
+      signal: options.signal,
+    });
+    return { id: response.value.id, status: response.value.status };
+  }
+
+  /**
+   * The job's current state: `GET salesAnalyticsExportJobs/{id}?contract=<urn>`.
+   *
+   * @param id the job id returned by {@link createExportJob}
+   * @param contract the contract that created the job (URL-encoded on the wire)
+   * @returns the validated job; `expireAt` in epoch ms, optional fields absent or null
+   */
+  async getExportJob(id: number, contract: string, options: RequestOptions = {}): Promise<ExportJob> {
+    return this.call({
+      method: 'GET',
+      path: `salesAnalyticsExportJobs/${encodeURIComponent(String(id))}`,
+      query: { contract },
+      schema: exportJobSchema,
+      contract,
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * Every contract the token's member has a seat on (`GET salesContracts?q=contractsByMember`),
+   * following `start`/`count` paging until a short page. A server that ignores `start` ends
+   * the walk (a page with nothing new); one that never ends fails after `maxContractPages`.
+   */
+  async listContracts(options: RequestOptions = {}): Promise<Contract[]> {
+    const found = new Map<string, Contract>();
+    let start = 0;
+    for (let page = 0; page < this.maxContractPages; page += 1) {
+      const { elements, paging } = await this.call({
+        method: 'GET',
+        path: 'salesContracts',
+        query: { q: 'contractsByMember', start: String(start), count: String(this.contractsPageSize) },
+        schema: contractsPageSchema,
+        signal: options.signal,
+      });
+      const before = found.size;
+      for (const contract of elements) found.set(contract.contract, contract);
+      // The server's own count wins: it may cap the page size below what was asked.
+      const pageSize = paging?.count || this.contractsPageSize;
+      const reachedTotal = paging?.total != null && found.size >= paging.total;
+      if (elements.length < pageSize || found.size === before || reachedTotal) return [...found.values()];
+      start = (paging?.start ?? start) + elements.length;
+    }
+    throw new LinkedInProtocolError(
+      { request: 'GET salesContracts?q=contractsByMember' },
+      `contracts paging did not end after ${this.maxContractPages} pages`,
+    );
+  }
+
+  private async call<T>(call: Call<T>): Promise<T> {
+    const query = new URLSearchParams(call.query);
+    // Readable and free of secrets: the resource and its parameters, no host, no token.
+    const request = `${call.method} ${call.path}?${decodeURIComponent(query.toString())}`;
+    const token = (await this.token()).trim();
+    if (token.length === 0) {
+      throw new LinkedInAuthError({ request }, 'No LinkedIn access token to send');
+    }
+
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([timeout, call.signal]) : timeout;
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${token}`,
+      'X-Restli-Protocol-Version': '2.0.0',
+      Accept: 'application/json',
+    };
+    if (call.body !== undefined) headers['Content-Type'] = 'application/json';
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(`${this.baseUrl}/${call.path}?${query}`, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        // The bearer token must not follow a redirect to another host; the API never redirects.
+        redirect: 'manual',
+        signal,
+      });
+      // Read inside the try: the timeout and connection drops also apply to the body.
+      text = await response.text();
+    } catch (error) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      if (timeout.aborted) {
+        throw new LinkedInUnavailable({ request, cause: error }, { kind: 'timeout', timeoutMs: this.timeoutMs });
+      }
+      throw new LinkedInUnavailable({ request, cause: error }, { kind: 'network', detail: networkDetail(error) });
+    }
+
+    const context: LinkedInErrorContext = { request, httpStatus: response.status, ...tracingHeaders(response.headers) };
+    if (response.status < 200 || response.status > 299) {
+      throw this.failure({ ...context, httpStatus: response.status }, text, token, call.contract);
+    }
+    const json = parseJson(text);
+    if (!json.ok) {
+      throw new LinkedInProtocolError(context, `body is not JSON (${text.length} chars)`);
+    }
+    const parsed = call.schema.safeParse(json.value);
+    if (!parsed.success) {
+      throw new LinkedInProtocolError(context, `body does not match the schema: ${describeIssues(parsed.error)}`);
+    }
+    return parsed.data;
+  }
+
+  /** The error for a non-2xx answer, keeping LinkedIn's error body when there is one. */
+  private failure(
+    context: LinkedInErrorContext & { httpStatus: number },
+    text: string,
+    token: string,
+    contract: string | undefined,
+  ): LinkedInError {
+    const json = parseJson(text);
+    const body = json.ok ? linkedInErrorBodySchema.safeParse(json.value) : undefined;
+    const linkedIn: LinkedInErrorBody | undefined = body?.success
+      ? { ...body.data, message: redact(body.data.message, token) }
+      : undefined;
+    return linkedInErrorForStatus({ ...context, linkedIn }, contract);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Where the LinkedIn access token comes from.
+ *
+ * - Deployed: the Secrets Manager secret named by `LINKEDIN_TOKEN_SECRET_ID`, read through
+ *   Powertools parameters and cached for {@link TOKEN_CACHE_SECONDS} so a warm Lambda does not
+ *   call Secrets Manager on every request, yet picks up a replaced token within minutes.
+ *   The secret's value is either the token itself (plain text) or JSON `{"accessToken": "..."}`
+ *   (other keys, such as an expiry note, are ignored). A value starting with `{` is JSON.
+ * - Local runner: `LINKEDIN_ACCESS_TOKEN` (the stack never sets it). When both are set, the secret wins.
+ *
+ * The token is returned, never logged, and never put in an error message.
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { GetParameterError } from '@aws-lambda-powertools/parameters';
+import type { RuntimeConfig } from '../config';
+import { ERROR_NAMES, NamedError } from '../error-names';
+import { LinkedInAuthError } from './errors';
+
+/** How long a token read from Secrets Manager is reused. */
+export const TOKEN_CACHE_SECONDS = 300;
+
+/** Secrets Manager failures that a retry cannot fix: the deployment is wrong. */
+const CONFIG_FAILURES = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'DecryptionFailure',
+  'InvalidRequestException',
+  'InvalidParameterException',
+]);
+
+const noToken = (secretId: string, problem: string): LinkedInAuthError =>
+  new LinkedInAuthError({}, `The Secrets Manager secret ${secretId} ${problem}`);
+
+/**
+ * The token inside a secret's value: the value itself, or its `accessToken` when it is JSON.
+ *
+ * @param value the secret's string (or binary) value
+ * @param secretId named in errors (never the value)
+ * @throws LinkedInAuthError when the value holds no usable token
+ */
+export const tokenFromSecretValue = (value: string | Uint8Array | undefined, secretId: string): string => {
+  const text = (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : (value ?? '')).trim();
+  if (text.length === 0) throw noToken(secretId, 'is empty');
+  if (!text.startsWith('{')) return text;
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw noToken(secretId, 'starts with "{" but is not valid JSON');
+  }
+  const token = (parsed as { accessToken?: unknown }).accessToken;
+  if (typeof token !== 'string' || token.trim().length === 0) {
+    throw noToken(secretId, 'is JSON without a non-empty string "accessToken"');
+  }
+  return token.trim();
+};
+
+const readSecret = async (secretId: string): Promise<string | Uint8Array | undefined> => {
+  try {
+    return await getSecret(secretId, { maxAge: TOKEN_CACHE_SECONDS });
+  } catch (error) {
+    const cause = error instanceof GetParameterError ? error.cause : error;
+    const name = cause instanceof Error ? cause.name : undefined;
+    if (name && CONFIG_FAILURES.has(name)) {
+      throw new NamedError(
+        ERROR_NAMES.config,
+        `Cannot read the LinkedIn token secret ${secretId} (${name}): check LINKEDIN_TOKEN_SECRET_ID ` +
+          "and the function role's secretsmanager:GetSecretValue (and KMS decrypt) permission.",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+};
+
+/**
+ * The LinkedIn access token for this invocation.
+ *
+ * @param config the runtime configuration (only the two token variables are read)
+ * @throws ConfigError when neither variable is set or the secret cannot be read
+ * @throws LinkedInAuthError when the secret holds no usable token
+ */
+export const getLinkedInToken = async (
+  config: Pick<RuntimeConfig, 'LINKEDIN_TOKEN_SECRET_ID' | 'LINKEDIN_ACCESS_TOKEN'>,
+): Promise<string> => {
+  const secretId = config.LINKEDIN_TOKEN_SECRET_ID;
+  if (secretId) return tokenFromSecretValue(await readSecret(secretId), secretId);
+
+  const local = config.LINKEDIN_ACCESS_TOKEN?.trim();
+  if (local) return local;
+
+  throw new NamedError(
+    ERROR_NAMES.config,
+    'No LinkedIn access token configured: set LINKEDIN_TOKEN_SECRET_ID to the Secrets Manager secret ' +
+      'that holds it (deployed), or LINKEDIN_ACCESS_TOKEN (local runner only).',
+  );
+};

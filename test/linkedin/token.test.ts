@@ -1,0 +1,140 @@
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  InternalServiceError,
+} from '@aws-sdk/client-secrets-manager';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { LinkedInAuthError } from '../../lambdas/shared/linkedin/errors';
+import { getLinkedInToken, tokenFromSecretValue } from '../../lambdas/shared/linkedin/token';
+
+const SECRET_ID = 'linkedin/salesnav/token';
+const TOKEN = 'AQX-live-token-0123456789';
+const secrets = mockClient(SecretsManagerClient);
+
+const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+};
+
+beforeEach(() => {
+  secrets.reset();
+  clearCaches();
+});
+
+afterAll(() => {
+  secrets.restore();
+});
+
+describe('getLinkedInToken from Secrets Manager', () => {
+  it('returns a plain-text secret as the token', async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: `${TOKEN}\n` });
+    // Act
+    const token = await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
+    // Assess
+    expect(token).toBe(TOKEN);
+  });
+
+  it('returns accessToken from a JSON secret, ignoring other keys', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ accessToken: TOKEN, expiresAt: '2027-01-01' }) });
+    expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID })).toBe(TOKEN);
+  });
+
+  it('decodes a binary secret', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new TextEncoder().encode(TOKEN) });
+    expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID })).toBe(TOKEN);
+  });
+
+  it('caches the secret across calls (one Secrets Manager read)', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: TOKEN });
+    await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
+    await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
+    await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+  });
+
+  it('prefers the secret over LINKEDIN_ACCESS_TOKEN when both are set', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: TOKEN });
+    expect(
+      await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID, LINKEDIN_ACCESS_TOKEN: 'local-token' }),
+    ).toBe(TOKEN);
+  });
+
+  it('an empty secret is a LinkedInAuthError naming the secret', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '' });
+    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    expect(error).toBeInstanceOf(LinkedInAuthError);
+    expect(error.name).toBe('LinkedInAuthError');
+    expect(error.message).toContain(`The Secrets Manager secret ${SECRET_ID} is empty`);
+  });
+
+  it('a missing secret is a ConfigError naming the variable', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Secrets Manager cannot find the secret', $metadata: {} }));
+    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain(`Cannot read the LinkedIn token secret ${SECRET_ID} (ResourceNotFoundException)`);
+    expect(error.message).toContain('LINKEDIN_TOKEN_SECRET_ID');
+  });
+
+  it('a transient Secrets Manager failure propagates for the caller to retry', async () => {
+    secrets.on(GetSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
+    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    expect(error.name).not.toBe('ConfigError');
+    expect(error.message).toContain('boom');
+  });
+});
+
+describe('getLinkedInToken without a secret', () => {
+  it('uses LINKEDIN_ACCESS_TOKEN (the local runner) and never calls Secrets Manager', async () => {
+    expect(await getLinkedInToken({ LINKEDIN_ACCESS_TOKEN: ' local-token ' })).toBe('local-token');
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
+  });
+
+  it.each([
+    ['neither variable', {}],
+    ['a blank LINKEDIN_ACCESS_TOKEN', { LINKEDIN_ACCESS_TOKEN: '   ' }],
+  ])('%s is a ConfigError saying what to set', async (_, config) => {
+    const error = await errorOf(getLinkedInToken(config));
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain('set LINKEDIN_TOKEN_SECRET_ID');
+    expect(error.message).toContain('LINKEDIN_ACCESS_TOKEN');
+  });
+});
+
+describe('tokenFromSecretValue', () => {
+  it.each([
+    ['undefined', undefined, 'is empty'],
+    ['whitespace', '  \n', 'is empty'],
+    ['broken JSON', `{"accessToken": "${TOKEN}"`, 'is not valid JSON'],
+    ['JSON without accessToken', JSON.stringify({ token: TOKEN }), 'without a non-empty string "accessToken"'],
+    ['JSON with a blank accessToken', JSON.stringify({ accessToken: ' ' }), 'without a non-empty string "accessToken"'],
+    ['JSON with a numeric accessToken', JSON.stringify({ accessToken: 5 }), 'without a non-empty string "accessToken"'],
+  ])('%s -> LinkedInAuthError that never quotes the value', (_, value, problem) => {
+    let error: unknown;
+    try {
+      tokenFromSecretValue(value, SECRET_ID);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(LinkedInAuthError);
+    const message = (error as Error).message;
+    expect(message).toContain(problem);
+    expect(message).not.toContain(TOKEN);
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+
+  it('trims a JSON accessToken', () => {
+    expect(tokenFromSecretValue(` {"accessToken": " ${TOKEN} "} `, SECRET_ID)).toBe(TOKEN);
+  });
+});
