@@ -4,8 +4,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { runtimeConfig } from '../config';
-import { LinkedInClient } from '../linkedin/client';
-import { getLinkedInToken } from '../linkedin/token';
+import type { LinkedInClient } from '../linkedin/client';
+import { createLinkedInClient } from '../linkedin/from-config';
 import { tracer } from '../powertools';
 
 let s3: S3Client | undefined;
@@ -20,13 +20,7 @@ export const s3Client = (): S3Client => {
 };
 
 export const linkedInClient = (): LinkedInClient => {
-  if (linkedIn) return linkedIn;
-  const config = runtimeConfig();
-  linkedIn = new LinkedInClient({
-    baseUrl: config.LINKEDIN_API_URL,
-    token: () => getLinkedInToken(config),
-    timeoutMs: config.LINKEDIN_TIMEOUT_MS,
-  });
+  linkedIn ??= createLinkedInClient(runtimeConfig());
   return linkedIn;
 };
 
