@@ -1,0 +1,243 @@
+/**
+ * The deployment's configuration: cdk.json context `salesNavExport`, validated with zod at
+ * synth time so a typo fails `cdk synth` with a message naming the key instead of deploying a
+ * workflow that fails at 06:00 the next morning.
+ */
+import { z } from 'zod';
+import type { IConstruct } from 'constructs';
+import { CONTRACT_URN, EXPORT_TYPES } from '../lambdas/shared/linkedin/export-types';
+
+/** The cdk.json context key this app reads. */
+export const CONTEXT_KEY = 'salesNavExport';
+
+/** LinkedIn's own hosts: the only places a downloadUrl may point to unless configured. */
+export const DEFAULT_DOWNLOAD_HOSTS = ['www.linkedin.com', 'api.linkedin.com'] as const;
+
+const wholeNumber = (min: number, max?: number) => {
+  const expected =
+    max === undefined ? `expected a whole number >= ${min}` : `expected a whole number from ${min} to ${max}`;
+  const base = z.number({ error: expected }).int({ error: expected }).min(min, { error: expected });
+  return max === undefined ? base : base.max(max, { error: expected });
+};
+
+const nonEmptyList = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item, { error: `expected a list of ${what}` }).min(1, { error: `expected a non-empty list of ${what}` });
+
+/** Six space-separated fields, one of day-of-month / day-of-week a `?` (EventBridge's rule). */
+const isEventBridgeCronBody = (value: string): boolean => {
+  const fields = value.trim().split(/\s+/);
+  if (fields.length !== 6 || !fields.every((field) => /^[0-9A-Z*?,/#LW-]+$/.test(field))) return false;
+  return fields[2] === '?' || fields[4] === '?';
+};
+
+const isIanaTimeZone = (value: string): boolean => {
+  try {
+    // The runtime's ICU database is the IANA one; an unknown zone throws a RangeError.
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// S3 bucket naming rules (general purpose buckets), minus the rarely hit edge cases CloudFormation
+// still reports itself.
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+// A prefix is either empty or a relative "folder" (ends in "/"), so `prefix*` in IAM grants
+// never matches a sibling like "exports-old/".
+const KEY_PREFIX = /^(?:|[^/].*\/)$/;
+
+const cronBody = z
+  .string({ error: 'expected an EventBridge cron body as a string, e.g. "0 6 * * ? *"' })
+  .refine(isEventBridgeCronBody, {
+    error:
+      'expected an EventBridge cron body of 6 fields "minutes hours day-of-month month day-of-week year" ' +
+      'with "?" in day-of-month or day-of-week, e.g. "0 6 * * ? *"',
+  });
+
+/**
+ * Optional overrides of the Lambdas' poll/copy policy. Absent keys are not set in the
+ * functions' environment, so lambdas/shared/config.ts stays the one place defaults live.
+ */
+const policyShape = {
+  /** First wait between polls of a job (POLL_INITIAL_SECONDS). */
+  pollInitialSeconds: wholeNumber(1).optional(),
+  /** Cap of the exponential poll wait (POLL_MAX_SECONDS). */
+  pollMaxSeconds: wholeNumber(1).optional(),
+  /** A job that has not finished this long after creation fails (JOB_DEADLINE_SECONDS). */
+  jobDeadlineHours: wholeNumber(1).optional(),
+  /** GETs of one job before it fails (MAX_POLLS). */
+  maxPolls: wholeNumber(1).optional(),
+  /** Re-creations after FAILED_DUE_TO_TIMED_OUT / INTERNAL_ERROR (MAX_RECREATES). */
+  maxRecreates: wholeNumber(0).optional(),
+  /** Base wait before a re-creation, doubled each time (RECREATE_BASE_SECONDS). */
+  recreateBaseSeconds: wholeNumber(1).optional(),
+  /** Wait after FAILED_DUE_TO_DATA_DELAY (DATA_DELAY_WAIT_SECONDS). */
+  dataDelayWaitSeconds: wholeNumber(1).optional(),
+  /** Retries after FAILED_DUE_TO_DATA_DELAY (MAX_DATA_DELAY_RETRIES). */
+  maxDataDelayRetries: wholeNumber(0).optional(),
+  /** The copy refreshes a downloadUrl with less time left than this (URL_MIN_REMAINING_SECONDS). */
+  urlMinRemainingSeconds: wholeNumber(1).optional(),
+  /** The copy stops this long before the Lambda's deadline (COPY_SAFETY_MARGIN_SECONDS). */
+  copySafetyMarginSeconds: wholeNumber(1).optional(),
+  /** Fresh GETs of a job for a new downloadUrl (MAX_URL_REFRESHES). */
+  maxUrlRefreshes: wholeNumber(0).optional(),
+  /** Multipart part size (PART_SIZE_MB). */
+  partSizeMb: wholeNumber(5, 512).optional(),
+  /** Parts uploaded in parallel (UPLOAD_QUEUE_SIZE). */
+  uploadQueueSize: wholeNumber(1, 16).optional(),
+};
+
+export const stackConfigSchema = z.strictObject({
+  contracts: nonEmptyList(
+    z.string({ error: 'expected a contract URN' }).regex(CONTRACT_URN, {
+      error: 'expected a contract URN like "urn:li:contract:123456"',
+    }),
+    'contract URNs',
+  ),
+  exportTypes: nonEmptyList(
+    z.enum(EXPORT_TYPES, { error: `expected one of ${EXPORT_TYPES.map((t) => `"${t}"`).join(', ')}` }),
+    'export types',
+  ).default([...EXPORT_TYPES]),
+  schedule: z.strictObject(
+    {
+      cron: cronBody,
+      timeZone: z
+        .string({ error: 'expected an IANA time zone name, e.g. "UTC" or "Europe/Paris"' })
+        .refine(isIanaTimeZone, { error: 'expected an IANA time zone name, e.g. "UTC" or "Europe/Paris"' })
+        .default('UTC'),
+      /** false deploys the schedule disabled (manual console runs only). */
+      enabled: z.boolean({ error: 'expected true or false' }).default(true),
+    },
+    { error: 'expected an object {"cron": "0 6 * * ? *", "timeZone": "UTC"}' },
+  ),
+  lagDays: wholeNumber(0).default(1),
+  windowDays: wholeNumber(1, 90).default(1),
+  bucketName: z
+    .string({ error: 'expected a bucket name or null' })
+    .regex(BUCKET_NAME, { error: 'expected a valid S3 bucket name (3-63 of a-z 0-9 . -) or null' })
+    .nullable()
+    .default(null),
+  keyPrefix: z
+    .string({ error: 'expected a key prefix string' })
+    .regex(KEY_PREFIX, { error: 'expected "" or a key prefix ending in "/" and not starting with "/"' })
+    .default('linkedin-sales-navigator/'),
+  dataRetentionDays: wholeNumber(1).nullable().default(null),
+  allowedDownloadHosts: nonEmptyList(
+    z.string({ error: 'expected a host name' }).regex(HOST_NAME, { error: 'expected a lower-case host name' }),
+    'host names',
+  ).default([...DEFAULT_DOWNLOAD_HOSTS]),
+  alarmEmail: z.email({ error: 'expected an e-mail address or null' }).nullable().default(null),
+  /** "No execution started" alarms after this many hours without a start (the schedule's period plus slack). */
+  noExecutionAlarmHours: wholeNumber(1, 168).default(25),
+  maxConcurrency: wholeNumber(1, 40).default(4),
+  stateMachineTimeoutHours: wholeNumber(1, 24 * 365).default(24),
+  copyMemoryMb: wholeNumber(128, 10_240).default(1769),
+  removalPolicy: z.enum(['retain', 'destroy'], { error: 'expected "retain" or "destroy"' }).default('retain'),
+  ...policyShape,
+});
+
+/** The validated configuration, defaults applied. */
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+/** What cdk.json may hold (defaults optional). */
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+
+/** Raised at synth time; the message names the offending key. */
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+}
+
+const describe = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+};
+
+const valueAt = (root: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    root,
+  );
+
+const keyName = (path: readonly PropertyKey[]): string =>
+  [CONTEXT_KEY, ...path.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))]
+    .join('.')
+    .replace(/\.\[/g, '[');
+
+/**
+ * Validates the raw `salesNavExport` context value.
+ *
+ * @param raw the context value: an object (cdk.json) or a JSON string (`cdk synth -c salesNavExport='{...}'`)
+ * @returns the configuration with defaults applied
+ * @throws StackConfigError listing every bad key, e.g.
+ *   `cdk.json context "salesNavExport.lagDays": expected a whole number >= 0, got "x"`
+ */
+export const parseStackConfig = (raw: unknown): StackConfig => {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new StackConfigError(`cdk.json context "${CONTEXT_KEY}": expected a JSON object, got ${describe(raw)}`);
+    }
+  }
+  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StackConfigError(
+      `cdk.json context "${CONTEXT_KEY}": expected an object with at least "contracts" and "schedule", got ${describe(value)}`,
+    );
+  }
+  const parsed = stackConfigSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `cdk.json context "${keyName(issue.path)}": unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return `cdk.json context "${keyName(issue.path)}": ${issue.message}, got ${describe(valueAt(value, issue.path))}`;
+  });
+  throw new StackConfigError(problems.join('\n'));
+};
+
+/**
+ * Reads and validates the configuration from a construct's context (cdk.json, `-c`, or an App's
+ * `context` prop), or validates a raw value passed directly.
+ *
+ * @param source a construct whose node context holds `salesNavExport`, or the raw context value
+ */
+export const loadStackConfig = (source: IConstruct | unknown): StackConfig => {
+  const isConstruct =
+    source !== null && typeof source === 'object' && 'node' in source && typeof (source as IConstruct).node?.tryGetContext === 'function';
+  return parseStackConfig(isConstruct ? (source as IConstruct).node.tryGetContext(CONTEXT_KEY) : source);
+};
+
+/**
+ * The Lambdas' environment (names of lambdas/shared/config.ts) for the configuration, except
+ * BUCKET_NAME and LINKEDIN_TOKEN_SECRET_ID which the stack fills in from its resources. Policy
+ * keys left out of cdk.json are left out here too.
+ */
+export const runtimeEnvironment = (config: StackConfig): Record<string, string> => {
+  const optional: Array<[string, number | undefined]> = [
+    ['POLL_INITIAL_SECONDS', config.pollInitialSeconds],
+    ['POLL_MAX_SECONDS', config.pollMaxSeconds],
+    ['JOB_DEADLINE_SECONDS', config.jobDeadlineHours === undefined ? undefined : config.jobDeadlineHours * 3600],
+    ['MAX_POLLS', config.maxPolls],
+    ['MAX_RECREATES', config.maxRecreates],
+    ['RECREATE_BASE_SECONDS', config.recreateBaseSeconds],
+    ['DATA_DELAY_WAIT_SECONDS', config.dataDelayWaitSeconds],
+    ['MAX_DATA_DELAY_RETRIES', config.maxDataDelayRetries],
+    ['URL_MIN_REMAINING_SECONDS', config.urlMinRemainingSeconds],
+    ['COPY_SAFETY_MARGIN_SECONDS', config.copySafetyMarginSeconds],
+    ['MAX_URL_REFRESHES', config.maxUrlRefreshes],
+    ['PART_SIZE_MB', config.partSizeMb],
+    ['UPLOAD_QUEUE_SIZE', config.uploadQueueSize],
+  ];
+  return {
+    CONTRACTS: config.contracts.join(','),
+    EXPORT_TYPES: config.exportTypes.join(','),
+    LAG_DAYS: String(config.lagDays),
+    WINDOW_DAYS: String(config.windowDays),
+    KEY_PREFIX: config.keyPrefix,
+    ALLOWED_DOWNLOAD_HOSTS: config.allowedDownloadHosts.join(','),
+    ...Object.fromEntries(optional.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+  };
+};

@@ -1,0 +1,90 @@
+/**
+ * One way to build this product's Lambdas (Powertools example-app style): newest Node runtime on
+ * ARM64, esbuild bundling done locally, X-Ray, source maps, and a log group with a retention.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** Repository root: handler entries and the lockfile are resolved from here, not from the cwd. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** The Powertools service name every function logs, traces and emits metrics under. */
+export const SERVICE_NAME = 'linkedin-salesnav-export';
+/** CloudWatch namespace of the Powertools metrics (rows, bytes, MB/s, polls, wait time). */
+export const METRICS_NAMESPACE = 'LinkedInSalesNavExport';
+
+export interface ExportFunctionProps {
+  /** Handler module under lambdas/, without extension, e.g. `copy-to-s3`. It exports `handler`. */
+  readonly handlerModule: string;
+  readonly description: string;
+  /** Lambda timeout; a Step Functions task waits a little longer than this. */
+  readonly timeout: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** Added to the common Powertools/Node environment. */
+  readonly environment?: Record<string, string>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * A NodejsFunction for one handler in lambdas/.
+ *
+ * @example
+ * new ExportFunction(this, 'check-job', { handlerModule: 'check-job', description: '...', timeout: Duration.seconds(60) });
+ */
+export class ExportFunction extends NodejsFunction {
+  /** The handler module this function runs (e.g. `plan`); the local runner maps states to it. */
+  readonly handlerModule: string;
+  /** The Lambda timeout, so the state machine can set each task's timeout just above it. */
+  readonly timeoutDuration: Duration;
+
+  constructor(scope: Construct, id: string, props: ExportFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}-logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      // Logs expire on their own; keeping them after a stack delete helps a post-mortem.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    super(scope, id, {
+      entry: path.join(PROJECT_ROOT, 'lambdas', `${props.handlerModule}.ts`),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 256,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        // Stack traces point at lambdas/*.ts, not at the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        // middy 6 is ESM only; ESM output keeps it (and any top-level await) as written.
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies (the X-Ray SDK under Powertools Tracer) call `require`
+        // for Node built-ins, which ESM does not define: give them one.
+        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+        // Ship the SDK version the tests ran against (lib-storage and checksum defaults have
+        // changed between releases) instead of whatever the runtime happens to include.
+        bundleAwsSDK: true,
+        externalModules: [],
+      },
+    });
+    this.handlerModule = props.handlerModule;
+    this.timeoutDuration = props.timeout;
+  }
+}

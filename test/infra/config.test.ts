@@ -1,0 +1,134 @@
+import { App } from 'aws-cdk-lib';
+import { CONTEXT_KEY, loadStackConfig, parseStackConfig, runtimeEnvironment, StackConfigError } from '../../infra/config';
+import { runtimeConfigSchema } from '../../lambdas/shared/config';
+import { cdkJsonConfig } from './helpers';
+
+const minimal = { contracts: ['urn:li:contract:123456'], schedule: { cron: '0 6 * * ? *' } };
+
+describe('parseStackConfig', () => {
+  it('accepts cdk.json as committed', () => {
+    expect(parseStackConfig(cdkJsonConfig()).contracts).toEqual(['urn:li:contract:123456']);
+  });
+
+  it('applies the documented defaults to a minimal configuration', () => {
+    expect(parseStackConfig(minimal)).toEqual({
+      contracts: ['urn:li:contract:123456'],
+      exportTypes: ['activity', 'activityOutcome', 'seat'],
+      schedule: { cron: '0 6 * * ? *', timeZone: 'UTC', enabled: true },
+      lagDays: 1,
+      windowDays: 1,
+      bucketName: null,
+      keyPrefix: 'linkedin-sales-navigator/',
+      dataRetentionDays: null,
+      allowedDownloadHosts: ['www.linkedin.com', 'api.linkedin.com'],
+      alarmEmail: null,
+      noExecutionAlarmHours: 25,
+      maxConcurrency: 4,
+      stateMachineTimeoutHours: 24,
+      copyMemoryMb: 1769,
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('accepts a JSON string (cdk synth -c salesNavExport=...)', () => {
+    expect(parseStackConfig(JSON.stringify({ ...minimal, lagDays: 2 })).lagDays).toBe(2);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['lagDays', { lagDays: 'x' }, '"salesNavExport.lagDays": expected a whole number >= 0, got "x"'],
+    ['lagDays', { lagDays: -1 }, '"salesNavExport.lagDays": expected a whole number >= 0, got -1'],
+    ['windowDays', { windowDays: 91 }, '"salesNavExport.windowDays": expected a whole number from 1 to 90, got 91'],
+    ['contracts', { contracts: [] }, '"salesNavExport.contracts": expected a non-empty list of contract URNs, got []'],
+    ['contracts', { contracts: 'urn:li:contract:1' }, '"salesNavExport.contracts": expected a list of contract URNs'],
+    ['contracts[1]', { contracts: ['urn:li:contract:1', 'contract:2'] }, '"salesNavExport.contracts[1]": expected a contract URN like "urn:li:contract:123456", got "contract:2"'],
+    ['exportTypes[0]', { exportTypes: ['activities'] }, '"salesNavExport.exportTypes[0]": expected one of "activity", "activityOutcome", "seat", got "activities"'],
+    ['schedule', { schedule: 'daily' }, '"salesNavExport.schedule": expected an object'],
+    ['schedule.cron', { schedule: { cron: '0 6 * * *' } }, '"salesNavExport.schedule.cron": expected an EventBridge cron body of 6 fields'],
+    ['schedule.cron', { schedule: { cron: '0 6 * * MON *' } }, '"salesNavExport.schedule.cron": expected an EventBridge cron body of 6 fields "minutes hours day-of-month month day-of-week year" with "?" in day-of-month or day-of-week'],
+    ['schedule.timeZone', { schedule: { cron: '0 6 * * ? *', timeZone: 'Europe/Atlantis' } }, '"salesNavExport.schedule.timeZone": expected an IANA time zone name'],
+    ['schedule.enabled', { schedule: { cron: '0 6 * * ? *', enabled: 'yes' } }, '"salesNavExport.schedule.enabled": expected true or false, got "yes"'],
+    ['bucketName', { bucketName: 'My_Bucket' }, '"salesNavExport.bucketName": expected a valid S3 bucket name'],
+    ['keyPrefix', { keyPrefix: 'exports' }, '"salesNavExport.keyPrefix": expected "" or a key prefix ending in "/"'],
+    ['keyPrefix', { keyPrefix: '/exports/' }, '"salesNavExport.keyPrefix"'],
+    ['dataRetentionDays', { dataRetentionDays: 0 }, '"salesNavExport.dataRetentionDays": expected a whole number >= 1, got 0'],
+    ['allowedDownloadHosts[0]', { allowedDownloadHosts: ['https://www.linkedin.com'] }, '"salesNavExport.allowedDownloadHosts[0]": expected a lower-case host name'],
+    ['allowedDownloadHosts', { allowedDownloadHosts: [] }, '"salesNavExport.allowedDownloadHosts": expected a non-empty list of host names'],
+    ['alarmEmail', { alarmEmail: 'ops at example' }, '"salesNavExport.alarmEmail": expected an e-mail address or null, got "ops at example"'],
+    ['noExecutionAlarmHours', { noExecutionAlarmHours: 169 }, '"salesNavExport.noExecutionAlarmHours": expected a whole number from 1 to 168'],
+    ['maxConcurrency', { maxConcurrency: 0 }, '"salesNavExport.maxConcurrency": expected a whole number from 1 to 40, got 0'],
+    ['stateMachineTimeoutHours', { stateMachineTimeoutHours: 1.5 }, '"salesNavExport.stateMachineTimeoutHours": expected a whole number'],
+    ['copyMemoryMb', { copyMemoryMb: 64 }, '"salesNavExport.copyMemoryMb": expected a whole number from 128 to 10240, got 64'],
+    ['removalPolicy', { removalPolicy: 'keep' }, '"salesNavExport.removalPolicy": expected "retain" or "destroy", got "keep"'],
+    ['pollInitialSeconds', { pollInitialSeconds: 0 }, '"salesNavExport.pollInitialSeconds": expected a whole number >= 1, got 0'],
+    ['jobDeadlineHours', { jobDeadlineHours: '12' }, '"salesNavExport.jobDeadlineHours": expected a whole number >= 1, got "12"'],
+    ['partSizeMb', { partSizeMb: 4 }, '"salesNavExport.partSizeMb": expected a whole number from 5 to 512, got 4'],
+    ['an unknown key', { lagDay: 1 }, '"salesNavExport": unknown key "lagDay"'],
+    ['an unknown schedule key', { schedule: { cron: '0 6 * * ? *', tz: 'UTC' } }, '"salesNavExport.schedule": unknown key "tz"'],
+  ])('names %s when it is bad', (_key, override, message) => {
+    // Act
+    const act = () => parseStackConfig({ ...minimal, ...override });
+    // Assess
+    expect(act).toThrow(StackConfigError);
+    expect(act).toThrow(`cdk.json context ${message}`);
+  });
+
+  it('reports a missing required key and a missing context', () => {
+    expect(() => parseStackConfig({ schedule: minimal.schedule })).toThrow(
+      'cdk.json context "salesNavExport.contracts": expected a list of contract URNs, got nothing',
+    );
+    expect(() => parseStackConfig(undefined)).toThrow('cdk.json context "salesNavExport": expected an object');
+    expect(() => parseStackConfig('{not json')).toThrow('cdk.json context "salesNavExport": expected a JSON object');
+  });
+
+  it('lists every bad key at once', () => {
+    const act = () => parseStackConfig({ ...minimal, lagDays: 'x', maxConcurrency: 0 });
+    expect(act).toThrow(/lagDays[^\n]*\n[^\n]*maxConcurrency/);
+  });
+});
+
+describe('loadStackConfig', () => {
+  it('reads the context of a construct', () => {
+    const app = new App({ context: { [CONTEXT_KEY]: { ...minimal, lagDays: 3 } } });
+    expect(loadStackConfig(app).lagDays).toBe(3);
+  });
+
+  it('fails synth-time construction with the key named', () => {
+    const app = new App({ context: { [CONTEXT_KEY]: { ...minimal, lagDays: 'x' } } });
+    expect(() => loadStackConfig(app)).toThrow('cdk.json context "salesNavExport.lagDays"');
+  });
+});
+
+describe('runtimeEnvironment', () => {
+  it('produces variables the Lambdas parse back to the same configuration', () => {
+    // Prepare
+    const config = parseStackConfig({
+      ...minimal,
+      contracts: ['urn:li:contract:1', 'urn:li:contract:2'],
+      exportTypes: ['seat'],
+      lagDays: 2,
+      windowDays: 7,
+      jobDeadlineHours: 6,
+      dataDelayWaitSeconds: 7200,
+      partSizeMb: 32,
+    });
+    // Act
+    const parsed = runtimeConfigSchema.parse({ ...runtimeEnvironment(config), BUCKET_NAME: 'bucket' });
+    // Assess
+    expect(parsed).toMatchObject({
+      CONTRACTS: ['urn:li:contract:1', 'urn:li:contract:2'],
+      EXPORT_TYPES: ['seat'],
+      LAG_DAYS: 2,
+      WINDOW_DAYS: 7,
+      KEY_PREFIX: 'linkedin-sales-navigator/',
+      ALLOWED_DOWNLOAD_HOSTS: ['www.linkedin.com', 'api.linkedin.com'],
+      JOB_DEADLINE_SECONDS: 21_600,
+      DATA_DELAY_WAIT_SECONDS: 7200,
+      PART_SIZE_MB: 32,
+    });
+  });
+
+  it('leaves unset policy keys to the Lambdas’ own defaults', () => {
+    const env = runtimeEnvironment(parseStackConfig(minimal));
+    expect(Object.keys(env).sort()).toEqual(['ALLOWED_DOWNLOAD_HOSTS', 'CONTRACTS', 'EXPORT_TYPES', 'KEY_PREFIX', 'LAG_DAYS', 'WINDOW_DAYS']);
+  });
+});
