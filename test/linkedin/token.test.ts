@@ -77,13 +77,23 @@ describe('getLinkedInToken from Secrets Manager', () => {
     expect(error.message).toContain(`The Secrets Manager secret ${SECRET_ID} is empty`);
   });
 
-  it('a missing secret is a ConfigError naming the variable', async () => {
+  it('a secret without a value (the stack creates it empty) is a LinkedInAuthError saying how to put the token', async () => {
     secrets
       .on(GetSecretValueCommand)
-      .rejects(new ResourceNotFoundException({ message: 'Secrets Manager cannot find the secret', $metadata: {} }));
+      .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }));
+    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    expect(error.name).toBe('LinkedInAuthError');
+    expect(error.message).toContain(`The Secrets Manager secret ${SECRET_ID} has no value yet`);
+    expect(error.message).toContain(`aws secretsmanager put-secret-value --secret-id ${SECRET_ID}`);
+  });
+
+  it('a secret the role may not read is a ConfigError naming the variable', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
     expect(error.name).toBe('ConfigError');
-    expect(error.message).toContain(`Cannot read the LinkedIn token secret ${SECRET_ID} (ResourceNotFoundException)`);
+    expect(error.message).toContain(`Cannot read the LinkedIn token secret ${SECRET_ID} (AccessDeniedException)`);
     expect(error.message).toContain('LINKEDIN_TOKEN_SECRET_ID');
   });
 

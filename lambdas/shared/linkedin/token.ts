@@ -21,7 +21,6 @@ export const TOKEN_CACHE_SECONDS = 300;
 
 /** Secrets Manager failures that a retry cannot fix: the deployment is wrong. */
 const CONFIG_FAILURES = new Set([
-  'ResourceNotFoundException',
   'AccessDeniedException',
   'DecryptionFailure',
   'InvalidRequestException',
@@ -62,6 +61,15 @@ const readSecret = async (secretId: string): Promise<string | Uint8Array | undef
   } catch (error) {
     const cause = error instanceof GetParameterError ? error.cause : error;
     const name = cause instanceof Error ? cause.name : undefined;
+    // The stack creates the secret without a value, so "not found" almost always means
+    // "nobody has put the token yet": say that, as a token problem the operator can fix.
+    if (name === 'ResourceNotFoundException') {
+      throw noToken(
+        secretId,
+        'has no value yet (or does not exist): put the token with ' +
+          `aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '<token>'`,
+      );
+    }
     if (name && CONFIG_FAILURES.has(name)) {
       throw new NamedError(
         ERROR_NAMES.config,
