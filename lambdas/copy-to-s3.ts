@@ -6,6 +6,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runtimeConfig } from './shared/config';
 import { copyExport } from './shared/copy/copy-export';
+import { copySettingsFromConfig } from './shared/copy/settings';
 import { getLinkedInToken } from './shared/linkedin/token';
 import { linkedInClient, s3Client } from './shared/runtime/clients';
 import { logger, metrics } from './shared/powertools';
@@ -28,21 +29,11 @@ export const handler = withPowertools(exportTaskSchema, async (task, context): P
   const outcome = await copyExport(
     { exportType, contract, window, jobId: job.id, jobIds: task.jobIds },
     {
+      ...copySettingsFromConfig(config),
       getJob: (id, jobContract) => linkedInClient().getExportJob(id, jobContract),
       s3: s3Client(),
-      bucket: config.BUCKET_NAME,
-      keyPrefix: config.KEY_PREFIX,
-      // s3rver ignores checksums; ask real S3 for its own as independent evidence.
-      checksumFromS3: config.S3_ENDPOINT === undefined,
-      allowedHosts: config.ALLOWED_DOWNLOAD_HOSTS,
-      allowHttpLoopback: config.ALLOW_HTTP_LOOPBACK,
-      downloadAuthorization: () => getLinkedInToken(config),
+      downloadAuthorization: async () => `Bearer ${await getLinkedInToken(config)}`,
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      safetyMarginMs: config.COPY_SAFETY_MARGIN_SECONDS * 1000,
-      urlMinRemainingMs: config.URL_MIN_REMAINING_SECONDS * 1000,
-      maxUrlRefreshes: config.MAX_URL_REFRESHES,
-      partSizeBytes: config.PART_SIZE_MB * MIB,
-      queueSize: config.UPLOAD_QUEUE_SIZE,
       now: Date.now,
       onProgress: ({ bytes, total }) =>
         copyProgress.emit('progress', { exportType, contract, startAt: window.startAt, endAt: window.endAt, bytes, total }),

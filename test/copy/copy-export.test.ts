@@ -1,0 +1,560 @@
+/**
+ * The copy engine end to end: a real s3rver, a loopback HTTP server for the download (with the
+ * faults injected precisely), and the LinkedIn job GET as a scripted function.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { copyExport, type CopyDeps, type CopyRequest } from '../../lambdas/shared/copy/copy-export';
+import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
+import type { ExportJob } from '../../lambdas/shared/linkedin/schemas';
+import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
+import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
+import {
+  chunked,
+  cutAfter,
+  gzipped,
+  overAnnounce,
+  redirect,
+  serve,
+  stallAfter,
+  startDownloadServer,
+  status,
+  type DownloadServer,
+} from './download-server';
+
+const DAY = 86_400_000;
+const CONTRACT = 'urn:li:contract:123456';
+const WINDOW = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 1) + 7 * DAY };
+const JOB_ID = 987654321012;
+const SECRET = 'x-li-ambry-ep=SECRET-SIGNATURE-42';
+const MiB = 1024 * 1024;
+
+let s3: LocalS3;
+let web: DownloadServer;
+let testNo = 0;
+
+beforeAll(async () => {
+  [s3, web] = await Promise.all([startLocalS3('copy-bucket'), startDownloadServer()]);
+});
+afterAll(async () => {
+  await Promise.all([s3?.close(), web?.close()]);
+});
+beforeEach(() => web.reset());
+
+const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+
+const activityCsv = (rows: number): Buffer => {
+  const lines = ['activityId,activityType,createdAt,seatId,memberIdentityKey'];
+  for (let i = 0; i < rows; i++) {
+    lines.push(`act-${i},VIEWED_PROFILE,11-0${(i % 7) + 1}-2026 10:00:0${i % 10},${1000 + (i % 13)},${i % 4 === 0 ? '' : `member-${i}`}`);
+  }
+  return Buffer.from(`${lines.join('\r\n')}\r\n`);
+};
+
+/** `url` of the download server, with an opaque signed-looking query that must never leak. */
+const urlFor = (path: string): string => `${web.origin}${path}?${SECRET}`;
+
+interface Scripted {
+  getJob: CopyDeps['getJob'];
+  calls: () => number;
+}
+
+/** LinkedIn's job GET, answering the given jobs in turn (the last one repeats). */
+const scriptedJobs = (...jobs: Array<Partial<ExportJob>>): Scripted => {
+  let calls = 0;
+  return {
+    getJob: async (jobId) => {
+      const job = jobs[Math.min(calls, jobs.length - 1)]!;
+      calls += 1;
+      return { id: jobId, status: 'COMPLETED', expireAt: Date.now() + 3_600_000, ...job };
+    },
+    calls: () => calls,
+  };
+};
+
+const logLines: string[] = [];
+const baseDeps = (getJob: CopyDeps['getJob'], overrides: Partial<CopyDeps> = {}): CopyDeps => ({
+  getJob,
+  s3: s3.s3Client,
+  bucket: s3.bucket,
+  keyPrefix: `run-${++testNo}/`,
+  checksumFromS3: false,
+  allowedHosts: ['127.0.0.1', 'www.linkedin.com'],
+  allowHttpLoopback: true,
+  remainingTimeMs: () => 600_000,
+  safetyMarginMs: 30_000,
+  urlMinRemainingMs: 300_000,
+  maxUrlRefreshes: 2,
+  partSizeBytes: 5 * MiB,
+  queueSize: 2,
+  now: () => Date.now(),
+  logger: {
+    info: (message, attributes) => logLines.push(JSON.stringify({ message, attributes })),
+    warn: (message, attributes) => logLines.push(JSON.stringify({ message, attributes })),
+  },
+  ...overrides,
+});
+
+const request = (overrides: Partial<CopyRequest> = {}): CopyRequest => ({
+  exportType: 'activity',
+  contract: CONTRACT,
+  window: WINDOW,
+  jobId: JOB_ID,
+  jobIds: [JOB_ID - 1, JOB_ID],
+  ...overrides,
+});
+
+const keysOf = (deps: CopyDeps) => exportObjectKeys(deps.keyPrefix, 'activity', CONTRACT, WINDOW);
+
+const listUnder = async (prefix: string): Promise<string[]> => {
+  const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((o) => o.Key!).sort();
+};
+
+/** Nothing at the final key, nothing under the run's prefix (no staging object), no open upload. */
+const expectNothingLanded = async (deps: CopyDeps): Promise<void> => {
+  await expect(s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: keysOf(deps).csvKey }))).rejects.toMatchObject({
+    name: 'NotFound',
+  });
+  expect(await listUnder(deps.keyPrefix)).toEqual([]);
+  const open = await s3.s3Client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }));
+  expect(open.Uploads ?? []).toEqual([]);
+  expect(await s3.openUploads()).toEqual([]);
+};
+
+/** Runs the copy expecting a named failure; checks the URL never leaked into the message or logs. */
+const expectCopyFailure = async (deps: CopyDeps, name: string, req = request()): Promise<NamedError> => {
+  logLines.length = 0;
+  const error = await copyExport(req, deps).then(
+    () => {
+      throw new Error(`expected ${name}, the copy succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(NamedError);
+  expect(error).toMatchObject({ name });
+  const named = error as NamedError;
+  expect(named.message).not.toContain('SECRET');
+  expect(named.message).not.toContain(web.origin);
+  expect(logLines.join('\n')).not.toContain('SECRET');
+  await expectNothingLanded(deps);
+  return named;
+};
+
+/** A client for the same s3rver that records the name of every command it sends. */
+const recordingClient = (): { client: S3Client; sent: string[]; inputs: Map<string, unknown> } => {
+  const sent: string[] = [];
+  const inputs = new Map<string, unknown>();
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push(String(context.commandName));
+      inputs.set(String(context.commandName), args.input);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommandNames' },
+  );
+  return { client, sent, inputs };
+};
+const count = (names: string[], name: string): number => names.filter((n) => n === name).length;
+
+const readObject = async (key: string): Promise<Buffer> => {
+  const got = await s3.s3Client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return Buffer.from(await got.Body!.transformToByteArray());
+};
+
+describe('copyExport: success', () => {
+  it('lands the CSV with metadata and a manifest, verified, and removes the staging object', async () => {
+    const body = activityCsv(25);
+    web.on('/ok', serve(body));
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/ok'), rowCount: 25 });
+    const deps = baseDeps(jobs.getJob);
+    const progress: number[] = [];
+    deps.onProgress = (p) => progress.push(p.bytes);
+
+    const outcome = await copyExport(request(), deps);
+
+    const { csvKey, manifestKey } = keysOf(deps);
+    expect(outcome).toMatchObject({
+      rowCount: 25,
+      bytes: body.length,
+      sha256: sha256(body),
+      s3Uri: `s3://${s3.bucket}/${csvKey}`,
+      manifestUri: `s3://${s3.bucket}/${manifestKey}`,
+      empty: false,
+    });
+    expect(outcome.s3Checksum).toBeUndefined();
+    expect(outcome.seconds).toBeGreaterThanOrEqual(0);
+    expect((await readObject(csvKey)).equals(body)).toBe(true);
+
+    const head = await s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: csvKey }));
+    expect(head.ContentType).toBe('text/csv');
+    expect(head.Metadata).toMatchObject({
+      'job-id': String(JOB_ID),
+      'job-ids': `${JOB_ID - 1},${JOB_ID}`,
+      'export-type': 'activity',
+      contract: CONTRACT,
+      'window-start': '2026-11-01T00:00:00.000Z',
+      'window-end': '2026-11-08T00:00:00.000Z',
+      rows: '25',
+      bytes: String(body.length),
+      sha256: sha256(body),
+    });
+
+    const manifest = JSON.parse((await readObject(manifestKey)).toString('utf8'));
+    expect(manifest).toMatchObject({
+      object: outcome.s3Uri,
+      exportType: 'activity',
+      contract: CONTRACT,
+      jobId: JOB_ID,
+      jobIds: [JOB_ID - 1, JOB_ID],
+      window: { startAt: '2026-11-01T00:00:00.000Z', endAt: '2026-11-08T00:00:00.000Z', startAtMs: WINDOW.startAt, endAtMs: WINDOW.endAt },
+      rows: 25,
+      bytes: body.length,
+      sha256: sha256(body),
+      empty: false,
+    });
+    expect(Number.isNaN(Date.parse(manifest.copiedAt))).toBe(false);
+
+    expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
+    expect(await s3.openUploads()).toEqual([]);
+    expect(jobs.calls()).toBe(1);
+    expect(progress.at(-1)).toBe(body.length);
+    // The bearer token is for LinkedIn's hosts only: never sent to this loopback host.
+    expect(web.headersOf('/ok')[0]?.authorization).toBeUndefined();
+    expect(web.headersOf('/ok')[0]?.['accept-encoding']).toBe('identity');
+  });
+
+  it('counts quoted fields that hold newlines as one row each', async () => {
+    const body = Buffer.from(
+      'activityId,note\r\n' + 'a1,"first line\r\nsecond line"\r\n' + 'a2,"say ""hi""\nand bye"\r\n' + 'a3,plain\r\n',
+    );
+    web.on('/quoted', serve(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/quoted'), rowCount: 3 }).getJob);
+    const outcome = await copyExport(request(), deps);
+    expect(outcome).toMatchObject({ rowCount: 3, bytes: body.length, sha256: sha256(body), empty: false });
+  });
+
+  it('copies a header-only file and flags it empty', async () => {
+    const body = Buffer.from('activityId,activityType,createdAt,seatId,memberIdentityKey\r\n');
+    web.on('/header-only', serve(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/header-only'), rowCount: 0 }).getJob);
+    const outcome = await copyExport(request(), deps);
+    expect(outcome).toMatchObject({ rowCount: 0, bytes: body.length, empty: true });
+    const manifest = JSON.parse((await readObject(keysOf(deps).manifestKey)).toString('utf8'));
+    expect(manifest).toMatchObject({ rows: 0, empty: true });
+  });
+
+  it('copies a zero-byte body when LinkedIn reports 0 rows', async () => {
+    web.on('/empty', serve(Buffer.alloc(0)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/empty'), rowCount: 0 }).getJob);
+    const outcome = await copyExport(request(), deps);
+    expect(outcome).toMatchObject({ rowCount: 0, bytes: 0, empty: true, sha256: sha256(Buffer.alloc(0)) });
+  });
+
+  it('streams a body bigger than the part size through a multipart upload', async () => {
+    const row = Buffer.from('act-xxxxxxxx,VIEWED_PROFILE,11-01-2026 10:00:00,1000,member-abcdefghij\n');
+    const rows = Math.ceil((12 * 1024 * 1024) / row.length);
+    const body = Buffer.concat([Buffer.from('activityId,activityType,createdAt,seatId,memberIdentityKey\n'), Buffer.alloc(rows * row.length)]);
+    for (let i = 0; i < rows; i++) row.copy(body, body.length - (rows - i) * row.length);
+    web.on('/big', serve(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/big'), rowCount: rows }).getJob);
+
+    const outcome = await copyExport(request(), deps);
+
+    expect(body.length).toBeGreaterThan(2 * deps.partSizeBytes);
+    expect(outcome).toMatchObject({ rowCount: rows, bytes: body.length, sha256: sha256(body) });
+    expect(sha256(await readObject(keysOf(deps).csvKey))).toBe(sha256(body));
+    expect(await s3.openUploads()).toEqual([]);
+  });
+
+  it('follows a redirect within the allowlist', async () => {
+    const body = activityCsv(3);
+    web.on('/hop', redirect('/target?sig=1'));
+    web.on('/target', serve(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/hop'), rowCount: 3 }).getJob);
+    await expect(copyExport(request(), deps)).resolves.toMatchObject({ rowCount: 3, sha256: sha256(body) });
+    expect(web.hits('/target')).toBe(1);
+  });
+
+  it('publishes with one server-side copy, replacing metadata, and asks real S3 for its SHA-256', async () => {
+    web.on('/c', serve(activityCsv(2)));
+    const { client, sent, inputs } = recordingClient();
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/c'), rowCount: 2 }).getJob, { s3: client, checksumFromS3: true });
+    await copyExport(request(), deps);
+    expect(count(sent, 'CopyObjectCommand')).toBe(1);
+    expect(inputs.get('CopyObjectCommand')).toMatchObject({
+      Key: keysOf(deps).csvKey,
+      CopySource: expect.stringMatching(new RegExp(`^${s3.bucket}/run-\\d+/\\.staging/job-${JOB_ID}-`)),
+      MetadataDirective: 'REPLACE',
+      ContentType: 'text/csv',
+      ChecksumAlgorithm: 'SHA256',
+    });
+    expect(count(sent, 'DeleteObjectCommand')).toBe(1); // the staging object
+    client.destroy();
+  });
+
+  it('re-running a window overwrites its object instead of adding another', async () => {
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/v'), rowCount: 1 }).getJob);
+    web.on('/v', serve(activityCsv(1)));
+    await copyExport(request(), deps);
+    const second = activityCsv(1);
+    second[second.length - 3] = 0x5a; // same shape, one byte different
+    web.on('/v', serve(second));
+    const outcome = await copyExport(request(), deps);
+    expect(outcome.sha256).toBe(sha256(second));
+    expect(await listUnder(deps.keyPrefix)).toHaveLength(2);
+  });
+});
+
+describe('copyExport: the URL guard', () => {
+  it('refreshes a URL that expires too soon by GETting the job again, then copies', async () => {
+    const body = activityCsv(4);
+    web.on('/fresh', serve(body));
+    const jobs = scriptedJobs(
+      { downloadUrl: urlFor('/stale'), expireAt: Date.now() - 1_000, rowCount: 4 },
+      { downloadUrl: urlFor('/fresh'), rowCount: 4 },
+    );
+    const deps = baseDeps(jobs.getJob);
+    await expect(copyExport(request(), deps)).resolves.toMatchObject({ rowCount: 4, sha256: sha256(body) });
+    expect(jobs.calls()).toBe(2);
+    expect(web.hits('/stale')).toBe(0);
+  });
+
+  it('refreshes after a 403 at the start of the download', async () => {
+    const body = activityCsv(2);
+    web.on('/expired', status(403));
+    web.on('/fresh', serve(body));
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/expired'), rowCount: 2 }, { downloadUrl: urlFor('/fresh'), rowCount: 2 });
+    await expect(copyExport(request(), baseDeps(jobs.getJob))).resolves.toMatchObject({ rowCount: 2 });
+    expect(jobs.calls()).toBe(2);
+  });
+
+  it('survives a URL that expires mid-download: connection cut, then 403, refresh, success', async () => {
+    const body = activityCsv(40_000); // a few MB: the cut lands after the first part
+    web.on('/first', cutAfter(body, Math.floor(body.length / 2)), status(403));
+    web.on('/second', serve(body));
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/first'), rowCount: 40_000 }, { downloadUrl: urlFor('/second'), rowCount: 40_000 });
+    const deps = baseDeps(jobs.getJob);
+    const outcome = await copyExport(request(), deps);
+    expect(outcome).toMatchObject({ rowCount: 40_000, bytes: body.length, sha256: sha256(body) });
+    expect(web.hits('/first')).toBe(2);
+    expect(jobs.calls()).toBe(2);
+    expect(await listUnder(deps.keyPrefix)).toEqual([keysOf(deps).csvKey, keysOf(deps).manifestKey].sort());
+    expect(await s3.openUploads()).toEqual([]);
+  });
+
+  it('fails with DownloadUrlExpired once the refreshes are used up', async () => {
+    web.on('/always-403', status(403));
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/always-403'), rowCount: 2 });
+    const deps = baseDeps(jobs.getJob, { maxUrlRefreshes: 2 });
+    await expectCopyFailure(deps, ERROR_NAMES.urlExpired);
+    expect(jobs.calls()).toBe(3);
+    expect(web.hits('/always-403')).toBe(3);
+  });
+
+  it('treats 410 Gone like an expired URL', async () => {
+    web.on('/gone', status(410));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/gone'), rowCount: 2 }).getJob, { maxUrlRefreshes: 0 });
+    await expectCopyFailure(deps, ERROR_NAMES.urlExpired);
+  });
+
+  it('waits for a nearly expired URL to lapse, then gets a fresh one', async () => {
+    const body = activityCsv(1);
+    web.on('/later', serve(body));
+    const jobs = scriptedJobs(
+      { downloadUrl: urlFor('/soon'), expireAt: Date.now() + 200, rowCount: 1 },
+      { downloadUrl: urlFor('/later'), rowCount: 1 },
+    );
+    await expect(copyExport(request(), baseDeps(jobs.getJob))).resolves.toMatchObject({ rowCount: 1 });
+    expect(jobs.calls()).toBe(2);
+    expect(web.hits('/soon')).toBe(0);
+  });
+
+  it('DownloadUrlExpired at once when waiting for the URL to lapse does not fit in the time left', async () => {
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/soon'), expireAt: Date.now() + 60_000, rowCount: 1 });
+    const error = await expectCopyFailure(baseDeps(jobs.getJob, { remainingTimeMs: () => 45_000 }), ERROR_NAMES.urlExpired);
+    expect(error.message).toMatch(/does not fit in this run/);
+    expect(jobs.calls()).toBe(1);
+  });
+
+  it('fails with DownloadUrlExpired when every GET returns an expiring URL', async () => {
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/never'), expireAt: Date.now() - 1, rowCount: 1 });
+    await expectCopyFailure(baseDeps(jobs.getJob, { maxUrlRefreshes: 1 }), ERROR_NAMES.urlExpired);
+    expect(jobs.calls()).toBe(2);
+    expect(web.hits('/never')).toBe(0);
+  });
+});
+
+describe('copyExport: verification failures leave nothing behind', () => {
+  it('TruncatedDownload when the connection keeps dropping mid-body (one retry)', async () => {
+    const body = activityCsv(40_000);
+    web.on('/cut', cutAfter(body, Math.floor(body.length / 2)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/cut'), rowCount: 40_000 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.truncated);
+    expect(error.message).toMatch(/ended early 2 time/);
+    expect(web.hits('/cut')).toBe(2);
+  });
+
+  it('TruncatedDownload when a multipart upload is under way as the connection drops', async () => {
+    const body = activityCsv(200_000); // > 12 MB: at least two 5 MiB parts uploaded before the cut
+    web.on('/cut-late', cutAfter(body, body.length - 1000));
+    const { client, sent } = recordingClient();
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/cut-late'), rowCount: 200_000 }).getJob, {
+      maxDroppedConnectionRetries: 0,
+      s3: client,
+    });
+    expect(body.length).toBeGreaterThan(2 * deps.partSizeBytes);
+    await expectCopyFailure(deps, ERROR_NAMES.truncated);
+    // The multipart upload really was under way, and it was aborted, not left behind.
+    expect(count(sent, 'CreateMultipartUploadCommand')).toBe(1);
+    expect(count(sent, 'UploadPartCommand')).toBeGreaterThanOrEqual(2);
+    expect(count(sent, 'AbortMultipartUploadCommand')).toBe(1);
+    expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(0);
+    expect(count(sent, 'CopyObjectCommand')).toBe(0);
+    client.destroy();
+  });
+
+  it('TruncatedDownload when Content-Length announces more bytes than the body has', async () => {
+    const body = activityCsv(10);
+    web.on('/over', overAnnounce(body, 100));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/over'), rowCount: 10 }).getJob);
+    await expectCopyFailure(deps, ERROR_NAMES.truncated);
+  });
+
+  it('ContentLengthMismatch when more bytes arrive than Content-Length announced', async () => {
+    const body = activityCsv(2000);
+    web.on('/gzip', gzipped(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/gzip'), rowCount: 2000 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.contentLength);
+    expect(error.message).toMatch(/more than the \d+ bytes its Content-Length announced/);
+    expect(error.message).toMatch(/Content-Encoding gzip/);
+  });
+
+  it('ContentLengthMismatch when the download has no Content-Length', async () => {
+    web.on('/chunked', chunked(activityCsv(3)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/chunked'), rowCount: 3 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.contentLength);
+    expect(error.message).toMatch(/cannot prove the file is complete/);
+  });
+
+  it('RowCountMismatch when the CSV has a different number of data rows', async () => {
+    web.on('/rows', serve(activityCsv(9)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/rows'), rowCount: 10 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.rowCount);
+    expect(error.message).toMatch(/reported 10 data rows, the file has 9/);
+  });
+
+  it('passes an S3 failure through as itself (not as a download fault) and stops the download', async () => {
+    const body = activityCsv(200_000);
+    web.on('/to-nowhere', serve(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/to-nowhere'), rowCount: 200_000 }).getJob, { bucket: 'no-such-bucket' });
+    await expect(copyExport(request(), deps)).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    expect(web.hits('/to-nowhere')).toBe(1);
+    expect(await s3.openUploads()).toEqual([]);
+  });
+
+  it('DownloadFailed on any other HTTP status', async () => {
+    web.on('/boom', status(500));
+    await expectCopyFailure(baseDeps(scriptedJobs({ downloadUrl: urlFor('/boom'), rowCount: 1 }).getJob), ERROR_NAMES.downloadFailed);
+  });
+});
+
+describe('copyExport: cancellation near the time limit', () => {
+  it('stops download and upload together with CopyDeadlineExceeded', async () => {
+    const body = activityCsv(200_000);
+    web.on('/slow', stallAfter(body, 6 * MiB)); // a first part is uploaded, then the source stalls
+    const started = Date.now();
+    const { client, sent } = recordingClient();
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/slow'), rowCount: 200_000 }).getJob, {
+      remainingTimeMs: () => 32_000 - (Date.now() - started),
+      safetyMarginMs: 30_000,
+      s3: client,
+    });
+    const error = await expectCopyFailure(deps, ERROR_NAMES.copyDeadline);
+    expect(error.message).toMatch(/before the Lambda's time limit/);
+    // Whatever had started on the S3 side was aborted (normally one upload with one part).
+    expect(count(sent, 'AbortMultipartUploadCommand')).toBe(count(sent, 'CreateMultipartUploadCommand'));
+    expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(0);
+    client.destroy();
+  });
+
+  it('does not start at all when the remaining time is already inside the safety margin', async () => {
+    const jobs = scriptedJobs({ downloadUrl: urlFor('/unused'), rowCount: 1 });
+    await expectCopyFailure(baseDeps(jobs.getJob, { remainingTimeMs: () => 10_000, safetyMarginMs: 30_000 }), ERROR_NAMES.copyDeadline);
+    expect(jobs.calls()).toBe(0);
+  });
+
+  it('gives up waiting for a LinkedIn GET that outlives the deadline', async () => {
+    const started = Date.now();
+    const deps = baseDeps(() => new Promise<ExportJob>(() => undefined), {
+      remainingTimeMs: () => 30_300 - (Date.now() - started),
+      safetyMarginMs: 30_000,
+    });
+    await expectCopyFailure(deps, ERROR_NAMES.copyDeadline);
+  });
+});
+
+describe('copyExport: where the download may come from', () => {
+  it('DownloadHostNotAllowed for a host outside the allowlist (no request made)', async () => {
+    const deps = baseDeps(scriptedJobs({ downloadUrl: `https://files.example.com/export.csv?${SECRET}`, rowCount: 1 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.hostNotAllowed);
+    expect(error.message).toMatch(/"files\.example\.com", which is not in the allowed download hosts/);
+  });
+
+  it('DownloadHostNotAllowed for plain http to a non-loopback host, even with the loopback exception on', async () => {
+    const deps = baseDeps(scriptedJobs({ downloadUrl: `http://www.linkedin.com/ambry/?${SECRET}`, rowCount: 1 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.hostNotAllowed);
+    expect(error.message).toMatch(/uses http to "www\.linkedin\.com"; downloads must use https/);
+  });
+
+  it('DownloadHostNotAllowed for plain http to loopback when the exception is off', async () => {
+    web.on('/plain', serve(activityCsv(1)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/plain'), rowCount: 1 }).getJob, { allowHttpLoopback: false });
+    await expectCopyFailure(deps, ERROR_NAMES.hostNotAllowed);
+    expect(web.hits('/plain')).toBe(0);
+  });
+
+  it('DownloadHostNotAllowed for a redirect to another host, which is never contacted', async () => {
+    web.on('/away', redirect(`http://localhost:${web.port}/elsewhere?${SECRET}`));
+    web.on('/elsewhere', serve(activityCsv(1)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/away'), rowCount: 1 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.hostNotAllowed);
+    expect(error.message).toMatch(/"localhost"/);
+    expect(web.hits('/away')).toBe(1);
+    expect(web.hits('/elsewhere')).toBe(0);
+  });
+
+  it('TooManyRedirects after more than three hops', async () => {
+    web.on('/r1', redirect('/r2'));
+    web.on('/r2', redirect('/r3'));
+    web.on('/r3', redirect('/r4'));
+    web.on('/r4', redirect('/r5'));
+    web.on('/r5', serve(activityCsv(1)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/r1'), rowCount: 1 }).getJob);
+    await expectCopyFailure(deps, ERROR_NAMES.tooManyRedirects);
+    expect(web.hits('/r5')).toBe(0);
+  });
+});
+
+describe('copyExport: the job must be ready', () => {
+  it.each<[string, Partial<ExportJob>]>([
+    ['not COMPLETED', { status: 'PROCESSING', downloadUrl: null, rowCount: null }],
+    ['no downloadUrl', { downloadUrl: null, rowCount: 3 }],
+    ['no rowCount', { downloadUrl: 'https://www.linkedin.com/ambry/?x', rowCount: null }],
+    ['no expireAt', { downloadUrl: 'https://www.linkedin.com/ambry/?x', rowCount: 1, expireAt: null }],
+  ])('LinkedInProtocolError when the job has %s', async (_name, job) => {
+    await expectCopyFailure(baseDeps(scriptedJobs(job).getJob), ERROR_NAMES.protocol);
+  });
+});

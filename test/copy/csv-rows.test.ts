@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse/sync';
+import { CsvRowCounter, CsvVerifyingStream, countCsvDataRows } from '../../lambdas/shared/copy/csv-rows';
+import { ERROR_NAMES } from '../../lambdas/shared/error-names';
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+/** Feeds `body` split at every pair of positions (three chunks, empty ones included). */
+const countSplitEverywhere = (body: Buffer): Set<number> => {
+  const results = new Set<number>();
+  for (let a = 0; a <= body.length; a++) {
+    for (let b = a; b <= body.length; b++) {
+      const counter = new CsvRowCounter();
+      counter.push(body.subarray(0, a));
+      counter.push(body.subarray(a, b));
+      counter.push(body.subarray(b));
+      results.add(counter.finish().dataRows);
+    }
+  }
+  return results;
+};
+
+const byteAtATime = (body: Buffer) => {
+  const counter = new CsvRowCounter();
+  for (const byte of body) counter.push(Uint8Array.of(byte));
+  return counter.finish();
+};
+
+describe('CsvRowCounter', () => {
+  const cases: Array<[string, string, number]> = [
+    ['empty body', '', 0],
+    ['header only, no newline', 'a,b,c', 0],
+    ['header only, LF', 'a,b,c\n', 0],
+    ['header only, CRLF', 'a,b,c\r\n', 0],
+    ['two rows, LF, trailing newline', 'a,b\n1,2\n3,4\n', 2],
+    ['two rows, no trailing newline', 'a,b\n1,2\n3,4', 2],
+    ['CRLF rows', 'a,b\r\n1,2\r\n3,4\r\n', 2],
+    ['trailing blank lines are not rows', 'a,b\n1,2\n\n\r\n', 1],
+    ['quoted LF inside a field', 'a,b\n"line1\nline2",x\n3,4\n', 2],
+    ['quoted CRLF inside a field', 'a,b\r\n"line1\r\nline2",x\r\n3,4\r\n', 2],
+    ['escaped quotes "" inside a quoted field', 'a,b\n"say ""hi""\nthere",x\n', 1],
+    ['quoted field of only escaped quotes', 'a,b\n"""",""""""\n', 1],
+    ['empty quoted field then newline', 'a,b\n"",\n1,2', 2],
+    ['quoted field at end without newline', 'a,b\n1,"x\ny"', 1],
+    ['stray quote inside an unquoted field is literal', 'a,b\n5" screen,x\n2,3\n', 2],
+    ['stray quote does not swallow newlines', 'a,b\nab"c\nd,e\n', 2],
+    ['quoted header', '"a","b"\n"1","2"\n', 1],
+    ['byte order mark before a quoted header', '\uFEFF"a\nb",c\n1,2\n', 1],
+    ['non-ASCII bytes', 'name,city\nJosé,"Zürich\nCH"\n李,北京\n', 2],
+    ['a lone CR is data, not a terminator', 'a,b\n1\r2,3\n', 1],
+  ];
+
+  it.each(cases)('%s', (_name, text, expected) => {
+    const body = bytes(text);
+    expect(countCsvDataRows(body).dataRows).toBe(expected);
+    expect(byteAtATime(body).dataRows).toBe(expected);
+    expect(countSplitEverywhere(body)).toEqual(new Set([expected]));
+  });
+
+  it('agrees with csv-parse on well-formed input with quoted newlines', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => [`id-${i}`, i % 3 === 0 ? `multi\nline ${i}` : `v${i}`, i % 5 === 0 ? 'say "x"' : '']);
+    const text =
+      'activityId,note,extra\r\n' +
+      rows.map((r) => r.map((f) => (/[",\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')).join('\r\n') +
+      '\r\n';
+    const parsed = parse(text, { skip_empty_lines: true }) as string[][];
+    expect(countCsvDataRows(bytes(text)).dataRows).toBe(parsed.length - 1);
+    expect(countCsvDataRows(bytes(text)).dataRows).toBe(50);
+  });
+
+  it('flags a file that ends inside a quoted field', () => {
+    const tally = countCsvDataRows(bytes('a,b\n1,"unterminated\n2,3\n'));
+    expect(tally.unterminatedQuote).toBe(true);
+    expect(tally.records).toBe(2);
+  });
+
+  it('refuses input after finish', () => {
+    const counter = new CsvRowCounter();
+    counter.finish();
+    expect(() => counter.push(bytes('x'))).toThrow(/after finish/);
+  });
+});
+
+describe('CsvVerifyingStream', () => {
+  const run = async (chunks: Buffer[], maxBytes?: number) => {
+    const verifier = new CsvVerifyingStream(maxBytes === undefined ? {} : { maxBytes });
+    const out: Buffer[] = [];
+    verifier.on('data', (c: Buffer) => out.push(c));
+    await pipeline(Readable.from(chunks), verifier);
+    return { tally: verifier.result(), passed: Buffer.concat(out) };
+  };
+
+  it('passes bytes through unchanged and reports bytes, rows and SHA-256', async () => {
+    const body = bytes('a,b\n"x\ny",1\n2,3\n');
+    const { tally, passed } = await run([body.subarray(0, 7), body.subarray(7, 8), body.subarray(8)], body.length);
+    expect(passed.equals(body)).toBe(true);
+    expect(tally).toMatchObject({ bytes: body.length, dataRows: 2, records: 3, unterminatedQuote: false });
+    expect(tally.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('hashes an empty body', async () => {
+    const { tally } = await run([], 0);
+    expect(tally).toMatchObject({ bytes: 0, dataRows: 0, sha256: createHash('sha256').digest('hex') });
+  });
+
+  it('fails with ContentLengthMismatch as soon as more bytes arrive than announced', async () => {
+    await expect(run([bytes('a,b\n'), bytes('1,2\n')], 5)).rejects.toMatchObject({ name: ERROR_NAMES.contentLength });
+  });
+
+  it('has no result before its input ended', () => {
+    expect(() => new CsvVerifyingStream().result()).toThrow(/before the input ended/);
+  });
+});
