@@ -1,0 +1,248 @@
+/**
+ * The four Lambda handlers, through their middy chains, against the LinkedIn simulator and a
+ * real s3rver. Only Secrets Manager is mocked: it has no local server.
+ */
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Context } from 'aws-lambda';
+import { parse } from 'csv-parse/sync';
+import { startSimulator, type Simulator } from '../../local/simulator';
+import { resetRuntimeConfig } from '../../lambdas/shared/config';
+import { resetClients } from '../../lambdas/shared/runtime/clients';
+import type { ExportTask, PlanResult } from '../../lambdas/shared/workflow/state';
+import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
+
+const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:linkedin-token-AbCdEf';
+const CONTRACT = 'urn:li:contract:123456';
+const DAY = 86_400_000;
+const NOV_1 = Date.UTC(2026, 10, 1);
+
+const secrets = mockClient(SecretsManagerClient);
+let sim: Simulator;
+let s3: LocalS3;
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+let plan: Handler<unknown, PlanResult>;
+let createJob: Handler<ExportTask, ExportTask>;
+let checkJob: Handler<ExportTask, ExportTask>;
+let copyToS3: Handler<ExportTask, ExportTask>;
+
+const lambdaContext = (remainingMs = 900_000): Context =>
+  ({
+    functionName: 'test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+    memoryLimitInMB: '1024',
+    awsRequestId: 'req-1',
+    logGroupName: 'g',
+    logStreamName: 's',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+};
+
+const useSecret = (value: string) => {
+  clearCaches();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: value });
+};
+
+const task = (window = { startAt: NOV_1, endAt: NOV_1 + 7 * DAY }): ExportTask => ({
+  exportType: 'activity',
+  contract: CONTRACT,
+  pending: [window],
+  results: [],
+  jobIds: [],
+  retries: { recreate: 0, dataDelay: 0 },
+  next: 'create',
+  waitSeconds: 0,
+});
+
+/** Checks until the job leaves ENQUEUED/PROCESSING (the simulator finishes in ~1.5 s). */
+const checkUntilSettled = async (created: ExportTask): Promise<ExportTask> => {
+  let current = created;
+  for (let i = 0; i < 40; i += 1) {
+    current = await checkJob(current, lambdaContext());
+    if (current.next !== 'poll') return current;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('job did not settle');
+};
+
+beforeAll(async () => {
+  sim = await startSimulator({ enqueuedMs: 100, processingMs: 300 });
+  s3 = await startLocalS3('exports');
+  Object.assign(process.env, {
+    LINKEDIN_API_URL: sim.baseUrl,
+    LINKEDIN_TOKEN_SECRET_ID: SECRET_ID,
+    CONTRACTS: CONTRACT,
+    BUCKET_NAME: s3.bucket,
+    KEY_PREFIX: 'li/',
+    S3_ENDPOINT: s3.endpoint,
+    ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
+    ALLOW_HTTP_LOOPBACK: 'true',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  });
+  resetRuntimeConfig();
+  resetClients();
+  ({ handler: plan } = await import('../../lambdas/plan'));
+  ({ handler: createJob } = await import('../../lambdas/create-job'));
+  ({ handler: checkJob } = await import('../../lambdas/check-job'));
+  ({ handler: copyToS3 } = await import('../../lambdas/copy-to-s3'));
+});
+
+beforeEach(() => {
+  useSecret(sim.token);
+  sim.clearFaults();
+  sim.resetCalls();
+});
+
+afterAll(async () => {
+  resetClients();
+  await Promise.all([sim?.close(), s3?.close()]);
+  for (const name of ['LINKEDIN_API_URL', 'LINKEDIN_TOKEN_SECRET_ID', 'CONTRACTS', 'BUCKET_NAME', 'KEY_PREFIX', 'S3_ENDPOINT', 'ALLOWED_DOWNLOAD_HOSTS', 'ALLOW_HTTP_LOOPBACK']) {
+    delete process.env[name];
+  }
+  resetRuntimeConfig();
+});
+
+describe('plan', () => {
+  it('turns a console window into one task per configured contract and export type', async () => {
+    const result = await plan(
+      { input: { startAt: '2026-11-01', endAt: '2026-11-08' }, executionStartTime: '2026-11-28T10:00:00Z' },
+      lambdaContext(),
+    );
+    expect(result.exports.map((t) => t.exportType)).toEqual(['activity', 'activityOutcome', 'seat']);
+    expect(result.exports[0]).toMatchObject({ contract: CONTRACT, pending: [{ startAt: NOV_1, endAt: NOV_1 + 7 * DAY }], next: 'create' });
+  });
+
+  it('derives the window of a scheduled run from its scheduled time', async () => {
+    const result = await plan({ input: { scheduledTime: '2026-11-28T06:00:00Z' }, executionStartTime: '2026-11-28T06:03:11Z' }, lambdaContext());
+    expect(result.exports[0]?.pending).toEqual([{ startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) }]);
+  });
+
+  it('fails invalid console input as InvalidInput naming the field, before any LinkedIn call', async () => {
+    const error = await errorOf(plan({ input: { startAt: '2026-11-08', endAt: '2026-11-01' }, executionStartTime: '2026-11-28T10:00:00Z' }, lambdaContext()));
+    expect(error.name).toBe('InvalidInput');
+    expect(error.message).toMatch(/startAt/);
+    expect(sim.countCalls()).toBe(0);
+  });
+});
+
+describe('create job, check job, copy to S3', () => {
+  it('exports a window end to end: job created, polled to COMPLETED, CSV verified and landed', async () => {
+    const created = await createJob(task(), lambdaContext());
+    expect(created.job).toMatchObject({ status: 'ENQUEUED', polls: 0 });
+    expect(created.jobIds).toEqual([created.job?.id]);
+    expect(created.job!.id).toBeGreaterThan(2 ** 31);
+    expect(sim.countCalls({ route: 'createJob' })).toBe(1);
+
+    const ready = await checkUntilSettled(created);
+    expect(ready.next).toBe('copy');
+    expect(ready.job?.status).toBe('COMPLETED');
+
+    const copied = await copyToS3(ready, lambdaContext());
+    expect(copied.next).toBe('done');
+    expect(copied.pending).toEqual([]);
+    expect(copied.job).toBeUndefined();
+    const [result] = copied.results;
+    expect(result).toMatchObject({
+      exportType: 'activity',
+      contract: CONTRACT,
+      startAt: NOV_1,
+      jobIds: [created.job!.id],
+      s3Uri: `s3://exports/li/activity/contract=123456/2026-11-01_2026-11-08.csv`,
+      empty: false,
+    });
+
+    const object = await s3.s3Client.send(new GetObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }));
+    const body = await object.Body!.transformToString();
+    const rows = parse(body, { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(result!.rowCount);
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['activityId', 'activityType', 'createdAt', 'seatId']));
+    expect(object.Metadata).toMatchObject({ sha256: result!.sha256, rows: String(result!.rowCount) });
+
+    // State never carries the URL: nothing the handlers return mentions the download host path.
+    expect(JSON.stringify([created, ready, copied])).not.toMatch(/ambry|x-li-ambry-ep|downloadUrl/);
+    expect(JSON.stringify([created, ready, copied])).not.toContain(sim.token);
+  });
+
+  it('an empty export lands a header-only object flagged empty', async () => {
+    sim.faults.emptyJobs = { count: 1 };
+    const ready = await checkUntilSettled(await createJob(task({ startAt: NOV_1 + 10 * DAY, endAt: NOV_1 + 11 * DAY }), lambdaContext()));
+    const copied = await copyToS3(ready, lambdaContext());
+    expect(copied.results[0]).toMatchObject({ rowCount: 0, empty: true });
+  });
+
+  it('a window too large for LinkedIn is split in halves, the job forgotten', async () => {
+    sim.faults.exceededFileSizeOverDays = 3;
+    const settled = await checkUntilSettled(await createJob(task(), lambdaContext()));
+    expect(settled.next).toBe('create');
+    expect(settled.job).toBeUndefined();
+    expect(settled.pending).toEqual([
+      { startAt: NOV_1, endAt: NOV_1 + 4 * DAY },
+      { startAt: NOV_1 + 4 * DAY, endAt: NOV_1 + 7 * DAY },
+    ]);
+  });
+
+  it('an unknown LinkedIn status fails at once as UnknownJobStatus', async () => {
+    sim.faults.terminalStatus = { status: 'FAILED_DUE_TO_SOMETHING_NEW', count: 1 };
+    const created = await createJob(task(), lambdaContext());
+    const error = await errorOf(checkUntilSettled(created));
+    expect(error.name).toBe('UnknownJobStatus');
+    expect(error.message).toContain('FAILED_DUE_TO_SOMETHING_NEW');
+  });
+
+  it('a token LinkedIn rejects fails as LinkedInAuthError, saying where the token lives and never quoting it', async () => {
+    useSecret('an-expired-token');
+    const error = await errorOf(createJob(task(), lambdaContext()));
+    expect(error.name).toBe('LinkedInAuthError');
+    expect(error.message).toMatch(/secret/i);
+    expect(error.message).not.toContain('an-expired-token');
+    expect(sim.countCalls({ route: 'createJob', status: 401 })).toBe(1);
+  });
+
+  it('a secret with the token in JSON works too', async () => {
+    useSecret(JSON.stringify({ accessToken: sim.token }));
+    const created = await createJob(task(), lambdaContext());
+    expect(created.job?.id).toEqual(expect.any(Number));
+  });
+
+  it('throttling surfaces as LinkedInThrottled for the state machine to retry', async () => {
+    sim.faults.throttle = { count: 1 };
+    const error = await errorOf(createJob(task(), lambdaContext()));
+    expect(error.name).toBe('LinkedInThrottled');
+  });
+
+  it('a copy whose rows disagree with rowCount fails by name and leaves nothing at the final key', async () => {
+    sim.faults.rowCountDelta = { count: 1, delta: 1 };
+    const window = { startAt: NOV_1 + 20 * DAY, endAt: NOV_1 + 21 * DAY };
+    const ready = await checkUntilSettled(await createJob(task(window), lambdaContext()));
+    const error = await errorOf(copyToS3(ready, lambdaContext()));
+    expect(error.name).toBe('RowCountMismatch');
+    const head = await errorOf(s3.s3Client.send(new HeadObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-21_2026-11-22.csv' })));
+    expect(head.name).toBe('NotFound');
+    const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: 'li/.staging/' }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+    expect(await s3.openUploads()).toEqual([]);
+  });
+
+  it('a task in the wrong phase is refused by the parser (mismatched deployments)', async () => {
+    const error = await errorOf(checkJob({ ...task(), next: 'sideways' } as unknown as ExportTask, lambdaContext()));
+    expect(error.name).toBe('ParseError');
+  });
+});
