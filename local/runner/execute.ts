@@ -1,0 +1,103 @@
+/**
+ * One execution of the synthesized workflow in aws-local-stepfunctions, every Task running the
+ * real handler in-process. The caller has set the environment the handlers read.
+ */
+import { ERROR_NAMES } from '../../lambdas/shared/error-names';
+import { ExecutionError, ExecutionTimeoutError, StateMachine, type ExecutionEvent } from './local-sfn';
+import { createLambdaContext } from './lambda-context';
+import { loadHandler } from './handlers';
+import { createScaledTime } from './scaled-time';
+import type { LocalWorkflow } from './workflow';
+
+export type ExecutionOutcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED'; error: string; cause: string };
+
+export interface ExecuteOptions {
+  workflow: LocalWorkflow;
+  /** The execution input, exactly as a console execution would take it. */
+  input: unknown;
+  /** Execution name (`$$.Execution.Name`). */
+  name: string;
+  /** `$$.Execution.StartTime`. @default now */
+  startTime?: Date;
+  /** Multiplies every Wait and Retry interval. */
+  timeScale: number;
+  /** Every event of the execution, in order (aws-local-stepfunctions' event log). */
+  onEvent?: (event: ExecutionEvent) => void;
+  /** Every scaled wait. */
+  onWait?: (event: { state: string; seconds: number; sleepMs: number }) => void;
+  /** For FULL jitter of retries. @default Math.random */
+  random?: () => number;
+}
+
+const STATE_MACHINE_NAME = 'LinkedInSalesNavExport-local';
+
+/** The error name and cause of a failed local execution, as Step Functions would report them. */
+export const failureOf = (error: unknown): { error: string; cause: string } => {
+  if (error instanceof ExecutionTimeoutError) return { error: 'States.Timeout', cause: 'The execution ran longer than the state machine timeout' };
+  // ExecutionError wraps the error the execution ended with: a Fail state's Error/Cause, or an
+  // uncaught task error (name and message).
+  const cause = error instanceof ExecutionError ? error.cause : error;
+  if (cause instanceof Error) return { error: cause.name, cause: cause.message };
+  return { error: 'Error', cause: String(cause) };
+};
+
+/**
+ * Runs the workflow to its end.
+ *
+ * @returns the execution output, or the error name and cause it failed with
+ */
+export const executeWorkflow = async (options: ExecuteOptions): Promise<ExecutionOutcome> => {
+  const { workflow, input, name, timeScale } = options;
+  const startTime = options.startTime ?? new Date();
+  const scaled = createScaledTime(workflow.asl, { timeScale, random: options.random, onWait: options.onWait });
+
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(workflow.tasks).map(([stateName, task]) => [
+      stateName,
+      scaled.wrapTask(stateName, async (event: unknown) => {
+        const handler = await loadHandler(task.handlerModule);
+        return handler(event, createLambdaContext(task));
+      }),
+    ]),
+  );
+
+  // The ASL's Lambda ARNs are placeholders (arn:aws:lambda:REGION:ACCOUNT:function:ID); the
+  // execution's ARNs use the same partition, region and account.
+  const [, partition = 'aws', , region = 'us-east-1', accountId = '123456789012'] = (Object.values(workflow.tasks)[0]?.functionArn ?? '').split(':');
+  const stateMachineArn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${STATE_MACHINE_NAME}`;
+  const machine = new StateMachine(workflow.asl as never);
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
+      waitTimeOverrides: scaled.waitTimeOverrides,
+      retryIntervalOverrides: scaled.retryIntervalOverrides,
+    },
+    context: {
+      Execution: {
+        Id: `arn:${partition}:states:${region}:${accountId}:execution:${STATE_MACHINE_NAME}:${name}`,
+        Name: name,
+        StartTime: startTime.toISOString(),
+        Input: input as never,
+        RoleArn: `arn:${partition}:iam::${accountId}:role/local-runner`,
+      },
+      StateMachine: { Id: stateMachineArn, Name: STATE_MACHINE_NAME },
+    },
+  });
+
+  const pump = (async () => {
+    for await (const event of execution.eventLogs) options.onEvent?.(event);
+  })();
+  let outcome: ExecutionOutcome;
+  try {
+    outcome = { status: 'SUCCEEDED', output: await execution.result };
+  } catch (error) {
+    outcome = { status: 'FAILED', ...failureOf(error) };
+  }
+  await pump;
+  return outcome;
+};
+
+/** A failure before the execution could start, in the same shape (e.g. unparseable --input). */
+export const invalidInputOutcome = (cause: string): ExecutionOutcome => ({ status: 'FAILED', error: ERROR_NAMES.invalidInput, cause });

@@ -1,0 +1,196 @@
+/**
+ * `npm start -- [options]`: the command line of the embedded default, parsed into
+ * {@link RunLocalOptions}. Usage mistakes are caught here (exit 2) with a message saying what
+ * to type instead; the execution input itself is validated by the workflow's Plan state.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CONTRACT_URN } from '../../lambdas/shared/linkedin/export-types';
+import { parseUtcDay } from '../../lambdas/shared/workflow/windows';
+import { exportTypesFor, type ExportRequest } from './request';
+import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE } from './defaults';
+import type { RunLocalOptions } from './run-local';
+
+export const START_HELP = `Run the real export workflow locally: the state machine CDK synthesizes, executed by
+aws-local-stepfunctions, with the real Lambda handlers in-process. By default against a LinkedIn
+simulator and a local S3 (s3rver, data kept under .local/s3).
+
+Usage: npm start -- [options]
+
+What to export
+  --type T              activity | activityOutcome | seat | all (default: all)
+  --contract URN        a contract, e.g. urn:li:contract:123456; repeat for several
+                        (default: the simulator's contract; against a real API, every
+                        contract on which the token has reporting access)
+  --from YYYY-MM-DD     first day (00:00 UTC, inclusive)
+  --to YYYY-MM-DD       end day (00:00 UTC, exclusive); with --from. Default: the window a
+                        scheduled run exports today
+  --input JSON|@FILE    exactly the input a console execution takes, e.g.
+                        '{"startAt": "2026-11-01", "endAt": "2026-11-08"}' (overrides the
+                        four options above)
+
+Where from and where to
+  --linkedin-url URL    LinkedIn API base (e.g. https://api.linkedin.com/v2 or
+                        http://127.0.0.1:8080/v2) instead of starting the simulator; its host
+                        is added to the download allowlist (http only for a loopback host)
+  --token T             Bearer token for that API (default: env LINKEDIN_ACCESS_TOKEN)
+  --s3-endpoint URL     an S3-compatible endpoint (path-style) instead of starting s3rver
+  --bucket NAME         bucket (default: ${DEFAULT_BUCKET}); without --s3-endpoint this
+                        means real AWS S3 (credentials from the standard AWS chain)
+  --prefix P            key prefix (default: the deployment's, linkedin-sales-navigator/)
+  --region R            AWS region (default: env AWS_REGION, else us-east-1)
+
+How
+  --time-scale F        multiply every wait by F (default: ${DEFAULT_TIME_SCALE}; 1 = real time)
+  --json                print one JSON document on stdout at the end; progress on stderr
+  --help                this text
+
+Exit status: 0 when every export landed verified; 1 when the run failed (the error name and
+cause are printed on stderr); 2 for a usage error.`;
+
+export type ParsedStart =
+  | { kind: 'help' }
+  | { kind: 'usageError'; message: string }
+  | { kind: 'run'; json: boolean; options: RunLocalOptions };
+
+/** A mistake on the command line (exit status 2). */
+export class UsageError extends Error {}
+
+/** node:util parseArgs' own complaints (unknown option, missing value), which read well as they are. */
+export const isParseArgsError = (error: unknown): boolean =>
+  typeof (error as { code?: unknown } | null)?.code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const dayOption = (name: string, value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  if (parseUtcDay(value) === undefined) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a day written YYYY-MM-DD`);
+  return value;
+};
+
+const urlOption = (name: string, value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${name} ${JSON.stringify(value)} is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--${name} must be an http(s) URL`);
+  return value.replace(/\/+$/, '');
+};
+
+/** The window/type/contract flags, shared with `npm run cli -- start`. */
+export const REQUEST_FLAGS = {
+  type: { type: 'string' },
+  contract: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  to: { type: 'string' },
+} as const;
+
+/**
+ * Validates the request flags.
+ * @throws UsageError (a plain Error subclass) describing the mistake
+ */
+export const requestFromFlags = (values: { type?: string; contract?: string[]; from?: string; to?: string }): ExportRequest => {
+  const exportTypes = exportTypesFor(values.type ?? 'all');
+  if (!exportTypes) throw new UsageError(`--type ${JSON.stringify(values.type)} is not one of activity, activityOutcome, seat, all`);
+  for (const contract of values.contract ?? []) {
+    if (!CONTRACT_URN.test(contract)) throw new UsageError(`--contract ${JSON.stringify(contract)} is not a contract URN like urn:li:contract:123456`);
+  }
+  const from = dayOption('from', values.from);
+  const to = dayOption('to', values.to);
+  if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together (from inclusive, to exclusive)');
+  if (from !== undefined && to !== undefined && from >= to) throw new UsageError(`--from ${from} must be before --to ${to} (--to is exclusive)`);
+  return {
+    exportTypes,
+    ...(values.contract?.length && { contracts: [...new Set(values.contract)] }),
+    ...(from !== undefined && { from }),
+    ...(to !== undefined && { to }),
+  };
+};
+
+/** `--input` value: inline JSON, or `@path` to a file holding it (read here, parsed by the runner). */
+const inputText = (value: string | undefined, readFile: (file: string) => string): string | undefined => {
+  if (value === undefined || !value.startsWith('@')) return value;
+  try {
+    return readFile(value.slice(1));
+  } catch (error) {
+    throw new UsageError(`--input ${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+};
+
+/**
+ * Parses `npm start` arguments.
+ *
+ * @param argv the arguments after `--`
+ * @param env for LINKEDIN_ACCESS_TOKEN
+ */
+export const parseStartArgs = (
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): ParsedStart => {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...REQUEST_FLAGS,
+        input: { type: 'string' },
+        'linkedin-url': { type: 'string' },
+        token: { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        bucket: { type: 'string' },
+        prefix: { type: 'string' },
+        region: { type: 'string' },
+        'time-scale': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) return { kind: 'help' };
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+
+    const request = requestFromFlags(values);
+    const linkedInUrl = urlOption('linkedin-url', values['linkedin-url']);
+    if (linkedInUrl) {
+      const url = new URL(linkedInUrl);
+      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+        throw new UsageError(`--linkedin-url: plain http is allowed only for a loopback host (127.0.0.1, localhost), not ${url.hostname}`);
+      }
+    }
+    const token = values.token ?? env.LINKEDIN_ACCESS_TOKEN;
+    if (linkedInUrl && !token) throw new UsageError('--linkedin-url needs a token: --token T or env LINKEDIN_ACCESS_TOKEN');
+    if (!linkedInUrl && values.token) throw new UsageError('--token is for --linkedin-url (the simulator has its own token)');
+
+    let timeScale = DEFAULT_TIME_SCALE;
+    if (values['time-scale'] !== undefined) {
+      timeScale = Number(values['time-scale']);
+      if (values['time-scale'].trim() === '' || !Number.isFinite(timeScale) || timeScale < 0) {
+        throw new UsageError(`--time-scale ${JSON.stringify(values['time-scale'])} is not a number >= 0`);
+      }
+    }
+    if (values.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.bucket)) {
+      throw new UsageError(`--bucket ${JSON.stringify(values.bucket)} is not a valid S3 bucket name`);
+    }
+
+    const input = inputText(values.input, readFile);
+    const options: RunLocalOptions = {
+      ...request,
+      ...(input !== undefined && { inputText: input }),
+      ...(linkedInUrl && { linkedInUrl, token }),
+      ...(values['s3-endpoint'] !== undefined && { s3Endpoint: urlOption('s3-endpoint', values['s3-endpoint']) }),
+      ...(values.bucket !== undefined && { bucket: values.bucket }),
+      ...(values.prefix !== undefined && { prefix: values.prefix }),
+      ...(values.region !== undefined && { region: values.region }),
+      timeScale,
+    };
+    return { kind: 'run', json: values.json, options };
+  } catch (error) {
+    if (error instanceof UsageError) return { kind: 'usageError', message: error.message };
+    if (isParseArgsError(error)) return { kind: 'usageError', message: (error as Error).message };
+    throw error;
+  }
+};

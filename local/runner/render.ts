@@ -1,0 +1,173 @@
+/**
+ * How a local run looks: one line per thing that happens to an export (job created, status,
+ * attempt, next wait), a progress bar while a CSV is copied (terminal only), and a summary table
+ * with where the CSVs are. Pure formatting functions plus a small writer that owns the cursor.
+ */
+import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
+import type { ExportRef, RunEvent } from './progress';
+import type { RunLocalResult } from './run-local';
+
+const MIB = 1024 * 1024;
+
+/** `activity 123456 2026-11-26..2026-11-27` (end exclusive, as in the keys). */
+export const exportLabel = (ref: ExportRef): string => {
+  const contract = ref.contract.slice(ref.contract.lastIndexOf(':') + 1);
+  const window = ref.window ? ` ${formatUtcDay(ref.window.startAt)}..${formatUtcDay(ref.window.endAt)}` : '';
+  return `${ref.exportType} ${contract}${window}`;
+};
+
+/** `4.0 KiB`, `12.3 MiB`, `1.20 GiB`. */
+export const formatBytes = (bytes: number): string => {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < MIB) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 * MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
+  return `${(bytes / 1024 / MIB).toFixed(2)} GiB`;
+};
+
+/** `45 s`, `2 min 30 s`, `3 h 00 min` (the ASL's seconds, before scaling). */
+export const formatSeconds = (seconds: number): string => {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+};
+
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * The line for one event, or undefined for events shown otherwise (copy progress).
+ *
+ * @param timeScale to say how long a wait really takes locally
+ */
+export const eventLine = (event: RunEvent, timeScale: number): string | undefined => {
+  const scaled = (seconds: number) => (timeScale === 1 ? formatSeconds(seconds) : `${formatSeconds(seconds)}, ${(seconds * timeScale).toFixed(1)} s here`);
+  switch (event.kind) {
+    case 'info':
+      return event.message;
+    case 'planned':
+      return `Planned ${event.exports.length} export(s): ${event.exports.map((e) => `${exportLabel(e)} (${e.jobs} job${e.jobs === 1 ? '' : 's'})`).join(', ')}`;
+    case 'jobCreated':
+      return `${exportLabel(event.export)}: job ${event.jobId} created`;
+    case 'jobChecked': {
+      const head = `${exportLabel(event.export)}: job ${event.jobId}`;
+      switch (event.next) {
+        case 'poll':
+          return `${head} ${event.status ?? ''}, check ${event.polls}, next check in ${scaled(event.waitSeconds)}`;
+        case 'copy':
+          return `${head} ${event.status ?? 'COMPLETED'} after ${event.polls} check(s)`;
+        case 'split':
+          return `${head} too large for one file: exporting the window in halves`;
+        case 'dataDelay':
+          return `${head} data not refreshed yet (DATA_DELAY), attempt ${event.attempt}, new job in ${scaled(event.waitSeconds)}`;
+        case 'recreate':
+          return `${head} failed at LinkedIn, attempt ${event.attempt}, new job in ${scaled(event.waitSeconds)}`;
+        default:
+          return `${head} ${event.next}`;
+      }
+    }
+    case 'copyStarted':
+      return `${exportLabel(event.export)}: copying job ${event.jobId ?? '?'} CSV to S3`;
+    case 'copyProgress':
+      return undefined;
+    case 'landed': {
+      const r = event.result;
+      return `${exportLabel({ ...r, window: r })}: landed ${r.s3Uri} (${r.rowCount} rows${r.empty ? ', empty' : ''}, ${formatBytes(r.bytes)}, sha256 ${r.sha256.slice(0, 12)}…)`;
+    }
+    case 'retrying':
+      return `${event.export ? `${exportLabel(event.export)}: ` : ''}${event.state} failed with ${event.error}${event.cause ? ` (${oneLine(event.cause)})` : ''}; retry ${event.attempt}`;
+    case 'failed':
+      return `${event.export ? `${exportLabel(event.export)}: ` : ''}${event.state} failed with ${event.error}: ${oneLine(event.cause)}`;
+  }
+};
+
+/** `[#########...........]  45%  12.0 MiB / 26.7 MiB  31.2 MB/s  activity 123456 …` */
+export const progressBar = (event: Extract<RunEvent, { kind: 'copyProgress' }>, width = 24): string => {
+  const fraction = event.total > 0 ? Math.min(1, event.bytes / event.total) : 0;
+  const filled = Math.round(fraction * width);
+  const rate = (event.bytesPerSecond / 1e6).toFixed(1);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%  ${formatBytes(event.bytes)} / ${formatBytes(event.total)}  ${rate} MB/s  ${exportLabel(event.export)}`;
+};
+
+/** A plain text table, columns padded to their widest cell. */
+export const table = (header: string[], rows: string[][]): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+};
+
+/** The end of a run: the table of landed objects and where to find them, or the failure. */
+export const summary = (result: RunLocalResult): string => {
+  const lines: string[] = [];
+  if (result.exports.length > 0) {
+    lines.push(
+      table(
+        ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ROWS', 'SIZE', 'SHA-256', 'JOBS'],
+        result.exports.map((e) => [
+          e.exportType,
+          e.contract,
+          `${formatUtcDay(e.startAt)}..${formatUtcDay(e.endAt)}`,
+          `${e.rowCount}${e.empty ? ' (empty)' : ''}`,
+          formatBytes(e.bytes),
+          `${e.sha256.slice(0, 12)}…`,
+          e.jobIds.join(','),
+        ]),
+      ),
+      '',
+    );
+    lines.push(result.s3.endpoint ? `Objects (S3 at ${result.s3.endpoint}):` : 'Objects:');
+    for (const e of result.exports) lines.push(`  ${e.s3Uri}`);
+    if (result.s3.directory) {
+      lines.push('', `CSV files (local S3 data, kept after the run in ${result.s3.directory}):`);
+      for (const e of result.exports) lines.push(`  ${result.s3.files[e.s3Uri] ?? ''}`);
+    }
+    lines.push('');
+  }
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  lines.push(
+    result.status === 'SUCCEEDED'
+      ? `SUCCEEDED: ${result.exports.length} export(s) landed and verified in ${seconds} s.`
+      : `FAILED after ${seconds} s: ${result.error}: ${oneLine(result.cause ?? '')}`,
+  );
+  return lines.join('\n');
+};
+
+/** The one line a failed run prints on stderr: the error name and a one-line cause. */
+export const failureLine = (result: RunLocalResult): string => `${result.error}: ${oneLine(result.cause ?? '')}`;
+
+export interface ProgressWriter {
+  onEvent(event: RunEvent): void;
+  /** Clears the progress bar (before the summary). */
+  end(): void;
+}
+
+/**
+ * Writes event lines to `stream`; on a terminal, copy progress is one bar redrawn in place
+ * below the lines (at most ten redraws a second), otherwise it is left out.
+ */
+export const createProgressWriter = (stream: NodeJS.WritableStream & { isTTY?: boolean }, timeScale: number): ProgressWriter => {
+  const tty = stream.isTTY === true;
+  let barShown = false;
+  let lastDraw = 0;
+  const clearBar = () => {
+    if (barShown) stream.write('\r\x1b[2K');
+    barShown = false;
+  };
+  return {
+    onEvent(event) {
+      if (event.kind === 'copyProgress') {
+        const now = Date.now();
+        if (!tty || (now - lastDraw < 100 && event.bytes < event.total)) return;
+        lastDraw = now;
+        clearBar();
+        stream.write(progressBar(event));
+        barShown = true;
+        return;
+      }
+      const line = eventLine(event, timeScale);
+      if (line === undefined) return;
+      clearBar();
+      stream.write(`${line}\n`);
+    },
+    end: clearBar,
+  };
+};

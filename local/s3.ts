@@ -1,0 +1,93 @@
+/**
+ * The local S3 of the embedded default: an s3rver on a free loopback port whose data lives under
+ * `.local/s3` (git-ignored) and stays there after the run, so the user can open the CSVs.
+ */
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+
+/** Where `npm start` keeps its local S3 data, relative to the repository root. */
+export const DEFAULT_S3_DIRECTORY = path.resolve(__dirname, '..', '.local', 's3');
+
+/**
+ * s3rver accepts only its own hard-coded key pair (any other access key id gets
+ * InvalidAccessKeyId); it checks no SigV4 signature, so the secret does not matter to it.
+ */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface LocalS3 {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** The directory holding the buckets (kept after `close`). */
+  readonly directory: string;
+  /** The file s3rver stores an object's bytes in (the CSV itself, under an s3rver suffix). */
+  objectPath(key: string): string;
+  close(): Promise<void>;
+}
+
+export interface LocalS3Options {
+  bucket: string;
+  /** @default DEFAULT_S3_DIRECTORY */
+  directory?: string;
+  /** @default 0 (a free port) */
+  port?: number;
+}
+
+// s3rver's on-disk layout: "<dir>/<bucket>/<encoded key>._S3rver_object". Its store class does
+// the key encoding; it is not part of the typed API, hence the narrow local type.
+interface FilesystemStoreStatic {
+  encodeKeyPath(key: string): string;
+}
+const { encodeKeyPath } = require('s3rver/lib/stores/filesystem') as FilesystemStoreStatic;
+
+/**
+ * Starts s3rver on 127.0.0.1 with `bucket` created.
+ *
+ * @example
+ * const s3 = await startLocalS3({ bucket: 'exports' });
+ * const client = new S3Client(s3ClientConfig(s3.endpoint));
+ * await s3.close();
+ */
+export const startLocalS3 = async (options: LocalS3Options): Promise<LocalS3> => {
+  const directory = path.resolve(options.directory ?? DEFAULT_S3_DIRECTORY);
+  const server = new S3rver({
+    port: options.port ?? 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: options.bucket, configs: [] }],
+  });
+  const address = (await server.run()) as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    bucket: options.bucket,
+    directory,
+    objectPath: (key) => {
+      const parts = encodeKeyPath(key).split('/');
+      const file = `${parts.pop() ?? ''}._S3rver_object`;
+      return path.join(directory, options.bucket, ...parts, file);
+    },
+    close: () => server.close(),
+  };
+};
+
+/**
+ * Client settings for an S3-compatible endpoint: path-style addressing (a `localhost` endpoint
+ * would otherwise resolve `bucket.localhost`). Without an endpoint: real AWS S3 in `region`.
+ *
+ * @param endpoint e.g. `http://127.0.0.1:4568`; undefined for AWS S3
+ * @param region @default process.env.AWS_REGION, else us-east-1
+ */
+export const s3ClientConfig = (endpoint: string | undefined, region?: string): S3ClientConfig => ({
+  region: region ?? process.env.AWS_REGION ?? 'us-east-1',
+  ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+});
+
+/** `s3://bucket/key` → its parts. */
+export const parseS3Uri = (uri: string): { bucket: string; key: string } => {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new RangeError(`Not an s3:// URI: ${JSON.stringify(uri)}`);
+  return { bucket: match[1]!, key: match[2]! };
+};

@@ -1,0 +1,100 @@
+/**
+ * Standalone LinkedIn simulator: `npm run simulator -- --port 8080 [options]`.
+ * Prints its base URL and token, then serves until SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { parseFaults, startSimulator, type SimulatorOptions } from './index';
+
+const USAGE = `Usage: npm run simulator -- [options]
+
+  --port N              port on 127.0.0.1 (default 8080; 0 = any free port)
+  --token T             Bearer token to accept (default linkedin-simulator-token)
+  --rows N              fixed data rows per job (e.g. 20000000 for a multi-GB file)
+  --rows-per-day N      data rows per day of window when --rows is not set (default 40)
+  --seed N              CSV content seed (default 1)
+  --enqueued-ms N       time a job spends ENQUEUED once its turn comes (default 500)
+  --processing-ms N     time a job spends PROCESSING (default 1000)
+  --url-lifetime-ms N   download URL lifetime (default 3600000)
+  --download-auth MODE  optional | required: Bearer token on the download URL (default optional)
+  --faults JSON         initial faults, e.g. '{"throttle":{"count":2}}'
+  --help                this text
+`;
+
+const integer = (raw: string | undefined, flag: string): number | undefined => {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new Error(`${flag} must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+};
+
+/** Parses the command line into simulator options; throws with a readable message on bad input. */
+export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      token: { type: 'string' },
+      rows: { type: 'string' },
+      'rows-per-day': { type: 'string' },
+      seed: { type: 'string' },
+      'enqueued-ms': { type: 'string' },
+      'processing-ms': { type: 'string' },
+      'url-lifetime-ms': { type: 'string' },
+      'download-auth': { type: 'string' },
+      faults: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const downloadAuth = values['download-auth'];
+  if (downloadAuth !== undefined && downloadAuth !== 'optional' && downloadAuth !== 'required') {
+    throw new Error('--download-auth must be optional or required');
+  }
+  let faults;
+  if (values.faults !== undefined) {
+    try {
+      faults = parseFaults(JSON.parse(values.faults));
+    } catch (error) {
+      throw new Error(`--faults: ${(error as Error).message}`);
+    }
+  }
+  return {
+    port: integer(values.port, '--port') ?? 8080,
+    token: values.token,
+    rows: integer(values.rows, '--rows'),
+    rowsPerDay: integer(values['rows-per-day'], '--rows-per-day'),
+    seed: integer(values.seed, '--seed'),
+    enqueuedMs: integer(values['enqueued-ms'], '--enqueued-ms'),
+    processingMs: integer(values['processing-ms'], '--processing-ms'),
+    urlLifetimeMs: integer(values['url-lifetime-ms'], '--url-lifetime-ms'),
+    downloadAuth,
+    faults,
+  };
+};
+
+const main = async (): Promise<void> => {
+  let options: SimulatorOptions | 'help';
+  try {
+    options = parseCli(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const simulator = await startSimulator(options);
+  console.log(`LinkedIn simulator: ${simulator.baseUrl}`);
+  console.log(`token: ${simulator.token}`);
+  const stop = (): void => {
+    simulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+};
+
+if (require.main === module) void main();

@@ -1,0 +1,195 @@
+/**
+ * A faithful local LinkedIn Sales Navigator Analytics export API (reference/linkedin-api.md):
+ * contracts, export jobs with LinkedIn's lifecycle and queueing, expiring download URLs, CSV
+ * streamed at any size, and fault injection. Used in-process by tests and the local runner,
+ * and standalone through cli.ts.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_CONTRACTS, type SalesContract } from './contracts';
+import { DEFAULT_CHUNK_BYTES } from './csv-stream';
+import type { FaultSettings, Route } from './faults';
+import type { CallRecord } from './http';
+import { JobStore, jobStatus, type SimJob } from './jobs';
+import { createHandler } from './server';
+
+export type { SalesContract } from './contracts';
+export { DEFAULT_CONTRACTS, manyContracts } from './contracts';
+export type { FaultSettings, CountedFault, Route, ApiRoute } from './faults';
+export { FAULT_KEYS, parseFaults } from './faults';
+export type { CallRecord, LinkedInErrorBody } from './http';
+export type { SimJob } from './jobs';
+export { CSV_HEADERS } from './csv-rows';
+export { MAX_WINDOW_MS } from './server';
+
+export const DEFAULT_TOKEN = 'linkedin-simulator-token';
+export const DEFAULT_FIRST_JOB_ID = 6_000_000_001;
+
+export interface SimulatorOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** The Bearer token the API accepts. Default `linkedin-simulator-token`. */
+  token?: string;
+  /** The member's contracts. Default: LinkedIn's sample (123456 with reporting, 1234560 without). */
+  contracts?: SalesContract[];
+  /** Seed of the CSV content. Default 1. */
+  seed?: number;
+  /** Fixed data rows per job whatever the window (benchmarks: e.g. 20_000_000). */
+  rows?: number;
+  /** Data rows per day of window, when `rows` is not set. Default 40. */
+  rowsPerDay?: number;
+  /** Time in ENQUEUED once a job's turn has come. Default 500 ms. */
+  enqueuedMs?: number;
+  /** Time in PROCESSING. Default 1000 ms. */
+  processingMs?: number;
+  /** Download URL lifetime. Default 1 h (LinkedIn's FAQ). */
+  urlLifetimeMs?: number;
+  /** How long a finished job and its file are kept. Default 7 days (LinkedIn's FAQ). */
+  retentionMs?: number;
+  /** Id of the first job; ids are longs beyond int32. Default 6_000_000_001. */
+  firstJobId?: number;
+  /** Whether the download URL needs the Bearer token (unconfirmed at LinkedIn). Default 'optional'. */
+  downloadAuth?: 'optional' | 'required';
+  /** Answer 400 when X-Restli-Protocol-Version: 2.0.0 is missing. Default true. */
+  requireProtocolHeader?: boolean;
+  /** Include CSV values that need quoting (commas, quotes, newlines). Default true. */
+  csvQuirks?: boolean;
+  /** CSV line ending. Default '\n' (LinkedIn's is unconfirmed). */
+  lineEnding?: '\n' | '\r\n';
+  /** Target size of each streamed chunk. Default 256 KiB. */
+  chunkBytes?: number;
+  /** The "other host" of the redirect fault. Default 'localhost'. */
+  alternateHost?: string;
+  /** Faults active from the start. */
+  faults?: FaultSettings;
+}
+
+export interface Simulator {
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  /** `http://127.0.0.1:PORT/v2`: the client's LinkedIn base URL. */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** The Bearer token the simulator accepts. */
+  readonly token: string;
+  readonly contracts: readonly SalesContract[];
+  /** Mutable fault settings, read on every request: set, change or replace them at any time. */
+  faults: FaultSettings;
+  /** Every request answered, in order. */
+  readonly calls: CallRecord[];
+  /** Number of recorded calls matching the filter. */
+  countCalls(filter?: { route?: Route; method?: string; status?: number }): number;
+  /** Forgets recorded calls. */
+  resetCalls(): void;
+  /** Removes every fault. */
+  clearFaults(): void;
+  /** The simulator's clock (epoch ms): real time plus every advanceTime. */
+  now(): number;
+  /** Moves the simulator's clock forward (job lifecycle, URL expiry, retention). */
+  advanceTime(ms: number): void;
+  /** All jobs created so far, with their current status. */
+  jobs(): Array<SimJob & { status: string }>;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+const listen = (server: Server, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+/**
+ * Starts a simulator on 127.0.0.1.
+ * @example
+ * const sim = await startSimulator({ rowsPerDay: 100 });
+ * sim.faults.throttle = { count: 2 };              // the next two API calls get 429
+ * const client = makeClient({ baseUrl: sim.baseUrl, token: sim.token });
+ * sim.advanceTime(2 * 3_600_000);                  // the download URL has now expired
+ * await sim.close();
+ */
+export const startSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
+  let offsetMs = 0;
+  const now = (): number => Date.now() + offsetMs;
+  const calls: CallRecord[] = [];
+  const store = new JobStore(
+    {
+      enqueuedMs: options.enqueuedMs ?? 500,
+      processingMs: options.processingMs ?? 1000,
+      retentionMs: options.retentionMs ?? 7 * 86_400_000,
+    },
+    options.firstJobId ?? DEFAULT_FIRST_JOB_ID,
+  );
+  const token = options.token ?? DEFAULT_TOKEN;
+  const contracts = options.contracts ?? DEFAULT_CONTRACTS.map((contract) => ({ ...contract }));
+  let port = 0;
+  const origin = (): string => `http://127.0.0.1:${port}`;
+
+  const simulator: Simulator = {
+    get origin() {
+      return origin();
+    },
+    get baseUrl() {
+      return `${origin()}/v2`;
+    },
+    get port() {
+      return port;
+    },
+    token,
+    contracts,
+    faults: { ...options.faults },
+    calls,
+    countCalls: (filter = {}) =>
+      calls.filter(
+        (call) =>
+          (filter.route === undefined || call.route === filter.route) &&
+          (filter.method === undefined || call.method === filter.method) &&
+          (filter.status === undefined || call.status === filter.status),
+      ).length,
+    resetCalls: () => {
+      calls.length = 0;
+    },
+    clearFaults: () => {
+      simulator.faults = {};
+    },
+    now,
+    advanceTime: (ms) => {
+      if (!(ms >= 0)) throw new Error('advanceTime takes a non-negative number of ms');
+      offsetMs += ms;
+    },
+    jobs: () => store.all().map((job) => ({ ...job, status: jobStatus(job, now()) })),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+
+  const server = createServer(
+    createHandler({
+      token,
+      contracts,
+      seed: options.seed ?? 1,
+      rows: options.rows,
+      rowsPerDay: options.rowsPerDay ?? 40,
+      urlLifetimeMs: options.urlLifetimeMs ?? 3_600_000,
+      downloadAuth: options.downloadAuth ?? 'optional',
+      requireProtocolHeader: options.requireProtocolHeader ?? true,
+      csvQuirks: options.csvQuirks ?? true,
+      lineEnding: options.lineEnding ?? '\n',
+      chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      alternateHost: options.alternateHost ?? 'localhost',
+      store,
+      calls,
+      faults: () => simulator.faults,
+      now,
+      origin,
+      port: () => port,
+    }),
+  );
+  port = await listen(server, options.port ?? 0);
+  return simulator;
+};

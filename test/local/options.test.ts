@@ -1,0 +1,89 @@
+import { parseStartArgs, START_HELP } from '../../local/runner/options';
+import { buildExecutionInput } from '../../local/runner/request';
+import { DEFAULT_TIME_SCALE } from '../../local/runner/defaults';
+
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}) =>
+  parseStartArgs(argv, env, (file) => {
+    if (!(file in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    return files[file]!;
+  });
+
+describe('npm start options', () => {
+  it('defaults to every export type, the default window, the simulator and s3rver', () => {
+    expect(parse([])).toEqual({
+      kind: 'run',
+      json: false,
+      options: { exportTypes: ['activity', 'activityOutcome', 'seat'], timeScale: DEFAULT_TIME_SCALE },
+    });
+  });
+
+  it('reads every option of the table', () => {
+    const parsed = parse([
+      '--type', 'seat', '--contract', 'urn:li:contract:1', '--contract', 'urn:li:contract:2',
+      '--from', '2026-11-01', '--to', '2026-11-08', '--linkedin-url', 'https://api.linkedin.com/v2/',
+      '--s3-endpoint', 'http://127.0.0.1:4568', '--bucket', 'my-bucket', '--prefix', 'x/', '--region', 'eu-west-1',
+      '--time-scale', '0.5', '--json',
+    ], { LINKEDIN_ACCESS_TOKEN: 'env-token' });
+    expect(parsed).toEqual({
+      kind: 'run',
+      json: true,
+      options: {
+        exportTypes: ['seat'],
+        contracts: ['urn:li:contract:1', 'urn:li:contract:2'],
+        from: '2026-11-01',
+        to: '2026-11-08',
+        linkedInUrl: 'https://api.linkedin.com/v2',
+        token: 'env-token',
+        s3Endpoint: 'http://127.0.0.1:4568',
+        bucket: 'my-bucket',
+        prefix: 'x/',
+        region: 'eu-west-1',
+        timeScale: 0.5,
+      },
+    });
+  });
+
+  it('prefers --token over the environment and reads --input from a file', () => {
+    const parsed = parse(['--linkedin-url', 'http://127.0.0.1:8080/v2', '--token', 'flag', '--input', '@in.json'], { LINKEDIN_ACCESS_TOKEN: 'env' }, { 'in.json': '{"startAt":"2026-01-01","endAt":"2026-01-02"}' });
+    expect(parsed).toMatchObject({ kind: 'run', options: { token: 'flag', inputText: '{"startAt":"2026-01-01","endAt":"2026-01-02"}' } });
+  });
+
+  it.each([
+    [['--type', 'all-of-them'], /--type "all-of-them" is not one of/],
+    [['--contract', '123456'], /not a contract URN/],
+    [['--from', '2026-11-01'], /--from and --to go together/],
+    [['--from', '2026-02-30', '--to', '2026-03-02'], /--from "2026-02-30" is not a day/],
+    [['--from', '2026-03-02', '--to', '2026-03-01'], /must be before --to/],
+    [['--linkedin-url', 'http://api.example.com/v2', '--token', 't'], /plain http is allowed only for a loopback host/],
+    [['--linkedin-url', 'https://api.linkedin.com/v2'], /needs a token/],
+    [['--token', 't'], /--token is for --linkedin-url/],
+    [['--time-scale=-1'], /--time-scale "-1" is not a number >= 0/],
+    [['--bucket', 'Bad_Bucket'], /not a valid S3 bucket name/],
+    [['--input', '@missing.json'], /cannot read the file \(ENOENT\)/],
+    [['--colour'], /Unknown option '--colour'/],
+    [['extra'], /unexpected argument "extra"/],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parse(argv);
+    expect(parsed.kind).toBe('usageError');
+    expect(parsed.kind === 'usageError' && parsed.message).toMatch(message);
+  });
+
+  it('documents every option in --help', () => {
+    expect(parse(['--help'])).toEqual({ kind: 'help' });
+    for (const option of ['--type', '--contract', '--from', '--to', '--input', '--linkedin-url', '--token', '--s3-endpoint', '--bucket', '--prefix', '--region', '--time-scale', '--json', '--help', 'LINKEDIN_ACCESS_TOKEN']) {
+      expect(START_HELP).toContain(option);
+    }
+  });
+});
+
+describe('buildExecutionInput', () => {
+  it('writes the console input: only what was asked for', () => {
+    expect(buildExecutionInput({})).toEqual({});
+    expect(buildExecutionInput({ exportTypes: ['seat'], contracts: ['urn:li:contract:1'], from: '2026-01-01', to: '2026-01-02' })).toEqual({
+      exportTypes: ['seat'],
+      contracts: ['urn:li:contract:1'],
+      startAt: '2026-01-01',
+      endAt: '2026-01-02',
+    });
+  });
+});
