@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { addMultipartApis } from './s3rver-multipart';
 
 /** Where `npm start` keeps its local S3 data, relative to the repository root. */
 export const DEFAULT_S3_DIRECTORY = path.resolve(__dirname, '..', '.local', 's3');
@@ -59,6 +60,8 @@ export const startLocalS3 = async (options: LocalS3Options): Promise<LocalS3> =>
     directory,
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
+  // Without these, a failed copy could not abort its multipart upload locally.
+  addMultipartApis(server);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

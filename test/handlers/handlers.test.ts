@@ -99,10 +99,11 @@ beforeAll(async () => {
   });
   resetRuntimeConfig();
   resetClients();
-  ({ handler: plan } = await import('../../lambdas/plan'));
-  ({ handler: createJob } = await import('../../lambdas/create-job'));
-  ({ handler: checkJob } = await import('../../lambdas/check-job'));
-  ({ handler: copyToS3 } = await import('../../lambdas/copy-to-s3'));
+  // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
+  plan = (await import('../../lambdas/plan')).handler as unknown as typeof plan;
+  createJob = (await import('../../lambdas/create-job')).handler as unknown as typeof createJob;
+  checkJob = (await import('../../lambdas/check-job')).handler as unknown as typeof checkJob;
+  copyToS3 = (await import('../../lambdas/copy-to-s3')).handler as unknown as typeof copyToS3;
 });
 
 beforeEach(() => {
