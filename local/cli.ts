@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { executionStatus, planBackfill, runBackfill, startExport, type ExecutionReport } from './runner/deployed';
 import { isParseArgsError, REQUEST_FLAGS, requestFromFlags, UsageError } from './runner/options';
@@ -38,7 +39,8 @@ Commands
 
 Common options
   --state-machine-arn ARN   default: env SALESNAV_STATE_MACHINE_ARN, else StateMachineArn in
-                            the outputs file
+                            the outputs file, else the deployed LinkedInSalesNavExport
+                            stack's outputs (CloudFormation DescribeStacks)
   --outputs-file F          \`cdk deploy --outputs-file F\` output (default: cdk-outputs.json)
   --region R                default: the AWS SDK's (AWS_REGION, profile)
   --json                    print JSON instead of text
@@ -54,7 +56,28 @@ interface Io {
  * --outputs-file` wrote them. (@aws-sdk/client-cloudformation is not a dependency, so the CLI
  * does not call DescribeStacks itself.)
  */
-export const resolveStateMachineArn = (flag: string | undefined, env: NodeJS.ProcessEnv, outputsFile: string): string => {
+/** The deployed stack's `StateMachineArn` output, or undefined when the stack is not there. */
+export const stateMachineArnFromStack = async (cloudFormation: CloudFormationClient, stackName = STACK_ID): Promise<string | undefined> => {
+  try {
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    return Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === 'StateMachineArn')?.OutputValue;
+  } catch (error) {
+    // "Stack with id … does not exist" is a ValidationError: fall through to the usage message.
+    if ((error as Error).name === 'ValidationError') return undefined;
+    throw error;
+  }
+};
+
+/**
+ * The state machine to talk to: the flag, the env variable, the `cdk deploy --outputs-file`
+ * file, then the deployed stack's outputs (CloudFormation DescribeStacks), in that order.
+ */
+export const resolveStateMachineArn = async (
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  outputsFile: string,
+  fromStack: () => Promise<string | undefined> = async () => undefined,
+): Promise<string> => {
   if (flag) return flag;
   if (env.SALESNAV_STATE_MACHINE_ARN) return env.SALESNAV_STATE_MACHINE_ARN;
   if (existsSync(outputsFile)) {
@@ -62,9 +85,12 @@ export const resolveStateMachineArn = (flag: string | undefined, env: NodeJS.Pro
     const arn = outputs[STACK_ID]?.StateMachineArn;
     if (arn) return arn;
   }
+  const arn = await fromStack();
+  if (arn) return arn;
   throw new UsageError(
-    `no state machine: pass --state-machine-arn, set SALESNAV_STATE_MACHINE_ARN, or deploy with ` +
-      `\`npx cdk deploy --outputs-file cdk-outputs.json\` (looked in ${outputsFile})`,
+    `no state machine: pass --state-machine-arn, set SALESNAV_STATE_MACHINE_ARN, deploy with ` +
+      `\`npx cdk deploy --outputs-file cdk-outputs.json\` (looked in ${outputsFile}), or deploy the ${STACK_ID} stack ` +
+      `in this account and region`,
   );
 };
 
@@ -143,14 +169,17 @@ export const main = async (
       print(CLI_HELP);
       return command === undefined && !values.help ? 2 : 0;
     }
-    const arn = () => resolveStateMachineArn(values['state-machine-arn'], env, values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE);
+    const arn = () =>
+      resolveStateMachineArn(values['state-machine-arn'], env, values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE, () =>
+        stateMachineArnFromStack(new CloudFormationClient(values.region ? { region: values.region } : {})),
+      );
     const sfn = sfnFor(values.region);
 
     switch (command) {
       case 'start': {
         if (rest.length) throw new UsageError(`start takes no argument (got ${rest[0]})`);
         const input = values.input !== undefined ? readInput(values.input) : buildExecutionInput(requestFromFlags(values));
-        const started = await startExport(sfn, arn(), input);
+        const started = await startExport(sfn, await arn(), input);
         if (values.json) print(JSON.stringify(started, null, 2));
         else {
           print(started.started ? `Started ${started.name}` : `Already started: ${started.name} (${started.status}); not started again`);
@@ -164,7 +193,7 @@ export const main = async (
         if (values.from === undefined || values.to === undefined) throw new UsageError('backfill needs --from and --to');
         const request = requestFromFlags(values);
         const chunks = planBackfill({ ...request, from: values.from, to: values.to }, positiveInt('chunk-days', values['chunk-days'], 90));
-        const stateMachineArn = arn();
+        const stateMachineArn = await arn();
         if (!values.json) print(`Backfill ${values.from}..${values.to} (end exclusive): ${chunks.length} execution(s)`);
         const outcomes = await runBackfill(sfn, stateMachineArn, chunks, {
           concurrency: positiveInt('concurrency', values.concurrency, 2),
@@ -180,7 +209,7 @@ export const main = async (
       case 'status': {
         const [execution] = rest;
         if (!execution) throw new UsageError('status needs an execution ARN or name');
-        const report = await executionStatus(sfn, execution, execution.startsWith('arn:') ? undefined : arn());
+        const report = await executionStatus(sfn, execution, execution.startsWith('arn:') ? undefined : await arn());
         print(values.json ? JSON.stringify(report, null, 2) : statusText(report));
         return report.status === 'FAILED' || report.status === 'TIMED_OUT' || report.status === 'ABORTED' ? 1 : 0;
       }

@@ -7,6 +7,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../local/cli';
 import { attemptName, executionArnOf, planBackfill } from '../../local/runner/deployed';
@@ -15,6 +16,7 @@ import { EXPORT_TYPES } from '../../lambdas/shared/linkedin/export-types';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const sfnMock = mockClient(SFNClient);
+const cloudFormationMock = mockClient(CloudFormationClient);
 
 const capture = () => {
   let text = '';
@@ -31,7 +33,13 @@ const run = async (argv: string[]) => {
 
 const doesNotExist = () => new ExecutionDoesNotExist({ message: 'no', $metadata: {} });
 
-beforeEach(() => sfnMock.reset());
+beforeEach(() => {
+  sfnMock.reset();
+  cloudFormationMock.reset();
+  cloudFormationMock
+    .on(DescribeStacksCommand)
+    .rejects(Object.assign(new Error('Stack with id LinkedInSalesNavExport does not exist'), { name: 'ValidationError' }));
+});
 
 describe('cli start', () => {
   it('starts the request under a name derived from it', async () => {
@@ -63,6 +71,16 @@ describe('cli start', () => {
     const b = executionNameFor({ endAt: '2026-01-02', startAt: '2026-01-01', contracts: ['urn:li:contract:1', 'urn:li:contract:2'] });
     expect(a).toBe(b);
     expect(executionNameFor({}, Date.UTC(2026, 0, 5))).not.toBe(executionNameFor({}, Date.UTC(2026, 0, 6)));
+  });
+
+  it("finds the state machine in the deployed stack's outputs when no flag, env or outputs file names it", async () => {
+    cloudFormationMock.on(DescribeStacksCommand, { StackName: 'LinkedInSalesNavExport' }).resolves({
+      Stacks: [{ StackName: 'LinkedInSalesNavExport', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: SM }] }],
+    });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(SM, 'x'), startDate: new Date() });
+    const { code } = await run(['start', '--outputs-file', '/nonexistent/outputs.json', '--from', '2026-01-01', '--to', '2026-01-02']);
+    expect(code).toBe(0);
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.stateMachineArn).toBe(SM);
   });
 
   it('says how to give the state machine when none is known', async () => {
