@@ -58,19 +58,8 @@ export interface RunLocalOptions extends ExportRequest {
   onEvent?: (event: RunEvent) => void;
 }
 
-/** One object written, as the `--json` document lists it. */
-export interface LandedExport {
-  exportType: string;
-  contract: string;
-  startAt: number;
-  endAt: number;
-  jobIds: number[];
-  rowCount: number;
-  bytes: number;
-  sha256: string;
-  s3Uri: string;
-  empty: boolean;
-}
+/** One object written, as the `--json` document lists it (the manifest is beside the CSV). */
+export type LandedExport = Omit<ExportResult, 'manifestUri'>;
 
 export interface RunLocalResult {
   status: 'SUCCEEDED' | 'FAILED';

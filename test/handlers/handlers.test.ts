@@ -13,6 +13,7 @@ import { resetRuntimeConfig } from '../../lambdas/shared/config';
 import { resetClients } from '../../lambdas/shared/runtime/clients';
 import type { ExportTask, PlanResult } from '../../lambdas/shared/workflow/state';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
+import { rejectionOf } from '../helpers/rejection';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:linkedin-token-AbCdEf';
 const CONTRACT = 'urn:li:contract:123456';
@@ -45,14 +46,7 @@ const lambdaContext = (remainingMs = 900_000): Context =>
     succeed: () => undefined,
   }) as Context;
 
-const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-};
+const errorOf = rejectionOf;
 
 const useSecret = (value: string) => {
   clearCaches();

@@ -18,6 +18,7 @@ import { EXPORT_ACTIONS, EXPORT_TYPES } from '../../lambdas/shared/linkedin/expo
 import { classifyJobStatus } from '../../lambdas/shared/linkedin/status';
 import { DEFAULT_CONTRACTS, manyContracts, startSimulator, type Simulator } from '../../local/simulator';
 import { closedPortUrl, startSilentServer } from './http-stub';
+import { rejectionOf } from '../helpers/rejection';
 
 const WITH_ACCESS = 'urn:li:contract:123456';
 const WITHOUT_ACCESS = 'urn:li:contract:1234560';
@@ -31,13 +32,9 @@ let sim: Simulator;
 let client: LinkedInClient;
 
 const failureOf = async (promise: Promise<unknown>): Promise<LinkedInError> => {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LinkedInError);
-    return error as LinkedInError;
-  }
-  throw new Error('expected a rejection');
+  const error = await rejectionOf<LinkedInError>(promise);
+  expect(error).toBeInstanceOf(LinkedInError);
+  return error;
 };
 
 /** Moves the simulator past ENQUEUED and PROCESSING (defaults 500 ms + 1000 ms). */

@@ -11,6 +11,7 @@ import {
 } from '../../lambdas/shared/linkedin/errors';
 import { EXPORT_TYPES, actionOf } from '../../lambdas/shared/linkedin/export-types';
 import { reply, startHttpStub, type HttpStub } from './http-stub';
+import { rejectionOf } from '../helpers/rejection';
 
 const TOKEN = 'AQV-test-token-with-enough-length';
 const CONTRACT = 'urn:li:contract:123456';
@@ -20,14 +21,7 @@ const END = Date.UTC(2026, 9, 2);
 let stub: HttpStub;
 let client: LinkedInClient;
 
-const failureOf = async (promise: Promise<unknown>): Promise<LinkedInError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LinkedInError;
-  }
-  throw new Error('expected a rejection');
-};
+const failureOf = (promise: Promise<unknown>) => rejectionOf<LinkedInError>(promise);
 
 const contracts = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({ contract: `urn:li:contract:${from + i}`, name: `Contract ${from + i}` }));

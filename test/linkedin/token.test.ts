@@ -9,19 +9,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { LinkedInAuthError } from '../../lambdas/shared/linkedin/errors';
 import { getLinkedInToken, tokenFromSecretValue } from '../../lambdas/shared/linkedin/token';
+import { rejectionOf } from '../helpers/rejection';
 
 const SECRET_ID = 'linkedin/salesnav/token';
 const TOKEN = 'AQX-live-token-0123456789';
 const secrets = mockClient(SecretsManagerClient);
 
-const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-};
+const errorOf = rejectionOf;
 
 beforeEach(() => {
   secrets.reset();
