@@ -8,6 +8,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from './bundling';
 
 /** Repository root: handler entries and the lockfile are resolved from here, not from the cwd. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -69,15 +70,12 @@ export class ExportFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // middy 6 is ESM only; ESM output keeps it (and any top-level await) as written.
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        target: LAMBDA_BUNDLE.target,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies (the X-Ray SDK under Powertools Tracer) call `require`
-        // for Node built-ins, which ESM does not define: give them one.
-        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
         // Ship the SDK version the tests ran against (lib-storage and checksum defaults have
         // changed between releases) instead of whatever the runtime happens to include.
         bundleAwsSDK: true,

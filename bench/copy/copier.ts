@@ -1,0 +1,106 @@
+/**
+ * The measured process of the copy benchmark, bundled like a Lambda (bench/bundle.ts) and run
+ * once per case with plain `node`. BENCH_MODE picks the case:
+ * - `project`: the real copy Lambda handler (lambdas/copy-to-s3.ts) on BENCH_TASK (an ExportTask
+ *   whose job is COMPLETED), with a Lambda context that has 15 minutes left;
+ * - `download`: GET of BENCH_URL with the same fetch, the body read and dropped;
+ * - `upload`: BENCH_FILE through the same S3 client and lib-storage upload (part size, queue)
+ *   the copy uses.
+ * The result (seconds, bytes, maxRssBytes) goes to BENCH_RESULT_FILE as JSON.
+ */
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { handler } from '../../lambdas/copy-to-s3';
+import { runtimeConfig } from '../../lambdas/shared/config';
+import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
+import { publishStagedObject, uploadToStaging } from '../../lambdas/shared/copy/s3-publish';
+import { s3Client } from '../../lambdas/shared/runtime/clients';
+import { copyProgress } from '../../lambdas/shared/runtime/progress';
+import type { ExportTask } from '../../lambdas/shared/workflow/state';
+import { createLambdaContext } from '../../local/runner/lambda-context';
+
+interface CaseResult {
+  seconds: number;
+  bytes: number;
+  /** project only: seconds until the last byte was uploaded to the staging key. */
+  streamSeconds?: number;
+  /**
+   * upload only, not part of `seconds`: one server-side copy of the uploaded object to another
+   * key, as the copy step publishes its verified staging object (s3-publish.ts).
+   */
+  publishSeconds?: number;
+}
+
+const elapsed = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const runProject = async (): Promise<CaseResult> => {
+  const task = JSON.parse(required('BENCH_TASK')) as ExportTask;
+  const context = createLambdaContext({ functionName: 'bench-copy', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench-copy', timeoutSeconds: 900, memoryMb: 256 });
+  let streamedAt: bigint | undefined;
+  copyProgress.on('progress', ({ bytes, total }) => {
+    if (bytes >= total) streamedAt ??= process.hrtime.bigint();
+  });
+  const started = process.hrtime.bigint();
+  const output = (await handler(task, context)) as ExportTask;
+  const seconds = elapsed(started);
+  const landed = output.results.at(-1);
+  if (!landed) throw new Error('the copy handler returned no result');
+  return { seconds, bytes: landed.bytes, ...(streamedAt !== undefined && { streamSeconds: Number(streamedAt - started) / 1e9 }) };
+};
+
+const runDownload = async (): Promise<CaseResult> => {
+  const url = required('BENCH_URL');
+  const started = process.hrtime.bigint();
+  const response = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
+  if (response.status !== 200 || !response.body) throw new Error(`download answered HTTP ${response.status}`);
+  let bytes = 0;
+  for await (const chunk of response.body) bytes += (chunk as Uint8Array).length;
+  return { seconds: elapsed(started), bytes };
+};
+
+const runUpload = async (): Promise<CaseResult> => {
+  const file = required('BENCH_FILE');
+  const settings = copySettingsFromConfig(runtimeConfig());
+  const started = process.hrtime.bigint();
+  await uploadToStaging({
+    s3: s3Client(),
+    bucket: settings.bucket,
+    key: 'bench/upload-only.csv',
+    body: createReadStream(file),
+    partSizeBytes: settings.partSizeBytes,
+    queueSize: settings.queueSize,
+  });
+  const seconds = elapsed(started);
+  const publishStarted = process.hrtime.bigint();
+  await publishStagedObject({
+    s3: s3Client(),
+    bucket: settings.bucket,
+    stagingKey: 'bench/upload-only.csv',
+    finalKey: 'bench/upload-only-published.csv',
+    metadata: { bench: 'publish' },
+    checksumFromS3: settings.checksumFromS3,
+  });
+  return { seconds, bytes: statSync(file).size, publishSeconds: elapsed(publishStarted) };
+};
+
+const main = async (): Promise<void> => {
+  const mode = required('BENCH_MODE');
+  const result = mode === 'project' ? await runProject() : mode === 'download' ? await runDownload() : mode === 'upload' ? await runUpload() : undefined;
+  if (!result) throw new Error(`unknown BENCH_MODE ${mode}`);
+  writeFileSync(required('BENCH_RESULT_FILE'), JSON.stringify({ ...result, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+};
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const file = process.env.BENCH_RESULT_FILE;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (file) writeFileSync(file, JSON.stringify({ error: message, maxRssBytes: 0 }));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,48 @@
+/**
+ * `npm run bench -- [--full] [--only copy|polling|coldstart] [--sizes 100,1000]`
+ */
+export type Section = 'copy' | 'polling' | 'coldstart';
+export const SECTIONS: readonly Section[] = ['copy', 'polling', 'coldstart'];
+
+export interface BenchOptions {
+  sections: Section[];
+  /** Copy sizes in MB (10^6 bytes). */
+  sizesMb: number[];
+  full: boolean;
+}
+
+/** Default copy sizes; `--full` adds LinkedIn's 3 GB maximum. */
+export const DEFAULT_SIZES_MB = [100, 1000];
+export const FULL_EXTRA_SIZE_MB = 3000;
+
+/**
+ * Parses the command line (after `--`).
+ * @throws RangeError naming the bad argument
+ */
+export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
+  let full = false;
+  let only: Section | undefined;
+  let sizes: number[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const next = inline ?? argv[++i];
+      if (next === undefined) throw new RangeError(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '--full') full = true;
+    else if (flag === '--only') {
+      const section = value();
+      if (!(SECTIONS as readonly string[]).includes(section)) throw new RangeError(`--only takes one of ${SECTIONS.join(', ')}, got ${section}`);
+      only = section as Section;
+    } else if (flag === '--sizes') {
+      sizes = value().split(',').map((part) => Number(part.trim()));
+      if (sizes.length === 0 || sizes.some((size) => !Number.isFinite(size) || size <= 0 || size > 3300)) {
+        throw new RangeError('--sizes takes comma-separated MB values between 1 and 3300, e.g. 100,1000');
+      }
+    } else throw new RangeError(`Unknown option ${arg} (options: --full, --only copy|polling|coldstart, --sizes 100,1000)`);
+  }
+  const sizesMb = sizes ?? (full ? [...DEFAULT_SIZES_MB, FULL_EXTRA_SIZE_MB] : DEFAULT_SIZES_MB);
+  return { sections: only ? [only] : [...SECTIONS], sizesMb, full };
+};

@@ -1,0 +1,115 @@
+/**
+ * Confirms the transition model in a real local run: the synthesized ASL in
+ * aws-local-stepfunctions (the local runner's loader and executor) with the real handlers
+ * in-process, a simulator job that takes a known (scaled) time, and every StateEntered counted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { resetRuntimeConfig } from '../../lambdas/shared/config';
+import { resetClients } from '../../lambdas/shared/runtime/clients';
+import { simulatePolling, type PollPolicy } from '../../lambdas/shared/workflow/backoff';
+import { S3RVER_CREDENTIALS, startLocalS3 } from '../../local/s3';
+import { SIMULATOR_CONTRACT } from '../../local/runner/defaults';
+import { applyEnv } from '../../local/runner/env';
+import { executeWorkflow } from '../../local/runner/execute';
+import { loadLocalWorkflow } from '../../local/runner/workflow';
+import { startSimulator } from '../../local/simulator';
+import { projectTransitions } from './model';
+
+export interface PollingConfirmation {
+  /** The job's length in workflow (scaled) seconds. */
+  jobSeconds: number;
+  timeScale: number;
+  status: string;
+  /** StateEntered events by state name. */
+  entered: Record<string, number>;
+  totalEntered: number;
+  /** "Check export job" entries = polls; the simulator's GET-job count includes the copy's own GET. */
+  polls: number;
+  simulatorJobGets: number;
+  /** Observed Check + Route (poll part) + Wait entries. */
+  pollTransitions: number;
+  /** 3 × polls − 1, the model's count for the observed number of polls. */
+  modelPollTransitions: number;
+  /** The model's range of polls over the jitter (random = 1 … random = 0). */
+  modelPollsRange: [number, number];
+  waits: number[];
+  matches: boolean;
+}
+
+const CHECK = 'Check export job';
+const ROUTE = 'Route on job state';
+const WAIT = 'Wait for export job';
+
+/**
+ * @param jobSeconds the job's length as the workflow sees it
+ * @param timeScale real seconds per workflow second (waits and the simulator's job are both scaled)
+ */
+export const confirmPollingModel = async (policy: PollPolicy, jobSeconds = 300, timeScale = 0.01): Promise<PollingConfirmation> => {
+  const workflow = await loadLocalWorkflow();
+  const directory = mkdtempSync(path.join(tmpdir(), 'bench-poll-s3-'));
+  const simulator = await startSimulator({ rows: 100, enqueuedMs: 0, processingMs: Math.round(jobSeconds * timeScale * 1000) });
+  const s3 = await startLocalS3({ bucket: 'bench-poll', directory });
+  const { NODE_OPTIONS: _ignored, ...templateEnv } = workflow.environment;
+  const restore = applyEnv({
+    ...templateEnv,
+    CONTRACTS: SIMULATOR_CONTRACT,
+    BUCKET_NAME: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    LINKEDIN_API_URL: simulator.baseUrl,
+    LINKEDIN_ACCESS_TOKEN: simulator.token,
+    LINKEDIN_TOKEN_SECRET_ID: undefined,
+    ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
+    ALLOW_HTTP_LOOPBACK: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
+  });
+  resetRuntimeConfig();
+  resetClients();
+  const entered: Record<string, number> = {};
+  const waits: number[] = [];
+  try {
+    const outcome = await executeWorkflow({
+      workflow,
+      input: { contracts: [SIMULATOR_CONTRACT], exportTypes: ['activity'], startAt: '2026-11-01', endAt: '2026-11-02' },
+      name: 'bench-polling',
+      timeScale,
+      onEvent: (event) => {
+        if (event.type === 'StateEntered') entered[event.state.name] = (entered[event.state.name] ?? 0) + 1;
+      },
+      onWait: ({ state, seconds }) => {
+        if (state === WAIT) waits.push(seconds);
+      },
+    });
+    const job = simulator.jobs()[0];
+    const actualJobSeconds = job ? (job.finishedAt - job.createdAt) / 1000 / timeScale : jobSeconds;
+    const polls = entered[CHECK] ?? 0;
+    // Route is entered once per check and once more after the copy.
+    const pollTransitions = polls + Math.max(0, (entered[ROUTE] ?? 0) - 1) + (entered[WAIT] ?? 0);
+    const range: [number, number] = [simulatePolling(actualJobSeconds, policy, () => 1).polls, simulatePolling(actualJobSeconds, policy, () => 0).polls];
+    return {
+      jobSeconds: actualJobSeconds,
+      timeScale,
+      status: outcome.status === 'SUCCEEDED' ? 'SUCCEEDED' : `FAILED ${outcome.error}: ${outcome.cause}`,
+      entered,
+      totalEntered: Object.values(entered).reduce((sum, count) => sum + count, 0),
+      polls,
+      simulatorJobGets: simulator.countCalls({ route: 'getJob' }),
+      pollTransitions,
+      modelPollTransitions: projectTransitions(polls),
+      modelPollsRange: range,
+      waits,
+      matches: outcome.status === 'SUCCEEDED' && pollTransitions === projectTransitions(polls) && polls >= range[0] && polls <= range[1],
+    };
+  } finally {
+    restore();
+    resetClients();
+    resetRuntimeConfig();
+    await simulator.close();
+    await s3.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+};
