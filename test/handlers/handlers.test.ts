@@ -176,6 +176,44 @@ describe('create job, check job, copy to S3', () => {
     expect(JSON.stringify([created, ready, copied])).not.toContain(sim.token);
   });
 
+  it('logs every step at DEBUG without the token or the download URL', async () => {
+    // Powertools resets the level on every invocation to the one it was built with, so build
+    // fresh handlers (and a fresh logger) with DEBUG in the environment.
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+    // Fresh modules mean a fresh Secrets Manager client the mock does not cover: use the local token variable.
+    delete process.env.LINKEDIN_TOKEN_SECRET_ID;
+    process.env.LINKEDIN_ACCESS_TOKEN = sim.token;
+    try {
+      jest.resetModules();
+      const load = async <E, R>(module: string) => (await import(module)).handler as Handler<E, R>;
+      const debugCreate = await load<ExportTask, ExportTask>('../../lambdas/create-job');
+      const debugCheck = await load<ExportTask, ExportTask>('../../lambdas/check-job');
+      const debugCopy = await load<ExportTask, ExportTask>('../../lambdas/copy-to-s3');
+      let state = await debugCreate(task({ startAt: NOV_1 + 14 * DAY, endAt: NOV_1 + 15 * DAY }), lambdaContext());
+      for (let i = 0; i < 40 && state.next === 'poll'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        state = await debugCheck(state, lambdaContext());
+      }
+      expect((await debugCopy(state, lambdaContext())).results).toHaveLength(1);
+    } finally {
+      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      process.env.LINKEDIN_TOKEN_SECRET_ID = SECRET_ID;
+      delete process.env.LINKEDIN_ACCESS_TOKEN;
+      write.mockRestore();
+    }
+    const logs = lines.join('');
+    expect(logs).toContain('Export job created');
+    expect(logs).toContain('Export job checked');
+    expect(logs).toContain('Export copied');
+    expect(logs).not.toContain(sim.token);
+    expect(logs).not.toMatch(/ambry|x-li-ambry-ep/);
+  });
+
   it('an empty export lands a header-only object flagged empty', async () => {
     sim.faults.emptyJobs = { count: 1 };
     const ready = await checkUntilSettled(await createJob(task({ startAt: NOV_1 + 10 * DAY, endAt: NOV_1 + 11 * DAY }), lambdaContext()));
