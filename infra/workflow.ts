@@ -69,6 +69,7 @@ export const FAILURE_ROUTES: ReadonlyArray<{ state: StateName; errors: readonly 
       ERROR_NAMES.truncated,
       ERROR_NAMES.contentLength,
       ERROR_NAMES.rowCount,
+      ERROR_NAMES.malformedCsv,
       ERROR_NAMES.urlExpired,
       ERROR_NAMES.hostNotAllowed,
       ERROR_NAMES.tooManyRedirects,

@@ -29,6 +29,7 @@ export const ERROR_NAMES = {
   truncated: 'TruncatedDownload', // fewer bytes than Content-Length, or the connection dropped
   contentLength: 'ContentLengthMismatch', // more bytes than Content-Length, or no usable header
   rowCount: 'RowCountMismatch', // CSV data rows differ from the job's rowCount
+  malformedCsv: 'MalformedCsv', // a record's field count differs from the header's, or the file ends inside quotes
   urlExpired: 'DownloadUrlExpired', // no usable download URL after the bounded refreshes
   hostNotAllowed: 'DownloadHostNotAllowed', // downloadUrl (or a redirect) outside the allowlist / not https
   tooManyRedirects: 'TooManyRedirects',

@@ -310,7 +310,7 @@ describe('copyExport: success', () => {
     web.on('/v', serve(activityCsv(1)));
     await copyExport(request(), deps);
     const second = activityCsv(1);
-    second[second.length - 3] = 0x5a; // same shape, one byte different
+    second[second.lastIndexOf('VIEWED_PROFILE')] = 0x5a; // same shape, one byte different
     web.on('/v', serve(second));
     const outcome = await copyExport(request(), deps);
     expect(outcome.sha256).toBe(sha256(second));
@@ -454,6 +454,22 @@ describe('copyExport: verification failures leave nothing behind', () => {
     const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/rows'), rowCount: 10 }).getJob);
     const error = await expectCopyFailure(deps, ERROR_NAMES.rowCount);
     expect(error.message).toMatch(/reported 10 data rows, the file has 9/);
+  });
+
+  it('MalformedCsv when the right number of rows arrives but the last one is cut inside a field list', async () => {
+    const full = activityCsv(4);
+    const cut = full.subarray(0, full.lastIndexOf(',VIEWED_PROFILE') + ',VIEWED_PROFILE'.length); // 2 of 5 fields
+    web.on('/cut', serve(cut));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/cut'), rowCount: 4 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.malformedCsv);
+    expect(error.message).toMatch(/record 5 has 2 field\(s\), the header has 5/);
+  });
+
+  it('MalformedCsv when the file ends inside a quoted field', async () => {
+    web.on('/open-quote', serve(Buffer.from('id,note\n1,"fine"\n2,"cut off mid-')));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/open-quote'), rowCount: 2 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.malformedCsv);
+    expect(error.message).toMatch(/ends inside a quoted field/);
   });
 
   it('passes an S3 failure through as itself (not as a download fault) and stops the download', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { CsvRowCounter, CsvVerifyingStream, countCsvDataRows } from '../../lambdas/shared/copy/csv-rows';
+import { CsvRowCounter, CsvVerifyingStream, countCsvDataRows, type CsvRowTally } from '../../lambdas/shared/copy/csv-rows';
 import { ERROR_NAMES } from '../../lambdas/shared/error-names';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -111,5 +111,33 @@ describe('CsvVerifyingStream', () => {
 
   it('has no result before its input ended', () => {
     expect(() => new CsvVerifyingStream().result()).toThrow(/before the input ended/);
+  });
+});
+
+describe('CsvRowCounter: every record has the header\'s field count', () => {
+  const split = (text: string): CsvRowTally => {
+    // One byte at a time: the cached separator positions must survive any chunking.
+    const counter = new CsvRowCounter();
+    for (const byte of Buffer.from(text)) counter.push(Uint8Array.of(byte));
+    return counter.finish();
+  };
+
+  it.each([
+    ['rectangular, quoted commas and newlines', 'a,b,c\n1,"x,y",3\n4,"multi\nline",6\n', undefined],
+    ['rectangular, no trailing newline', 'a,b\n1,2', undefined],
+    ['rectangular, empty fields', 'a,b,c\n,,\n1,,\n', undefined],
+    ['a record cut before its last field', 'a,b,c\n1,2,3\n4,5', { record: 3, fields: 2, expected: 3 }],
+    ['a record with one field too many', 'a,b\n1,2,3\n4,5\n', { record: 2, fields: 3, expected: 2 }],
+    ['only the first ragged record is reported', 'a,b\n1\n2\n', { record: 2, fields: 1, expected: 2 }],
+    ['blank lines are not records', 'a,b\n\n1,2\r\n\r\n', undefined],
+  ])('%s', (_name, text, ragged) => {
+    for (const tally of [countCsvDataRows(Buffer.from(text)), split(text)]) {
+      expect(tally.ragged).toEqual(ragged);
+    }
+  });
+
+  it('a single-column file is scanned without mistaking it for ragged', () => {
+    const text = `id\n${Array.from({ length: 1000 }, (_, i) => `"${i}"`).join('\n')}\n`;
+    expect(countCsvDataRows(Buffer.from(text))).toEqual({ records: 1001, dataRows: 1000, unterminatedQuote: false });
   });
 });

@@ -112,7 +112,7 @@ type AttemptResult =
  *
  * @throws NamedError `LinkedInProtocolError` (the job is not COMPLETED or lacks downloadUrl,
  *   expireAt or rowCount), `DownloadUrlExpired`, `DownloadHostNotAllowed`, `TooManyRedirects`,
- *   `DownloadFailed`, `ContentLengthMismatch`, `TruncatedDownload`, `RowCountMismatch`,
+ *   `DownloadFailed`, `ContentLengthMismatch`, `TruncatedDownload`, `RowCountMismatch`, `MalformedCsv`,
  *   `CopyDeadlineExceeded`; LinkedIn client errors from `getJob` and S3 errors pass through.
  *   Whatever is thrown, nothing was written at the final key by this call and no multipart
  *   upload is left open.
@@ -168,6 +168,9 @@ const copyWithRefreshes = async (
     if (result.kind === 'copied') return result.outcome;
     if (result.kind === 'expired') {
       job = await refresh(`the download URL for job ${job.id} answered HTTP ${result.status} (expired)`);
+      // A URL that expires mid-download shows up as a dropped connection first; a fresh URL gets
+      // a fresh allowance, so the refresh limit (not the drop limit) decides when to give up.
+      dropRetries = 0;
       continue;
     }
     if (dropRetries >= maxDropRetries) {
@@ -303,7 +306,7 @@ const streamVerifyPublish = async (
 /**
  * Checks the tally against what LinkedIn announced.
  * @returns a reason when the body simply ended early (retryable), undefined when all is well.
- * @throws ContentLengthMismatch / RowCountMismatch
+ * @throws ContentLengthMismatch / RowCountMismatch / MalformedCsv
  */
 const verify = (job: CompletedJob, tally: StreamTally, contentLength: number, contentEncoding?: string): string | undefined => {
   if (tally.bytes !== contentLength) {
@@ -320,6 +323,18 @@ const verify = (job: CompletedJob, tally: StreamTally, contentLength: number, co
       ERROR_NAMES.rowCount,
       `Job ${job.id}: LinkedIn reported ${job.rowCount} data rows, the file has ${tally.dataRows} ` +
         `(CSV-aware count, header row excluded${tally.unterminatedQuote ? '; the file ends inside a quoted field' : ''})`,
+    );
+  }
+  // The right number of rows is not enough: a body cut inside its last record (a too-small
+  // Content-Length, which fetch honours silently) still counts that record.
+  if (tally.unterminatedQuote) {
+    throw new NamedError(ERROR_NAMES.malformedCsv, `Job ${job.id}: the file ends inside a quoted field (cut short or corrupt)`);
+  }
+  if (tally.ragged) {
+    const { record, fields, expected } = tally.ragged;
+    throw new NamedError(
+      ERROR_NAMES.malformedCsv,
+      `Job ${job.id}: record ${record} has ${fields} field(s), the header has ${expected} (cut short or corrupt)`,
     );
   }
   return undefined;

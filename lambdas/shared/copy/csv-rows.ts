@@ -14,6 +14,11 @@
  * - A line with nothing on it (only a terminator, e.g. a trailing blank line) is not a record.
  *   LinkedIn's exports have several columns, so a real record is never empty.
  * - A UTF-8 byte order mark at the very start is ignored when deciding where a field starts.
+ * - Every record must have as many fields as the header (RFC 4180 §2.4). A file cut short inside
+ *   its last record — e.g. a server whose Content-Length is too small, which `fetch` honours
+ *   silently — usually loses a field separator or ends inside quotes, and is caught here even
+ *   when its row count still matches. (A cut inside the last *unquoted* field keeps the shape
+ *   and cannot be told from the data alone.)
  *
  * Pure: no AWS, no I/O. Bytes are compared, never decoded, so any ASCII-compatible encoding works.
  */
@@ -35,6 +40,8 @@ export interface CsvRowTally {
   dataRows: number;
   /** The input ended inside a quoted field: the file is malformed (or cut short). */
   unterminatedQuote: boolean;
+  /** The first record whose field count differs from the header's (1-based, header = 1). */
+  ragged?: { record: number; fields: number; expected: number };
 }
 
 /**
@@ -55,6 +62,14 @@ export class CsvRowCounter {
   private offset = 0;
   private bomMatched = 0;
   private finished = false;
+  /** Field separators seen in the current record (outside quotes). */
+  private separators = 0;
+  private headerFields = 0;
+  private ragged: CsvRowTally['ragged'];
+  /** Next LF / comma at or after the last search in the current chunk (-1: none left). */
+  private nextLf = -1;
+  private nextComma = -1;
+  private searchedFrom = { lf: Infinity, comma: Infinity };
 
   /** Scans one chunk. */
   push(chunk: Uint8Array): void {
@@ -62,6 +77,8 @@ export class CsvRowCounter {
     const n = chunk.length;
     if (n === 0) return;
     this.trackBom(chunk);
+    // New chunk: forget the cached separator positions of the previous one.
+    this.searchedFrom = { lf: Infinity, comma: Infinity };
     let i = 0;
     if (this.quotePending) {
       this.quotePending = false;
@@ -80,13 +97,39 @@ export class CsvRowCounter {
     if (!this.finished) {
       this.finished = true;
       if (this.quotePending) this.inQuotes = false; // a closing quote at the very end
-      if (this.recordHasContent) this.records += 1; // last record without a terminator
+      if (this.recordHasContent) this.endRecord(); // last record without a terminator
     }
     return {
       records: this.records,
       dataRows: Math.max(0, this.records - 1),
       unterminatedQuote: this.inQuotes,
+      ...(this.ragged && { ragged: this.ragged }),
     };
+  }
+
+  private endRecord(): void {
+    const fields = this.separators + 1;
+    if (this.records === 0) this.headerFields = fields;
+    else if (fields !== this.headerFields && !this.ragged) {
+      this.ragged = { record: this.records + 1, fields, expected: this.headerFields };
+    }
+    this.records += 1;
+    this.separators = 0;
+  }
+
+  /**
+   * Position of the next `byte` at or after `from`, remembering the answer for this chunk so a
+   * file with few commas (or many quoted fields) is still scanned once, not once per field.
+   */
+  private next(chunk: Uint8Array, byte: typeof LF | typeof COMMA, from: number): number {
+    const kind = byte === LF ? 'lf' : 'comma';
+    const cached = kind === 'lf' ? this.nextLf : this.nextComma;
+    if (from >= this.searchedFrom[kind] && (cached === -1 || cached >= from)) return cached;
+    const found = chunk.indexOf(byte, from);
+    this.searchedFrom[kind] = from;
+    if (kind === 'lf') this.nextLf = found;
+    else this.nextComma = found;
+    return found;
   }
 
   /** Inside a quoted field: only a quote can change state; newlines are data. */
@@ -110,8 +153,15 @@ export class CsvRowCounter {
     const q = chunk.indexOf(QUOTE, from);
     const end = q === -1 ? chunk.length : q;
     let lineStart = from;
-    for (let lf = chunk.indexOf(LF, lineStart); lf !== -1 && lf < end; lf = chunk.indexOf(LF, lineStart)) {
-      if (this.recordHasContent || hasContent(chunk, lineStart, lf)) this.records += 1;
+    for (;;) {
+      const lf = this.next(chunk, LF, lineStart);
+      const lineEnd = lf !== -1 && lf < end ? lf : end;
+      for (let comma = this.next(chunk, COMMA, lineStart); comma !== -1 && comma < lineEnd; comma = this.next(chunk, COMMA, comma + 1)) {
+        this.separators += 1;
+      }
+      if (lineEnd === end) break;
+      if (this.recordHasContent || hasContent(chunk, lineStart, lf)) this.endRecord();
+      else this.separators = 0;
       this.recordHasContent = false;
       lineStart = lf + 1;
     }
