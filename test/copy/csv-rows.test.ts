@@ -114,30 +114,33 @@ describe('CsvVerifyingStream', () => {
   });
 });
 
-describe('CsvRowCounter: every record has the header\'s field count', () => {
-  const split = (text: string): CsvRowTally => {
-    // One byte at a time: the cached separator positions must survive any chunking.
+describe('CsvRowCounter: an unterminated last record must be whole (header\'s field count)', () => {
+  const byteByByte = (text: string): CsvRowTally => {
     const counter = new CsvRowCounter();
     for (const byte of Buffer.from(text)) counter.push(Uint8Array.of(byte));
     return counter.finish();
   };
 
   it.each([
-    ['rectangular, quoted commas and newlines', 'a,b,c\n1,"x,y",3\n4,"multi\nline",6\n', undefined],
-    ['rectangular, no trailing newline', 'a,b\n1,2', undefined],
-    ['rectangular, empty fields', 'a,b,c\n,,\n1,,\n', undefined],
-    ['a record cut before its last field', 'a,b,c\n1,2,3\n4,5', { record: 3, fields: 2, expected: 3 }],
-    ['a record with one field too many', 'a,b\n1,2,3\n4,5\n', { record: 2, fields: 3, expected: 2 }],
-    ['only the first ragged record is reported', 'a,b\n1\n2\n', { record: 2, fields: 1, expected: 2 }],
-    ['blank lines are not records', 'a,b\n\n1,2\r\n\r\n', undefined],
+    ['whole, no trailing newline', 'a,b,c\n1,"x,y",3\n4,"multi\nline",6', undefined],
+    ['whole, with a trailing newline', 'a,b,c\n1,2,3\n', undefined],
+    ['whole, empty last field', 'a,b,c\n1,2,', undefined],
+    ['whole, quoted header with a comma', '"a,1",b\r\n1,2', undefined],
+    ['cut before its last field', 'a,b,c\n1,2,3\n4,5', { record: 3, fields: 2, expected: 3 }],
+    ['cut after a quoted field with commas', 'a,b,c\n1,2,3\n4,"x,y"', { record: 3, fields: 2, expected: 3 }],
+    ['header only, cut', 'a,b,c', undefined],
   ])('%s', (_name, text, ragged) => {
-    for (const tally of [countCsvDataRows(Buffer.from(text)), split(text)]) {
+    for (const tally of [countCsvDataRows(Buffer.from(text)), byteByByte(text)]) {
       expect(tally.ragged).toEqual(ragged);
     }
   });
 
-  it('a single-column file is scanned without mistaking it for ragged', () => {
-    const text = `id\n${Array.from({ length: 1000 }, (_, i) => `"${i}"`).join('\n')}\n`;
-    expect(countCsvDataRows(Buffer.from(text))).toEqual({ records: 1001, dataRows: 1000, unterminatedQuote: false });
+  it('measures a last record that spans many chunks', () => {
+    const long = 'x'.repeat(5000);
+    const text = `a,b,c\n1,2,3\n${long},${long}`;
+    const counter = new CsvRowCounter();
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; at += 777) counter.push(bytes.subarray(at, at + 777));
+    expect(counter.finish().ragged).toEqual({ record: 3, fields: 2, expected: 3 });
   });
 });

@@ -14,11 +14,12 @@
  * - A line with nothing on it (only a terminator, e.g. a trailing blank line) is not a record.
  *   LinkedIn's exports have several columns, so a real record is never empty.
  * - A UTF-8 byte order mark at the very start is ignored when deciding where a field starts.
- * - Every record must have as many fields as the header (RFC 4180 §2.4). A file cut short inside
- *   its last record — e.g. a server whose Content-Length is too small, which `fetch` honours
- *   silently — usually loses a field separator or ends inside quotes, and is caught here even
- *   when its row count still matches. (A cut inside the last *unquoted* field keeps the shape
- *   and cannot be told from the data alone.)
+ * - A file that does not end with a line terminator must end with a whole record: its last
+ *   record needs the header's number of fields. A body cut inside its last record (e.g. by a
+ *   too-small Content-Length, which `fetch` honours silently) keeps the right row count, so
+ *   only its shape gives it away. Only the header and that last record are measured: counting
+ *   every record's fields would halve the scan speed, and truncation only ever hits the end.
+ *   (A cut inside the last *unquoted* field keeps the shape and cannot be told from the data.)
  *
  * Pure: no AWS, no I/O. Bytes are compared, never decoded, so any ASCII-compatible encoding works.
  */
@@ -40,9 +41,12 @@ export interface CsvRowTally {
   dataRows: number;
   /** The input ended inside a quoted field: the file is malformed (or cut short). */
   unterminatedQuote: boolean;
-  /** The first record whose field count differs from the header's (1-based, header = 1). */
+  /** The unterminated last record has a different field count than the header (cut short). */
   ragged?: { record: number; fields: number; expected: number };
 }
+
+/** Records longer than this are not kept for the last-record check (a pathological file). */
+const MAX_KEPT_RECORD_BYTES = 1024 * 1024;
 
 /**
  * Incremental, CSV-aware record counter. Feed it chunks in order with {@link push}, then call
@@ -62,14 +66,12 @@ export class CsvRowCounter {
   private offset = 0;
   private bomMatched = 0;
   private finished = false;
-  /** Field separators seen in the current record (outside quotes). */
-  private separators = 0;
-  private headerFields = 0;
+  /** Where the current record starts in the chunk being scanned (-1: in an earlier chunk). */
+  private recordStart = 0;
+  /** Bytes of the header record, then of the record in progress at the end of the last chunk. */
+  private header: Buffer | undefined;
+  private tail: Buffer | undefined = Buffer.alloc(0);
   private ragged: CsvRowTally['ragged'];
-  /** Next LF / comma at or after the last search in the current chunk (-1: none left). */
-  private nextLf = -1;
-  private nextComma = -1;
-  private searchedFrom = { lf: Infinity, comma: Infinity };
 
   /** Scans one chunk. */
   push(chunk: Uint8Array): void {
@@ -77,8 +79,6 @@ export class CsvRowCounter {
     const n = chunk.length;
     if (n === 0) return;
     this.trackBom(chunk);
-    // New chunk: forget the cached separator positions of the previous one.
-    this.searchedFrom = { lf: Infinity, comma: Infinity };
     let i = 0;
     if (this.quotePending) {
       this.quotePending = false;
@@ -88,8 +88,34 @@ export class CsvRowCounter {
     while (i < n) {
       i = this.inQuotes ? this.scanQuoted(chunk, i) : this.scanUnquoted(chunk, i);
     }
+    this.keepTail(chunk);
     this.previousByte = chunk[n - 1]!;
     this.offset += n;
+  }
+
+  /** Keeps a copy of the record still in progress (once per chunk, never per row). */
+  private keepTail(chunk: Uint8Array): void {
+    const piece = this.recordStart === -1 ? chunk : chunk.subarray(this.recordStart);
+    if (this.tail !== undefined) {
+      this.tail =
+        this.recordStart === -1 && this.tail.length + piece.length <= MAX_KEPT_RECORD_BYTES
+          ? Buffer.concat([this.tail, piece])
+          : this.recordStart === -1
+            ? undefined // too long to keep: the shape check is skipped for it
+            : Buffer.from(piece);
+    } else if (this.recordStart !== -1) {
+      this.tail = Buffer.from(piece);
+    }
+    this.recordStart = -1;
+  }
+
+  /** A record ended at `lf` in `chunk`; the first one (the header) is kept for its shape. */
+  private endRecord(chunk: Uint8Array, lf: number): void {
+    if (this.records === 0) {
+      const start = this.recordStart === -1 ? chunk.subarray(0, lf) : chunk.subarray(this.recordStart, lf);
+      this.header = Buffer.concat([this.recordStart === -1 ? (this.tail ?? Buffer.alloc(0)) : Buffer.alloc(0), start]);
+    }
+    this.records += 1;
   }
 
   /** Ends the stream and returns the tally. */
@@ -97,7 +123,15 @@ export class CsvRowCounter {
     if (!this.finished) {
       this.finished = true;
       if (this.quotePending) this.inQuotes = false; // a closing quote at the very end
-      if (this.recordHasContent) this.endRecord(); // last record without a terminator
+      if (this.recordHasContent) {
+        // The last record has no terminator: it must still be whole (same shape as the header).
+        if (this.records > 0 && !this.inQuotes && this.header && this.tail) {
+          const expected = countFields(this.header);
+          const fields = countFields(this.tail);
+          if (fields !== expected) this.ragged = { record: this.records + 1, fields, expected };
+        }
+        this.records += 1;
+      }
     }
     return {
       records: this.records,
@@ -105,31 +139,6 @@ export class CsvRowCounter {
       unterminatedQuote: this.inQuotes,
       ...(this.ragged && { ragged: this.ragged }),
     };
-  }
-
-  private endRecord(): void {
-    const fields = this.separators + 1;
-    if (this.records === 0) this.headerFields = fields;
-    else if (fields !== this.headerFields && !this.ragged) {
-      this.ragged = { record: this.records + 1, fields, expected: this.headerFields };
-    }
-    this.records += 1;
-    this.separators = 0;
-  }
-
-  /**
-   * Position of the next `byte` at or after `from`, remembering the answer for this chunk so a
-   * file with few commas (or many quoted fields) is still scanned once, not once per field.
-   */
-  private next(chunk: Uint8Array, byte: typeof LF | typeof COMMA, from: number): number {
-    const kind = byte === LF ? 'lf' : 'comma';
-    const cached = kind === 'lf' ? this.nextLf : this.nextComma;
-    if (from >= this.searchedFrom[kind] && (cached === -1 || cached >= from)) return cached;
-    const found = chunk.indexOf(byte, from);
-    this.searchedFrom[kind] = from;
-    if (kind === 'lf') this.nextLf = found;
-    else this.nextComma = found;
-    return found;
   }
 
   /** Inside a quoted field: only a quote can change state; newlines are data. */
@@ -153,17 +162,11 @@ export class CsvRowCounter {
     const q = chunk.indexOf(QUOTE, from);
     const end = q === -1 ? chunk.length : q;
     let lineStart = from;
-    for (;;) {
-      const lf = this.next(chunk, LF, lineStart);
-      const lineEnd = lf !== -1 && lf < end ? lf : end;
-      for (let comma = this.next(chunk, COMMA, lineStart); comma !== -1 && comma < lineEnd; comma = this.next(chunk, COMMA, comma + 1)) {
-        this.separators += 1;
-      }
-      if (lineEnd === end) break;
-      if (this.recordHasContent || hasContent(chunk, lineStart, lf)) this.endRecord();
-      else this.separators = 0;
+    for (let lf = chunk.indexOf(LF, lineStart); lf !== -1 && lf < end; lf = chunk.indexOf(LF, lineStart)) {
+      if (this.recordHasContent || hasContent(chunk, lineStart, lf)) this.endRecord(chunk, lf);
       this.recordHasContent = false;
       lineStart = lf + 1;
+      this.recordStart = lineStart;
     }
     if (hasContent(chunk, lineStart, end)) this.recordHasContent = true;
     if (q === -1) return chunk.length;
@@ -193,6 +196,18 @@ export class CsvRowCounter {
 const hasContent = (chunk: Uint8Array, from: number, to: number): boolean => {
   for (let j = from; j < to; j++) if (chunk[j] !== CR) return true;
   return false;
+};
+
+/** Fields of one whole record (quote-aware; a trailing CR is not part of the last field). */
+const countFields = (record: Uint8Array): number => {
+  let fields = 1;
+  let quoted = false;
+  for (let j = 0; j < record.length; j++) {
+    const byte = record[j];
+    if (byte === QUOTE) quoted = !quoted; // `""` toggles twice: still inside
+    else if (byte === COMMA && !quoted) fields += 1;
+  }
+  return fields;
 };
 
 /** Counts the data rows of a whole CSV held in memory (tests, small files). */
