@@ -7,9 +7,25 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { logger, metrics, tracer } from '../powertools';
+
+/**
+ * Counts and logs every failed invocation by error name. Registered after `logMetrics`, so its
+ * onError runs first and the failure is in the metrics that invocation publishes (without it, a
+ * failed invocation would publish nothing and Powertools warns "No application metrics").
+ */
+const recordFailure = (): MiddlewareObj => ({
+  onError: async (request) => {
+    const name = request.error?.name ?? 'Error';
+    metrics.addMetric('HandlerErrors', MetricUnit.Count, 1);
+    metrics.addMetadata('errorName', name);
+    logger.warn('Invocation failed', { errorName: name, errorMessage: request.error?.message });
+  },
+});
 
 export const withPowertools = <S extends z.ZodType, R>(
   schema: S,
@@ -20,4 +36,5 @@ export const withPowertools = <S extends z.ZodType, R>(
     // logEvent stays off: state never holds secrets, but keeping payloads out of logs is cheap insurance.
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(recordFailure())
     .use(parser({ schema }));
