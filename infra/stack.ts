@@ -135,13 +135,15 @@ export class SalesNavExportStack extends Stack {
     for (const fn of [this.functions.createJob, this.functions.checkJob, this.functions.copy]) {
       this.tokenSecret.grantRead(fn);
     }
-    // Only the export prefix, only the object operations the copy performs: multipart upload
-    // (PutObject + AbortMultipartUpload), verification and publish (GetObject, PutObject, DeleteObject).
+    // Only the export prefix, only the object operations the copy performs: the upload straight at
+    // the final key and the manifest (PutObject, which also covers the multipart calls), aborting
+    // an upload that failed verification (AbortMultipartUpload), and the sha256 tag
+    // (PutObjectTagging). It never reads, copies or deletes an object.
     const exportObjects = this.bucket.arnForObjects(`${config.keyPrefix}*`);
     this.functions.copy.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
         resources: [exportObjects],
       }),
     );

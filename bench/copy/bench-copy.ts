@@ -37,10 +37,11 @@ export interface CopyCaseFigures {
   /** 10^6 bytes per second. */
   mbPerSecond?: number;
   peakRssBytes?: number;
-  /** project: seconds until the last byte reached the staging upload; the rest is verify + publish. */
+  /**
+   * project: seconds until the last part reached S3, the stream verified on the way (its upload
+   * at the final key); the rest is complete + sha256 tag + manifest.
+   */
   streamSeconds?: number;
-  /** upload: seconds of one server-side copy of the uploaded object (the copy step's publish), not in `seconds`. */
-  publishSeconds?: number;
   skipped?: string;
   error?: string;
 }
@@ -155,7 +156,7 @@ const figures = (
   seconds: number,
   bytes: number,
   peakRssBytes: number,
-  extra: { streamSeconds?: number; publishSeconds?: number } = {},
+  extra: { streamSeconds?: number } = {},
 ): CopyCaseFigures => ({
   case: name,
   seconds,
@@ -163,7 +164,6 @@ const figures = (
   mbPerSecond: bytes / MB / seconds,
   peakRssBytes,
   ...(extra.streamSeconds !== undefined && { streamSeconds: extra.streamSeconds }),
-  ...(extra.publishSeconds !== undefined && { publishSeconds: extra.publishSeconds }),
 });
 
 const caught = async (name: CopyCaseName, run: () => Promise<CopyCaseFigures>, log: Log): Promise<CopyCaseFigures> => {
@@ -252,12 +252,12 @@ const runSize = async (targetMb: number, bytesPerRow: number, copierFile: string
           if (!response.body) throw new Error('no body');
           await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(file));
           return await withS3rver(async (endpoint) => {
-            const run = await runWorker<{ seconds: number; bytes: number; publishSeconds?: number; maxRssBytes: number }>(copierFile, {
+            const run = await runWorker<{ seconds: number; bytes: number; maxRssBytes: number }>(copierFile, {
               ...lambdaEnv(sim.info, endpoint),
               BENCH_MODE: 'upload',
               BENCH_FILE: file,
             });
-            return figures('upload', run.result.seconds, run.result.bytes, run.peakRssBytes, { publishSeconds: run.result.publishSeconds });
+            return figures('upload', run.result.seconds, run.result.bytes, run.peakRssBytes);
           });
         } finally {
           rmSync(file, { force: true });

@@ -4,15 +4,15 @@
  * - `project`: the real copy Lambda handler (lambdas/copy-to-s3.ts) on BENCH_TASK (an ExportTask
  *   whose job is COMPLETED), with a Lambda context that has 15 minutes left;
  * - `download`: GET of BENCH_URL with the same fetch, the body read and dropped;
- * - `upload`: BENCH_FILE through the same S3 client and lib-storage upload (part size, queue)
- *   the copy uses.
+ * - `upload`: BENCH_FILE through the same S3 client and lib-storage upload (part size, queue,
+ *   content type, metadata) the copy uses, without the CSV verification.
  * The result (seconds, bytes, maxRssBytes) goes to BENCH_RESULT_FILE as JSON.
  */
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { handler } from '../../lambdas/copy-to-s3';
 import { runtimeConfig } from '../../lambdas/shared/config';
 import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
-import { publishStagedObject, uploadToStaging } from '../../lambdas/shared/copy/s3-publish';
+import { streamToObject } from '../../lambdas/shared/copy/s3-publish';
 import { s3Client } from '../../lambdas/shared/runtime/clients';
 import { copyProgress } from '../../lambdas/shared/runtime/progress';
 import type { ExportTask } from '../../lambdas/shared/workflow/state';
@@ -21,13 +21,8 @@ import { createLambdaContext } from '../../local/runner/lambda-context';
 interface CaseResult {
   seconds: number;
   bytes: number;
-  /** project only: seconds until the last byte was uploaded to the staging key. */
+  /** project only: seconds until the last part was uploaded (streamed and verified); the rest is complete + tag + manifest. */
   streamSeconds?: number;
-  /**
-   * upload only, not part of `seconds`: one server-side copy of the uploaded object to another
-   * key, as the copy step publishes its verified staging object (s3-publish.ts).
-   */
-  publishSeconds?: number;
 }
 
 const elapsed = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
@@ -67,25 +62,16 @@ const runUpload = async (): Promise<CaseResult> => {
   const file = required('BENCH_FILE');
   const settings = copySettingsFromConfig(runtimeConfig());
   const started = process.hrtime.bigint();
-  await uploadToStaging({
+  await streamToObject({
     s3: s3Client(),
     bucket: settings.bucket,
     key: 'bench/upload-only.csv',
     body: createReadStream(file),
+    metadata: { bench: 'upload-only' },
     partSizeBytes: settings.partSizeBytes,
     queueSize: settings.queueSize,
   });
-  const seconds = elapsed(started);
-  const publishStarted = process.hrtime.bigint();
-  await publishStagedObject({
-    s3: s3Client(),
-    bucket: settings.bucket,
-    stagingKey: 'bench/upload-only.csv',
-    finalKey: 'bench/upload-only-published.csv',
-    metadata: { bench: 'publish' },
-    checksumFromS3: settings.checksumFromS3,
-  });
-  return { seconds, bytes: statSync(file).size, publishSeconds: elapsed(publishStarted) };
+  return { seconds: elapsed(started), bytes: statSync(file).size };
 };
 
 const main = async (): Promise<void> => {

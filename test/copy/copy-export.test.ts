@@ -4,6 +4,7 @@
  */
 import {
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -26,6 +27,7 @@ import {
   startDownloadServer,
   status,
   type DownloadServer,
+  type Handler,
 } from './download-server';
 
 const DAY = 86_400_000;
@@ -117,7 +119,7 @@ const listUnder = async (prefix: string): Promise<string[]> => {
   return (listed.Contents ?? []).map((o) => o.Key!).sort();
 };
 
-/** Nothing at the final key, nothing under the run's prefix (no staging object), no open upload. */
+/** Nothing at the final key, nothing else under the run's prefix, no open multipart upload. */
 const expectNothingLanded = async (deps: CopyDeps): Promise<void> => {
   await expect(s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: keysOf(deps).csvKey }))).rejects.toMatchObject({
     name: 'NotFound',
@@ -147,8 +149,14 @@ const expectCopyFailure = async (deps: CopyDeps, name: string, req = request()):
   return named;
 };
 
-/** A client for the same s3rver that records the name of every command it sends. */
-const recordingClient = (): { client: S3Client; sent: string[]; inputs: Map<string, unknown> } => {
+/**
+ * A client for the same s3rver that records the name and input of every command it sends.
+ * `s3Checksum`: s3rver computes no checksums, so this adds the fields real S3 returns to
+ * CompleteMultipartUpload's and PutObject's output (and only those).
+ */
+const recordingClient = (
+  s3Checksum?: { ChecksumCRC32: string; ChecksumType: 'COMPOSITE' | 'FULL_OBJECT' },
+): { client: S3Client; sent: string[]; inputs: Map<string, unknown> } => {
   const sent: string[] = [];
   const inputs = new Map<string, unknown>();
   const client = new S3Client({
@@ -165,9 +173,27 @@ const recordingClient = (): { client: S3Client; sent: string[]; inputs: Map<stri
     },
     { step: 'initialize', name: 'recordCommandNames' },
   );
+  if (s3Checksum) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'CompleteMultipartUploadCommand' || context.commandName === 'PutObjectCommand') {
+          Object.assign(result.output as object, s3Checksum);
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'addS3Checksum' },
+    );
+  }
   return { client, sent, inputs };
 };
 const count = (names: string[], name: string): number => names.filter((n) => n === name).length;
+
+const sha256TagOf = async (key: string): Promise<string | undefined> => {
+  const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: s3.bucket, Key: key }));
+  expect(tags.TagSet?.map((t) => t.Key)).toEqual(['sha256']);
+  return tags.TagSet?.[0]?.Value;
+};
 
 const readObject = async (key: string): Promise<Buffer> => {
   const got = await s3.s3Client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
@@ -175,7 +201,7 @@ const readObject = async (key: string): Promise<Buffer> => {
 };
 
 describe('copyExport: success', () => {
-  it('lands the CSV with metadata and a manifest, verified, and removes the staging object', async () => {
+  it('lands the CSV at its final key with metadata, a sha256 tag and a manifest, verified', async () => {
     const body = activityCsv(25);
     web.on('/ok', serve(body));
     const jobs = scriptedJobs({ downloadUrl: urlFor('/ok'), rowCount: 25 });
@@ -209,8 +235,9 @@ describe('copyExport: success', () => {
       'window-end': '2026-11-08T00:00:00.000Z',
       rows: '25',
       bytes: String(body.length),
-      sha256: sha256(body),
     });
+    expect(head.Metadata).not.toHaveProperty('sha256');
+    expect(await sha256TagOf(csvKey)).toBe(sha256(body));
 
     const manifest = JSON.parse((await readObject(manifestKey)).toString('utf8'));
     expect(manifest).toMatchObject({
@@ -223,8 +250,10 @@ describe('copyExport: success', () => {
       rows: 25,
       bytes: body.length,
       sha256: sha256(body),
+      etag: head.ETag,
       empty: false,
     });
+    expect(manifest).not.toHaveProperty('s3Checksum');
     expect(Number.isNaN(Date.parse(manifest.copiedAt))).toBe(false);
 
     expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
@@ -288,20 +317,51 @@ describe('copyExport: success', () => {
     expect(web.hits('/target')).toBe(1);
   });
 
-  it('publishes with one server-side copy, replacing metadata, and asks real S3 for its SHA-256', async () => {
-    web.on('/c', serve(activityCsv(2)));
+  it('writes every byte once, at the final key: no staging object, no server-side copy, no delete, no read', async () => {
+    const body = activityCsv(2);
+    web.on('/c', serve(body));
     const { client, sent, inputs } = recordingClient();
-    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/c'), rowCount: 2 }).getJob, { s3: client, checksumFromS3: true });
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/c'), rowCount: 2 }).getJob, { s3: client });
     await copyExport(request(), deps);
-    expect(count(sent, 'CopyObjectCommand')).toBe(1);
-    expect(inputs.get('CopyObjectCommand')).toMatchObject({
-      Key: keysOf(deps).csvKey,
-      CopySource: expect.stringMatching(new RegExp(`^${s3.bucket}/run-\\d+/\\.staging/job-${JOB_ID}-`)),
-      MetadataDirective: 'REPLACE',
+    const { csvKey, manifestKey } = keysOf(deps);
+    expect(sent).toEqual(['PutObjectCommand', 'PutObjectTaggingCommand', 'PutObjectCommand']);
+    // The CSV's one PutObject went to the final key with the metadata and LinkedIn's claims.
+    expect(inputs.get('PutObjectTaggingCommand')).toMatchObject({ Key: csvKey, Tagging: { TagSet: [{ Key: 'sha256', Value: sha256(body) }] } });
+    expect(inputs.get('PutObjectCommand')).toMatchObject({ Key: manifestKey, ContentType: 'application/json' });
+    expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
+    client.destroy();
+  });
+
+  it('starts a multipart upload at the final key with the metadata, and records the checksum real S3 returns', async () => {
+    const body = activityCsv(200_000); // > 12 MB: three 5 MiB parts
+    web.on('/mp', serve(body));
+    const { client, sent, inputs } = recordingClient({ ChecksumCRC32: 'q83vEg==-3', ChecksumType: 'COMPOSITE' });
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/mp'), rowCount: 200_000 }).getJob, { s3: client, checksumFromS3: true });
+    const outcome = await copyExport(request(), deps);
+    const { csvKey, manifestKey } = keysOf(deps);
+    expect(inputs.get('CreateMultipartUploadCommand')).toMatchObject({
+      Key: csvKey,
       ContentType: 'text/csv',
-      ChecksumAlgorithm: 'SHA256',
+      Metadata: { 'job-id': String(JOB_ID), rows: '200000', bytes: String(body.length) },
     });
-    expect(count(sent, 'DeleteObjectCommand')).toBe(1); // the staging object
+    // No algorithm of ours (peers.md §2.2): lib-storage adds the SDK's default CRC32 (WHEN_SUPPORTED).
+    expect(inputs.get('CreateMultipartUploadCommand')).toMatchObject({ ChecksumAlgorithm: 'CRC32' });
+    expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(1);
+    expect(sent.slice(-2)).toEqual(['PutObjectTaggingCommand', 'PutObjectCommand']);
+    expect(outcome.s3Checksum).toBe('CRC32:q83vEg==-3');
+    const manifest = JSON.parse((await readObject(manifestKey)).toString('utf8'));
+    expect(manifest).toMatchObject({ s3Checksum: 'CRC32:q83vEg==-3', s3ChecksumType: 'COMPOSITE', sha256: sha256(body) });
+    expect(await sha256TagOf(csvKey)).toBe(sha256(body));
+    client.destroy();
+  });
+
+  it('keeps no S3 checksum when checksumFromS3 is off (s3rver, local stand-ins)', async () => {
+    web.on('/nc', serve(activityCsv(2)));
+    const { client } = recordingClient({ ChecksumCRC32: 'q83vEg==', ChecksumType: 'FULL_OBJECT' });
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/nc'), rowCount: 2 }).getJob, { s3: client });
+    const outcome = await copyExport(request(), deps);
+    expect(outcome.s3Checksum).toBeUndefined();
+    expect(JSON.parse((await readObject(keysOf(deps).manifestKey)).toString('utf8'))).not.toHaveProperty('s3Checksum');
     client.destroy();
   });
 
@@ -314,7 +374,46 @@ describe('copyExport: success', () => {
     web.on('/v', serve(second));
     const outcome = await copyExport(request(), deps);
     expect(outcome.sha256).toBe(sha256(second));
+    expect(await sha256TagOf(keysOf(deps).csvKey)).toBe(sha256(second));
     expect(await listUnder(deps.keyPrefix)).toHaveLength(2);
+  });
+});
+
+describe('copyExport: a re-run that fails verification leaves the earlier export untouched', () => {
+  /** Everything a reader sees of one export: bytes, ETag, metadata, tag and manifest. */
+  const snapshotOf = async (deps: CopyDeps) => {
+    const { csvKey, manifestKey } = keysOf(deps);
+    const head = await s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: csvKey }));
+    return {
+      sha256: sha256(await readObject(csvKey)),
+      etag: head.ETag,
+      metadata: head.Metadata,
+      tag: await sha256TagOf(csvKey),
+      manifest: (await readObject(manifestKey)).toString('utf8'),
+    };
+  };
+
+  const big = activityCsv(200_000); // > 12 MB: a multipart upload of three 5 MiB parts
+  const small = activityCsv(4); // one PutObject
+  const cutInLastRecord = small.subarray(0, small.lastIndexOf(',VIEWED_PROFILE') + ',VIEWED_PROFILE'.length);
+
+  it.each<[string, Buffer, number, Handler, string]>([
+    ['a multipart-sized body with one row too many', big, 200_000, serve(activityCsv(200_001)), ERROR_NAMES.rowCount],
+    ['a multipart-sized body that keeps dropping near its end', big, 200_000, cutAfter(big, big.length - 500), ERROR_NAMES.truncated],
+    ['a single-part body cut inside its last record', small, 4, serve(cutInLastRecord), ERROR_NAMES.malformedCsv],
+  ])('%s', async (_name, good, rowCount, rerun, name) => {
+    const path = `/rerun-${testNo}`;
+    web.on(path, serve(good));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor(path), rowCount }).getJob);
+    await copyExport(request(), deps);
+    const before = await snapshotOf(deps);
+    expect(before).toMatchObject({ sha256: sha256(good), tag: sha256(good), metadata: { rows: String(rowCount) } });
+
+    web.on(path, rerun);
+    await expect(copyExport(request(), deps)).rejects.toMatchObject({ name });
+    expect(await snapshotOf(deps)).toEqual(before);
+    expect(await listUnder(deps.keyPrefix)).toEqual([keysOf(deps).csvKey, keysOf(deps).manifestKey].sort());
+    expect(await s3.openUploads()).toEqual([]);
   });
 });
 
@@ -422,7 +521,8 @@ describe('copyExport: verification failures leave nothing behind', () => {
     expect(count(sent, 'UploadPartCommand')).toBeGreaterThanOrEqual(2);
     expect(count(sent, 'AbortMultipartUploadCommand')).toBe(1);
     expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(0);
-    expect(count(sent, 'CopyObjectCommand')).toBe(0);
+    expect(count(sent, 'PutObjectCommand')).toBe(0);
+    expect(count(sent, 'PutObjectTaggingCommand')).toBe(0);
     client.destroy();
   });
 
@@ -454,6 +554,20 @@ describe('copyExport: verification failures leave nothing behind', () => {
     const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/rows'), rowCount: 10 }).getJob);
     const error = await expectCopyFailure(deps, ERROR_NAMES.rowCount);
     expect(error.message).toMatch(/reported 10 data rows, the file has 9/);
+  });
+
+  it('RowCountMismatch on a multipart-sized body: parts went up at the final key, the upload was aborted, never completed', async () => {
+    const body = activityCsv(200_000);
+    web.on('/rows-big', serve(body));
+    const { client, sent, inputs } = recordingClient();
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/rows-big'), rowCount: 199_999 }).getJob, { s3: client });
+    await expectCopyFailure(deps, ERROR_NAMES.rowCount);
+    expect(inputs.get('CreateMultipartUploadCommand')).toMatchObject({ Key: keysOf(deps).csvKey });
+    expect(count(sent, 'UploadPartCommand')).toBeGreaterThanOrEqual(2);
+    expect(count(sent, 'AbortMultipartUploadCommand')).toBe(1);
+    expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(0);
+    expect(count(sent, 'PutObjectTaggingCommand')).toBe(0);
+    client.destroy();
   });
 
   it('MalformedCsv when the right number of rows arrives but the last one is cut inside a field list', async () => {

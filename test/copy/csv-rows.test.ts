@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { CsvRowCounter, CsvVerifyingStream, countCsvDataRows, type CsvRowTally } from '../../lambdas/shared/copy/csv-rows';
+import {
+  CsvRowCounter,
+  CsvVerifyingStream,
+  ShortBodyError,
+  countCsvDataRows,
+  verdictOf,
+  type CsvRowTally,
+  type StreamExpectations,
+} from '../../lambdas/shared/copy/csv-rows';
 import { ERROR_NAMES } from '../../lambdas/shared/error-names';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -84,29 +92,71 @@ describe('CsvRowCounter', () => {
 });
 
 describe('CsvVerifyingStream', () => {
-  const run = async (chunks: Buffer[], maxBytes?: number) => {
-    const verifier = new CsvVerifyingStream(maxBytes === undefined ? {} : { maxBytes });
+  const run = async (chunks: Buffer[], expectations: StreamExpectations = {}) => {
+    const verifier = new CsvVerifyingStream(expectations);
     const out: Buffer[] = [];
+    let ended = false;
     verifier.on('data', (c: Buffer) => out.push(c));
-    await pipeline(Readable.from(chunks), verifier);
-    return { tally: verifier.result(), passed: Buffer.concat(out) };
+    verifier.on('end', () => (ended = true));
+    const error = await pipeline(Readable.from(chunks), verifier).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { verifier, error, ended, passed: Buffer.concat(out) };
   };
 
   it('passes bytes through unchanged and reports bytes, rows and SHA-256', async () => {
     const body = bytes('a,b\n"x\ny",1\n2,3\n');
-    const { tally, passed } = await run([body.subarray(0, 7), body.subarray(7, 8), body.subarray(8)], body.length);
+    const { verifier, error, ended, passed } = await run([body.subarray(0, 7), body.subarray(7, 8), body.subarray(8)], {
+      expectedBytes: body.length,
+      expectedDataRows: 2,
+    });
+    expect(error).toBeUndefined();
+    expect(ended).toBe(true);
     expect(passed.equals(body)).toBe(true);
-    expect(tally).toMatchObject({ bytes: body.length, dataRows: 2, records: 3, unterminatedQuote: false });
-    expect(tally.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(verifier.result()).toMatchObject({ bytes: body.length, dataRows: 2, records: 3, unterminatedQuote: false });
+    expect(verifier.result().sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('hashes an empty body', async () => {
-    const { tally } = await run([], 0);
-    expect(tally).toMatchObject({ bytes: 0, dataRows: 0, sha256: createHash('sha256').digest('hex') });
+    const { verifier, error } = await run([], { expectedBytes: 0, expectedDataRows: 0 });
+    expect(error).toBeUndefined();
+    expect(verifier.result()).toMatchObject({ bytes: 0, dataRows: 0, sha256: createHash('sha256').digest('hex') });
   });
 
   it('fails with ContentLengthMismatch as soon as more bytes arrive than announced', async () => {
-    await expect(run([bytes('a,b\n'), bytes('1,2\n')], 5)).rejects.toMatchObject({ name: ERROR_NAMES.contentLength });
+    const { error, passed } = await run([bytes('a,b\n'), bytes('1,2\n')], { expectedBytes: 5 });
+    expect(error).toMatchObject({ name: ERROR_NAMES.contentLength });
+    expect(passed.toString()).toBe('a,b\n'); // the surplus chunk never went downstream
+  });
+
+  // Each verdict must arrive as an error INSTEAD of 'end': the upload reading the stream
+  // completes the object only after 'end'.
+  it.each<[string, string[], StreamExpectations, string, RegExp]>([
+    ['too few bytes', ['a,b\n', '1,2\n'], { expectedBytes: 10, expectedDataRows: 1 }, ERROR_NAMES.truncated, /ended after 8 of 10 bytes/],
+    ['another row count', ['a,b\n1,2\n3,4\n'], { expectedDataRows: 3, subject: 'Job 7' }, ERROR_NAMES.rowCount, /^Job 7: LinkedIn reported 3 data rows, the file has 2 /],
+    ['a file ending inside quotes', ['a,b\n1,"x\n'], { expectedDataRows: 1 }, ERROR_NAMES.malformedCsv, /ends inside a quoted field/],
+    ['a ragged last record', ['a,b,c\n1,2,3\n4,5'], { expectedDataRows: 2 }, ERROR_NAMES.malformedCsv, /record 3 has 2 field\(s\), the header has 3/],
+  ])('fails at the end, never ending cleanly, on %s', async (_name, chunks, expectations, name, message) => {
+    const { verifier, error, ended } = await run(chunks.map(bytes), expectations);
+    expect(error).toMatchObject({ name });
+    expect((error as Error).message).toMatch(message);
+    expect(ended).toBe(false);
+    expect(verifier.result().bytes).toBe(chunks.join('').length);
+  });
+
+  it('reports a short body as a ShortBodyError carrying both counts', async () => {
+    const { error } = await run([bytes('a\n')], { expectedBytes: 5, describe: 'The download for job 9' });
+    expect(error).toBeInstanceOf(ShortBodyError);
+    expect(error).toMatchObject({ received: 2, expected: 5, message: 'The download for job 9 ended after 2 of 5 bytes' });
+  });
+
+  it('checks bytes before rows, and rows before shape', () => {
+    const tally = { ...countCsvDataRows(bytes('a,b\n1,"x')), bytes: 8, sha256: '' };
+    expect(verdictOf(tally, { expectedBytes: 9, expectedDataRows: 5 })).toBeInstanceOf(ShortBodyError);
+    expect(verdictOf(tally, { expectedBytes: 8, expectedDataRows: 5 })?.name).toBe(ERROR_NAMES.rowCount);
+    expect(verdictOf(tally, { expectedBytes: 8, expectedDataRows: 1 })?.name).toBe(ERROR_NAMES.malformedCsv);
+    expect(verdictOf({ ...tally, unterminatedQuote: false }, {})).toBeUndefined();
   });
 
   it('has no result before its input ended', () => {

@@ -1,13 +1,32 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { CsvVerifyingStream } from '../../lambdas/shared/copy/csv-rows';
+import {
   LINKEDIN_MAX_EXPORT_BYTES,
   S3_MAX_PARTS,
+  SHA256_TAG,
   assertPartSizeFits,
   buildManifest,
+  formatS3Checksum,
+  maxUploadBytes,
   objectMetadata,
+  s3ChecksumOf,
+  streamToObject,
+  tagSha256,
   type CopyLogger,
   type VerifiedExport,
 } from '../../lambdas/shared/copy/s3-publish';
+import { ERROR_NAMES } from '../../lambdas/shared/error-names';
+import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
 
 const MiB = 1024 * 1024;
 const facts: VerifiedExport = {
@@ -32,10 +51,14 @@ describe('assertPartSizeFits', () => {
     expect(() => assertPartSizeFits(5 * MiB - 1)).toThrow(/below S3's minimum/);
     expect(() => assertPartSizeFits(5 * MiB, 100 * 1024 ** 3)).toThrow(/cannot fit/);
   });
+
+  it('states what one upload can carry: 10,000 parts', () => {
+    expect(maxUploadBytes(16 * MiB)).toBe(160_000 * MiB);
+  });
 });
 
-describe('object metadata and manifest', () => {
-  it('describes the verified export in ASCII metadata', () => {
+describe('object metadata, S3 checksum and manifest', () => {
+  it('describes the export in ASCII metadata known before the first byte (no SHA-256: that is a tag)', () => {
     expect(objectMetadata(facts)).toEqual({
       'job-id': '5',
       'job-ids': '3,5',
@@ -45,19 +68,167 @@ describe('object metadata and manifest', () => {
       'window-end': '2026-01-02T00:00:00.000Z',
       rows: '0',
       bytes: '61',
-      sha256: 'ab'.repeat(32),
     });
   });
 
-  it('builds a manifest that flags an empty export and records S3 checksum only when known', () => {
+  it("picks S3's strongest checksum from a completed upload, with its type", () => {
+    expect(s3ChecksumOf({ ETag: '"x"' })).toBeUndefined();
+    expect(s3ChecksumOf({ ChecksumCRC32: 'AAAAAA==-3', ChecksumType: 'COMPOSITE' })).toEqual({
+      algorithm: 'CRC32',
+      value: 'AAAAAA==-3',
+      type: 'COMPOSITE',
+    });
+    expect(s3ChecksumOf({ ChecksumCRC32: 'c', ChecksumSHA256: 's' })).toEqual({ algorithm: 'SHA256', value: 's' });
+    expect(s3ChecksumOf({ ChecksumCRC32C: 'c', ChecksumCRC64NVME: 'n', ChecksumType: 'FULL_OBJECT' })?.algorithm).toBe('CRC64NVME');
+    expect(formatS3Checksum({ algorithm: 'CRC32', value: 'q83v' })).toBe('CRC32:q83v');
+  });
+
+  it('builds a manifest that flags an empty export and records ETag and S3 checksum only when known', () => {
     const manifest = buildManifest(facts, 's3://b/k.csv', Date.UTC(2026, 0, 3, 4, 5, 6));
-    expect(manifest).toMatchObject({ object: 's3://b/k.csv', empty: true, rows: 0, copiedAt: '2026-01-03T04:05:06.000Z' });
+    expect(manifest).toMatchObject({ object: 's3://b/k.csv', empty: true, rows: 0, sha256: facts.sha256, copiedAt: '2026-01-03T04:05:06.000Z' });
     expect(manifest).not.toHaveProperty('s3Checksum');
-    expect(buildManifest(facts, 's3://b/k.csv', 0, 'SHA256:q83v').s3Checksum).toBe('SHA256:q83v');
+    expect(manifest).not.toHaveProperty('s3ChecksumType');
+    expect(manifest).not.toHaveProperty('etag');
+    const full = buildManifest(facts, 's3://b/k.csv', 0, { etag: '"e"', s3Checksum: { algorithm: 'CRC32', value: 'q83v-2', type: 'COMPOSITE' } });
+    expect(full).toMatchObject({ etag: '"e"', s3Checksum: 'CRC32:q83v-2', s3ChecksumType: 'COMPOSITE' });
   });
 
   it("accepts Powertools' Logger as the copy's logger", () => {
     const logger: CopyLogger = new Logger({ serviceName: 'test' });
     expect(typeof logger.info).toBe('function');
+  });
+});
+
+/**
+ * Controlled completion against a real S3 API (s3rver): a verifying stream that errors in its
+ * `_flush` makes lib-storage abort instead of completing, for a body of several parts (the
+ * multipart path) and for one smaller than a part (the PutObject path).
+ */
+describe('streamToObject: the object exists only if the stream ends cleanly', () => {
+  let s3: LocalS3;
+  let keyNo = 0;
+  beforeAll(async () => {
+    s3 = await startLocalS3('publish-bucket');
+  });
+  afterAll(async () => {
+    await s3?.close();
+  });
+
+  const PART = 5 * MiB;
+  const csv = (rows: number, width = 60): Buffer => {
+    const line = `${'x'.repeat(width - 5)},1,2\n`;
+    return Buffer.concat([Buffer.from('a,b,c\n'), Buffer.from(line.repeat(rows))]);
+  };
+  /** A download-like source: the body in 64 KiB chunks. */
+  const source = (body: Buffer): Readable =>
+    Readable.from(
+      (function* () {
+        for (let at = 0; at < body.length; at += 64 * 1024) yield body.subarray(at, at + 64 * 1024);
+      })(),
+    );
+  const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+  const head = (Key: string) => s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key }));
+  const read = async (Key: string): Promise<Buffer> => {
+    const got = await s3.s3Client.send(new GetObjectCommand({ Bucket: s3.bucket, Key }));
+    return Buffer.from(await got.Body!.transformToByteArray());
+  };
+  const noOpenUploads = async (): Promise<void> => {
+    expect((await s3.s3Client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket }))).Uploads ?? []).toEqual([]);
+    expect(await s3.openUploads()).toEqual([]);
+  };
+
+  /** A client for the same s3rver that records the name of every command it sends. */
+  const recording = (): { client: S3Client; sent: string[] } => {
+    const sent: string[] = [];
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    client.middlewareStack.add((next, context) => async (args) => {
+      sent.push(String(context.commandName));
+      return next(args);
+    }, { step: 'initialize', name: 'recordCommandNames' });
+    return { client, sent };
+  };
+
+  const upload = (client: S3Client, key: string, body: Buffer, expectedDataRows: number) =>
+    streamToObject({
+      s3: client,
+      bucket: s3.bucket,
+      key,
+      body: source(body).pipe(new CsvVerifyingStream({ expectedBytes: body.length, expectedDataRows })),
+      metadata: { rows: String(expectedDataRows), bytes: String(body.length) },
+      partSizeBytes: PART,
+      queueSize: 2,
+    });
+
+  it('completes a verified multipart body with its metadata and content type, then takes the sha256 tag', async () => {
+    const body = csv(200_000); // ~12 MB: three parts
+    const key = `ok/${++keyNo}.csv`;
+    const uploaded = await upload(s3.s3Client, key, body, 200_000);
+    expect(uploaded.etag).toBeDefined();
+    const object = await head(key);
+    expect(object).toMatchObject({ ContentType: 'text/csv', ContentLength: body.length, Metadata: { rows: '200000', bytes: String(body.length) } });
+    await tagSha256(s3.s3Client, s3.bucket, key, sha256(body));
+    const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: s3.bucket, Key: key }));
+    expect(tags.TagSet).toEqual([{ Key: SHA256_TAG, Value: sha256(body) }]);
+    expect(sha256(await read(key))).toBe(sha256(body));
+  });
+
+  it.each([
+    ['multipart-sized', 200_000, 'CreateMultipartUploadCommand', 'AbortMultipartUploadCommand'],
+    ['single-part', 100, undefined, undefined],
+  ])('a %s body that fails verification never appears at its key', async (_name, rows, created, aborted) => {
+    const body = csv(rows);
+    const key = `fail/${++keyNo}.csv`;
+    const { client, sent } = recording();
+    await expect(upload(client, key, body, rows + 1)).rejects.toMatchObject({ name: ERROR_NAMES.rowCount });
+    await expect(head(key)).rejects.toMatchObject({ name: 'NotFound' });
+    await noOpenUploads();
+    // The multipart path uploaded parts and aborted; neither path ever completed or put the object.
+    if (created) expect(sent).toContain(created);
+    if (aborted) expect(sent).toContain(aborted);
+    if (created) expect(sent.filter((n) => n === 'UploadPartCommand').length).toBeGreaterThanOrEqual(2);
+    expect(sent).not.toContain('CompleteMultipartUploadCommand');
+    expect(sent).not.toContain('PutObjectCommand');
+    client.destroy();
+  });
+
+  it.each([
+    ['multipart-sized', 200_000],
+    ['single-part', 100],
+  ])('a %s body that fails verification leaves the earlier object at its key untouched', async (_name, rows) => {
+    const key = `keep/${++keyNo}.csv`;
+    const good = Buffer.from('a,b,c\nold,1,2\n');
+    await s3.s3Client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: good, Metadata: { rows: '1' } }));
+    await tagSha256(s3.s3Client, s3.bucket, key, sha256(good));
+    const before = await head(key);
+
+    const body = csv(rows);
+    const short = body.subarray(0, body.length - 7); // the connection "ends cleanly" 7 bytes early
+    await expect(
+      streamToObject({
+        s3: s3.s3Client,
+        bucket: s3.bucket,
+        key,
+        body: source(short).pipe(new CsvVerifyingStream({ expectedBytes: body.length, expectedDataRows: rows })),
+        metadata: { rows: String(rows) },
+        partSizeBytes: PART,
+        queueSize: 2,
+      }),
+    ).rejects.toMatchObject({ name: ERROR_NAMES.truncated });
+
+    const after = await head(key);
+    expect({ etag: after.ETag, length: after.ContentLength, metadata: after.Metadata }).toEqual({
+      etag: before.ETag,
+      length: good.length,
+      metadata: { rows: '1' },
+    });
+    expect((await read(key)).equals(good)).toBe(true);
+    const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: s3.bucket, Key: key }));
+    expect(tags.TagSet).toEqual([{ Key: SHA256_TAG, Value: sha256(good) }]);
+    await noOpenUploads();
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What the copy-fault end-to-end tests inspect in s3rver after a run: the objects under an
- * export's prefix, the staging folder, and a landed object's bytes. Reads go through the S3 API
+ * export's prefix and a landed object's bytes. Reads go through the S3 API
  * (not s3rver's files) so they see exactly what a reader of the bucket would.
  */
 import { createHash } from 'node:crypto';

@@ -3,9 +3,9 @@
  * included) runs every Task with the real handler against the LinkedIn simulator, whose faults
  * break the download, and a separately started s3rver. Each failing case asserts the error name
  * the execution ends with, that no reader of the bucket can see a CSV at the export's final key,
- * that nothing is left in the staging folder, and that no multipart upload is left open.
+ * and that no multipart upload is left open.
  */
-import { exportObjectKeys, STAGING_FOLDER } from '../../lambdas/shared/workflow/keys';
+import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
 import { ERROR_NAMES } from '../../lambdas/shared/error-names';
 import type { ExportType } from '../../lambdas/shared/linkedin/export-types';
 import { startSimulator, type FaultSettings, type Simulator } from '../../local/simulator';
@@ -91,14 +91,13 @@ const run = (faults: FaultSettings, stackConfig = STACK_CONFIG): Promise<RunLoca
 const finalKeys = () => exportObjectKeys(prefix, EXPORT_TYPE, SIMULATOR_CONTRACT, WINDOW);
 const downloads = () => simulator.calls.filter((call) => call.route === 'download');
 
-/** The run failed with `error`, and the bucket shows nothing of it: no CSV, no staging, no upload. */
+/** The run failed with `error`, and the bucket shows nothing of it: no CSV, no manifest, no open upload. */
 const expectFailedCleanly = async (result: RunLocalResult, error: string): Promise<void> => {
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error });
   expect(result.exports).toEqual([]);
   expect(await headOutcome(s3.s3Client, BUCKET, finalKeys().csvKey)).toBe('NotFound');
   expect(await headOutcome(s3.s3Client, BUCKET, finalKeys().manifestKey)).toBe('NotFound');
   expect((await listKeys(s3.s3Client, BUCKET, prefix)).filter((key) => key.endsWith('.csv'))).toEqual([]);
-  expect(await listKeys(s3.s3Client, BUCKET, `${prefix}${STAGING_FOLDER}`)).toEqual([]);
   expect(await s3.openUploads()).toEqual([]);
 };
 
@@ -163,8 +162,7 @@ describe('copy failures through the real workflow (runLocal + simulator + s3rver
     expect(object).toMatchObject({ bytes: landed!.bytes, sha256: landed!.sha256, dataRows: landed!.rowCount });
     expect(landed!.rowCount).toBe(30);
     expect(await headOutcome(s3.s3Client, BUCKET, finalKeys().manifestKey)).toBe('Found');
-    expect(await listKeys(s3.s3Client, BUCKET, `${prefix}${STAGING_FOLDER}`)).toEqual([]);
-    expect(await s3.openUploads()).toEqual([]);
+      expect(await s3.openUploads()).toEqual([]);
   });
 
   it('a URL that keeps expiring mid-download fails with DownloadUrlExpired once the refreshes are spent', async () => {

@@ -2,7 +2,7 @@
  * The four Lambda handlers, through their middy chains, against the LinkedIn simulator and a
  * real s3rver. Only Secrets Manager is mocked: it has no local server.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -169,7 +169,9 @@ describe('create job, check job, copy to S3', () => {
     const rows = parse(body, { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(result!.rowCount);
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['activityId', 'activityType', 'createdAt', 'seatId']));
-    expect(object.Metadata).toMatchObject({ sha256: result!.sha256, rows: String(result!.rowCount) });
+    expect(object.Metadata).toMatchObject({ rows: String(result!.rowCount), 'job-id': String(created.job!.id) });
+    const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }));
+    expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: result!.sha256 }]);
 
     // State never carries the URL: nothing the handlers return mentions the download host path.
     expect(JSON.stringify([created, ready, copied])).not.toMatch(/ambry|x-li-ambry-ep|downloadUrl/);
@@ -269,8 +271,8 @@ describe('create job, check job, copy to S3', () => {
     expect(error.name).toBe('RowCountMismatch');
     const head = await errorOf(s3.s3Client.send(new HeadObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-21_2026-11-22.csv' })));
     expect(head.name).toBe('NotFound');
-    const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: 'li/.staging/' }));
-    expect(listed.KeyCount ?? 0).toBe(0);
+    const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: 'li/activity/' }));
+    expect((listed.Contents ?? []).map((o) => o.Key)).not.toContain('li/activity/contract=123456/2026-11-21_2026-11-22.csv');
     expect(await s3.openUploads()).toEqual([]);
   });
 

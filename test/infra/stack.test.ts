@@ -180,11 +180,11 @@ describe('least privilege', () => {
     }
   });
 
-  it('copy reads the secret and touches objects under the export prefix only', () => {
+  it('copy reads the secret and writes, tags and aborts uploads of objects under the export prefix only (never reads or deletes)', () => {
     const statements = policyStatementsOf('copytos3ServiceRole');
     const s3 = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
     expect(s3).toHaveLength(1);
-    expect([s3[0].Action].flat().sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect([s3[0].Action].flat().sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging']);
     expect(s3[0].Resource).toEqual({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^exports/), 'Arn'] }, '/linkedin-sales-navigator/*']],
     });

@@ -1,10 +1,8 @@
 import {
-  STAGING_FOLDER,
   contractNumericId,
   exportObjectKeys,
   normalizePrefix,
   s3Uri,
-  stagingKey,
 } from '../../lambdas/shared/workflow/keys';
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
@@ -75,28 +73,6 @@ describe('contractNumericId', () => {
   it('takes the digits of the URN', () => expect(contractNumericId('urn:li:contract:9007199254740993')).toBe('9007199254740993'));
   it.each(['urn:li:contract:', 'urn:li:contract:1/2', 'urn:li:seat:1'])('refuses %p', (urn) => {
     expect(() => contractNumericId(urn)).toThrow(RangeError);
-  });
-});
-
-describe('stagingKey', () => {
-  it.each([
-    ['linkedin-sales-navigator/', 'job-42-3f2a', 'linkedin-sales-navigator/.staging/job-42-3f2a'],
-    ['lake', 'a.b_c=d', 'lake/.staging/a.b_c=d'],
-    ['', 'x', '.staging/x'],
-  ])('prefix %p, id %p → %p', (prefix, id, expected) => expect(stagingKey(prefix, id)).toBe(expected));
-
-  it('lies outside every export type folder', () => {
-    const staging = stagingKey('p', 'upload-1');
-    for (const type of ['activity', 'activityOutcome', 'seat'] as const) {
-      const { csvKey } = exportObjectKeys('p', type, CONTRACT, WEEK);
-      const typeFolder = csvKey.slice(0, csvKey.indexOf('/', 2) + 1);
-      expect(staging.startsWith(typeFolder)).toBe(false);
-    }
-    expect(staging.startsWith(`p/${STAGING_FOLDER}`)).toBe(true);
-  });
-
-  it.each(['', 'a/b', '..', '.', 'has space'])('refuses the id %p', (id) => {
-    expect(() => stagingKey('p', id)).toThrow(RangeError);
   });
 });
 

@@ -4,39 +4,42 @@
  * 1. GET the job for a fresh `downloadUrl`/`expireAt` (the URL never enters state-machine state).
  * 2. URL guard: with less than `urlMinRemainingMs` left on the URL, do not start; wait for it to
  *    lapse if that fits, then GET the job again (LinkedIn mints a fresh URL only after expiry).
- * 3. Stream download → {@link CsvVerifyingStream} (bytes, CSV rows, SHA-256) → multipart upload
- *    at a unique staging key. Memory stays at about `queueSize × partSize`.
- * 4. Verify bytes == Content-Length and data rows == `rowCount`; only then publish at the final
- *    key (s3-publish.ts) and write the manifest. The staging object is always deleted.
+ * 3. Stream download → {@link CsvVerifyingStream} → multipart upload straight at the FINAL key,
+ *    with the export's metadata and LinkedIn's claims (rows = rowCount, bytes = Content-Length).
+ *    The stream verifies bytes, CSV rows and shape before it ends; a file that is not what was
+ *    promised errors the stream, the upload is aborted and the object never exists
+ *    ("controlled completion", see s3-publish.ts). Memory stays at about `queueSize × partSize`.
+ * 4. Once S3 has completed the object: tag it `sha256=<hex>`, then write the manifest beside it.
  *
  * Faults: a 403/410 from the download (at the start, or on the retry after a dropped connection,
  * i.e. the URL expired under us) → GET the job again, bounded by `maxUrlRefreshes`, then
- * `DownloadUrlExpired`. A dropped connection is retried from byte 0 at most
- * `maxDroppedConnectionRetries` times, then `TruncatedDownload`. One deadline, set
- * `safetyMarginMs` before the Lambda's time runs out, aborts download and upload together and
- * fails with `CopyDeadlineExceeded`, which the state machine retries (with a fresh URL). The
- * margin must cover the cleanup and, at worst, one server-side copy of the file.
+ * `DownloadUrlExpired`. A dropped connection (or a body that ends short of its Content-Length) is
+ * retried from byte 0 at most `maxDroppedConnectionRetries` times, then `TruncatedDownload`. One
+ * deadline, set `safetyMarginMs` before the Lambda's time runs out, aborts download and upload
+ * together and fails with `CopyDeadlineExceeded`, which the state machine retries (with a fresh
+ * URL). The margin must cover the multipart abort, or the completion, tag and manifest.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { ERROR_NAMES, NamedError } from '../error-names';
 import type { ExportType } from '../linkedin/export-types';
 import type { ExportJob } from '../linkedin/schemas';
-import { exportObjectKeys, s3Uri, stagingKey } from '../workflow/keys';
+import { exportObjectKeys, s3Uri } from '../workflow/keys';
 import type { ExportWindow } from '../workflow/state';
-import { CsvVerifyingStream, type StreamTally } from './csv-rows';
+import { CsvVerifyingStream, ShortBodyError } from './csv-rows';
 import { networkErrorCode, openDownload, type OpenedDownload } from './download';
 import {
-  COPY_OBJECT_MAX_BYTES,
   assertPartSizeFits,
   buildManifest,
-  discardStaging,
+  formatS3Checksum,
+  maxUploadBytes,
   objectMetadata,
-  publishStagedObject,
   putManifest,
-  uploadToStaging,
+  streamToObject,
+  tagSha256,
   type CopyLogger,
+  type ExportClaims,
+  type UploadedObject,
   type VerifiedExport,
 } from './s3-publish';
 
@@ -59,7 +62,7 @@ export interface CopyDeps {
   s3: S3Client;
   bucket: string;
   keyPrefix: string;
-  /** Ask S3 for its own SHA-256 of the final object (real S3; skip for s3rver). */
+  /** Record the checksum S3 computed for the completed object (real S3; s3rver has none). */
   checksumFromS3: boolean;
   allowedHosts: string[];
   allowHttpLoopback: boolean;
@@ -89,7 +92,7 @@ export interface CopyOutcome {
   manifestUri: string;
   /** LinkedIn reported 0 rows: the object holds the header only (or nothing). */
   empty: boolean;
-  /** S3's own checksum (`SHA256:base64`), when `checksumFromS3`. */
+  /** S3's own checksum of the object (`CRC32:base64`, …), when `checksumFromS3` and S3 returned one. */
   s3Checksum?: string;
   seconds: number;
 }
@@ -114,8 +117,10 @@ type AttemptResult =
  *   expireAt or rowCount), `DownloadUrlExpired`, `DownloadHostNotAllowed`, `TooManyRedirects`,
  *   `DownloadFailed`, `ContentLengthMismatch`, `TruncatedDownload`, `RowCountMismatch`, `MalformedCsv`,
  *   `CopyDeadlineExceeded`; LinkedIn client errors from `getJob` and S3 errors pass through.
- *   Whatever is thrown, nothing was written at the final key by this call and no multipart
- *   upload is left open.
+ *   Every named error leaves the final key as it was (absent, or the earlier export untouched)
+ *   and no multipart upload open. Only an S3 error from the tag or the manifest, after S3 has
+ *   completed the verified object, leaves that object without its tag or new manifest until the
+ *   step's retry writes the window again.
  */
 export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<CopyOutcome> => {
   assertPartSizeFits(deps.partSizeBytes);
@@ -215,7 +220,7 @@ const getCompletedJob = async (request: CopyRequest, deps: CopyDeps, signal: Abo
   return { id: job.id, downloadUrl: job.downloadUrl, expireAt: job.expireAt!, rowCount: job.rowCount! };
 };
 
-/** One download → staging → verify → publish pass. Always removes its staging object. */
+/** One download → verified upload at the final key → tag → manifest pass. */
 const copyOnce = async (job: CompletedJob, request: CopyRequest, deps: CopyDeps, deadline: AbortSignal): Promise<AttemptResult> => {
   // Per attempt: the deadline stops it, and so does a failed upload (the download is then unwanted).
   const attempt = new AbortController();
@@ -230,21 +235,23 @@ const copyOnce = async (job: CompletedJob, request: CopyRequest, deps: CopyDeps,
       ...(deps.downloadAuthorization ? { authorization: deps.downloadAuthorization } : {}),
     });
     if (opened.kind === 'expired') return opened;
-    if (opened.contentLength > COPY_OBJECT_MAX_BYTES) {
+    const capacity = maxUploadBytes(deps.partSizeBytes);
+    if (opened.contentLength > capacity) {
       opened.body.destroy();
       throw new NamedError(
         ERROR_NAMES.downloadFailed,
-        `The download for job ${job.id} announces ${opened.contentLength} bytes, more than the ${COPY_OBJECT_MAX_BYTES} one server-side copy can publish (LinkedIn caps exports at 3 GB)`,
+        `The download for job ${job.id} announces ${opened.contentLength} bytes, more than the ${capacity} one upload of ` +
+          `${deps.partSizeBytes}-byte parts can carry (LinkedIn caps exports at 3 GB; is the Content-Length wrong?)`,
       );
     }
-    return await streamVerifyPublish(job, opened, request, deps, attempt);
+    return await streamVerifyLand(job, opened, request, deps, attempt);
   } finally {
     deadline.removeEventListener('abort', stop);
     attempt.abort();
   }
 };
 
-const streamVerifyPublish = async (
+const streamVerifyLand = async (
   job: CompletedJob,
   opened: OpenedDownload,
   request: CopyRequest,
@@ -252,8 +259,22 @@ const streamVerifyPublish = async (
   attempt: AbortController,
 ): Promise<AttemptResult> => {
   const { contentLength, contentEncoding } = opened;
-  const describe = `The download for job ${job.id}${contentEncoding ? ` (Content-Encoding ${contentEncoding})` : ''}`;
-  const verifier = new CsvVerifyingStream({ maxBytes: contentLength, describe });
+  const { csvKey, manifestKey } = exportObjectKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
+  const claims: ExportClaims = {
+    exportType: request.exportType,
+    contract: request.contract,
+    window: request.window,
+    jobId: job.id,
+    jobIds: request.jobIds.includes(job.id) ? request.jobIds : [...request.jobIds, job.id],
+    rows: job.rowCount,
+    bytes: contentLength,
+  };
+  const verifier = new CsvVerifyingStream({
+    expectedBytes: contentLength,
+    expectedDataRows: job.rowCount,
+    describe: `The download for job ${job.id}${contentEncoding ? ` (Content-Encoding ${contentEncoding})` : ''}`,
+    subject: `Job ${job.id}`,
+  });
   let sourceError: unknown;
   let verifierError: unknown;
   opened.body.on('error', (error) => (sourceError ??= error));
@@ -261,122 +282,67 @@ const streamVerifyPublish = async (
   // Errors are read from the two variables above; the rejection itself carries nothing more.
   const piped = pipeline(opened.body, verifier).catch(() => undefined);
 
-  const key = stagingKey(deps.keyPrefix, `job-${job.id}-${randomUUID()}`);
+  let uploaded: UploadedObject;
   try {
-    try {
-      await uploadToStaging({
-        s3: deps.s3,
-        bucket: deps.bucket,
-        key,
-        body: verifier,
-        partSizeBytes: deps.partSizeBytes,
-        queueSize: deps.queueSize,
-        ...(deps.onProgress ? { onProgress: (bytes: number) => deps.onProgress?.({ bytes, total: contentLength }) } : {}),
-      });
-      await piped;
-    } catch (uploadError) {
-      // Read before aborting below: that abort errors the body too, and is not a network fault.
-      const deadlineReached = attempt.signal.aborted && isAbortReason(attempt.signal.reason);
-      const networkError = sourceError;
-      attempt.abort(); // if S3 failed first, stop reading the download
-      verifier.destroy();
-      await piped;
-      if (deadlineReached) throw uploadError; // mapped to CopyDeadlineExceeded by copyExport
-      if (verifierError instanceof NamedError) throw verifierError;
-      if (networkError !== undefined) {
-        return {
-          kind: 'dropped',
-          reason: `connection lost (${networkErrorCode(networkError)}) after ${verifier.bytesSeen} of ${contentLength} bytes`,
-        };
+    uploaded = await streamToObject({
+      s3: deps.s3,
+      bucket: deps.bucket,
+      key: csvKey,
+      body: verifier,
+      metadata: objectMetadata(claims),
+      partSizeBytes: deps.partSizeBytes,
+      queueSize: deps.queueSize,
+      ...(deps.onProgress ? { onProgress: (bytes: number) => deps.onProgress?.({ bytes, total: contentLength }) } : {}),
+    });
+    await piped;
+  } catch (uploadError) {
+    // Here the upload has been aborted (lib-storage settles only after that): nothing at csvKey.
+    // Read before aborting below: that abort errors the body too, and is not a network fault.
+    const deadlineReached = attempt.signal.aborted && isAbortReason(attempt.signal.reason);
+    const networkError = sourceError;
+    attempt.abort(); // if S3 failed first, stop reading the download
+    verifier.destroy();
+    await piped;
+    if (deadlineReached) throw uploadError; // mapped to CopyDeadlineExceeded by copyExport
+    if (verifierError instanceof ShortBodyError) {
+      if (contentEncoding) {
+        throw new NamedError(
+          ERROR_NAMES.contentLength,
+          `The download for job ${job.id} was sent with Content-Encoding ${contentEncoding}: ` +
+            `${verifierError.received} decoded bytes against a Content-Length of ${contentLength}`,
+        );
       }
-      throw uploadError;
+      return { kind: 'dropped', reason: `the body ended after ${verifierError.received} of ${contentLength} bytes` };
     }
-
-    const tally = verifier.result();
-    const shortBy = verify(job, tally, contentLength, contentEncoding);
-    if (shortBy !== undefined) return { kind: 'dropped', reason: shortBy };
-
-    if (attempt.signal.aborted) throwIfAborted(attempt.signal);
-    return { kind: 'copied', outcome: await publish(job, request, deps, key, tally) };
-  } finally {
-    await discardStaging(deps.s3, deps.bucket, key, deps.logger);
-  }
-};
-
-/**
- * Checks the tally against what LinkedIn announced.
- * @returns a reason when the body simply ended early (retryable), undefined when all is well.
- * @throws ContentLengthMismatch / RowCountMismatch / MalformedCsv
- */
-const verify = (job: CompletedJob, tally: StreamTally, contentLength: number, contentEncoding?: string): string | undefined => {
-  if (tally.bytes !== contentLength) {
-    if (contentEncoding) {
-      throw new NamedError(
-        ERROR_NAMES.contentLength,
-        `The download for job ${job.id} was sent with Content-Encoding ${contentEncoding}: ${tally.bytes} decoded bytes against a Content-Length of ${contentLength}`,
-      );
+    if (verifierError instanceof NamedError) throw verifierError;
+    if (networkError !== undefined) {
+      return {
+        kind: 'dropped',
+        reason: `connection lost (${networkErrorCode(networkError)}) after ${verifier.bytesSeen} of ${contentLength} bytes`,
+      };
     }
-    return `the body ended after ${tally.bytes} of ${contentLength} bytes`;
+    throw uploadError;
   }
-  if (tally.dataRows !== job.rowCount) {
-    throw new NamedError(
-      ERROR_NAMES.rowCount,
-      `Job ${job.id}: LinkedIn reported ${job.rowCount} data rows, the file has ${tally.dataRows} ` +
-        `(CSV-aware count, header row excluded${tally.unterminatedQuote ? '; the file ends inside a quoted field' : ''})`,
-    );
-  }
-  // The right number of rows is not enough: a body cut inside its last record (a too-small
-  // Content-Length, which fetch honours silently) still counts that record.
-  if (tally.unterminatedQuote) {
-    throw new NamedError(ERROR_NAMES.malformedCsv, `Job ${job.id}: the file ends inside a quoted field (cut short or corrupt)`);
-  }
-  if (tally.ragged) {
-    const { record, fields, expected } = tally.ragged;
-    throw new NamedError(
-      ERROR_NAMES.malformedCsv,
-      `Job ${job.id}: record ${record} has ${fields} field(s), the header has ${expected} (cut short or corrupt)`,
-    );
-  }
-  return undefined;
-};
 
-const publish = async (
-  job: CompletedJob,
-  request: CopyRequest,
-  deps: CopyDeps,
-  key: string,
-  tally: StreamTally,
-): Promise<Omit<CopyOutcome, 'seconds'>> => {
-  const { csvKey, manifestKey } = exportObjectKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
-  const facts: VerifiedExport = {
-    exportType: request.exportType,
-    contract: request.contract,
-    window: request.window,
-    jobId: job.id,
-    jobIds: request.jobIds.includes(job.id) ? request.jobIds : [...request.jobIds, job.id],
-    rows: tally.dataRows,
-    bytes: tally.bytes,
-    sha256: tally.sha256,
-  };
-  const { s3Checksum } = await publishStagedObject({
-    s3: deps.s3,
-    bucket: deps.bucket,
-    stagingKey: key,
-    finalKey: csvKey,
-    metadata: objectMetadata(facts),
-    checksumFromS3: deps.checksumFromS3,
-  });
+  // The object exists, complete and verified: the stream only ends when bytes and rows matched.
+  const facts: VerifiedExport = { ...claims, sha256: verifier.result().sha256 };
+  const { s3Checksum: _notAsked, ...withoutChecksum } = uploaded;
+  const landed: UploadedObject = deps.checksumFromS3 ? uploaded : withoutChecksum;
+  await tagSha256(deps.s3, deps.bucket, csvKey, facts.sha256);
   const objectUri = s3Uri(deps.bucket, csvKey);
-  await putManifest(deps.s3, deps.bucket, manifestKey, buildManifest(facts, objectUri, deps.now(), s3Checksum));
+  await putManifest(deps.s3, deps.bucket, manifestKey, buildManifest(facts, objectUri, deps.now(), landed));
   deps.logger?.info('Export copied and verified', { jobId: job.id, rows: facts.rows, bytes: facts.bytes, sha256: facts.sha256, object: objectUri });
   return {
-    rowCount: facts.rows,
-    bytes: facts.bytes,
-    sha256: facts.sha256,
-    s3Uri: objectUri,
-    manifestUri: s3Uri(deps.bucket, manifestKey),
-    empty: facts.rows === 0,
-    ...(s3Checksum ? { s3Checksum } : {}),
+    kind: 'copied',
+    outcome: {
+      rowCount: facts.rows,
+      bytes: facts.bytes,
+      sha256: facts.sha256,
+      s3Uri: objectUri,
+      manifestUri: s3Uri(deps.bucket, manifestKey),
+      empty: facts.rows === 0,
+      ...(landed.s3Checksum ? { s3Checksum: formatS3Checksum(landed.s3Checksum) } : {}),
+    },
   };
 };
 

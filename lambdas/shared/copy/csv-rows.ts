@@ -224,12 +224,76 @@ export interface StreamTally extends CsvRowTally {
   sha256: string;
 }
 
+/** What the file must be; each check is skipped when its expectation is absent. */
+export interface StreamExpectations {
+  /** Exactly this many bytes (the download's Content-Length): more fail at once, fewer at the end. */
+  expectedBytes?: number;
+  /** Exactly this many data rows, the header excluded (LinkedIn's rowCount). */
+  expectedDataRows?: number;
+  /** The download in byte messages, e.g. `The download for job 42`. @default 'The download' */
+  describe?: string;
+  /** The file in content messages, e.g. `Job 42`. @default 'The file' */
+  subject?: string;
+}
+
+/**
+ * The body ended before the announced number of bytes: a dropped connection that looked like a
+ * clean end. Named `TruncatedDownload`; a caller may retry the download.
+ */
+export class ShortBodyError extends NamedError {
+  constructor(
+    readonly received: number,
+    readonly expected: number,
+    describe: string,
+  ) {
+    super(ERROR_NAMES.truncated, `${describe} ended after ${received} of ${expected} bytes`);
+  }
+}
+
+/**
+ * The verdict on a finished tally, in the order a reader would want the reason: too few bytes,
+ * then the wrong number of rows, then a cut inside the last record.
+ * @returns the error to fail the stream with, or undefined when the file is what was promised.
+ */
+export const verdictOf = (tally: StreamTally, wanted: StreamExpectations): NamedError | undefined => {
+  const describe = wanted.describe ?? 'The download';
+  const subject = wanted.subject ?? 'The file';
+  if (wanted.expectedBytes !== undefined && tally.bytes < wanted.expectedBytes) {
+    return new ShortBodyError(tally.bytes, wanted.expectedBytes, describe);
+  }
+  if (wanted.expectedDataRows !== undefined && tally.dataRows !== wanted.expectedDataRows) {
+    return new NamedError(
+      ERROR_NAMES.rowCount,
+      `${subject}: LinkedIn reported ${wanted.expectedDataRows} data rows, the file has ${tally.dataRows} ` +
+        `(CSV-aware count, header row excluded${tally.unterminatedQuote ? '; the file ends inside a quoted field' : ''})`,
+    );
+  }
+  // The right number of rows is not enough: a body cut inside its last record (a too-small
+  // Content-Length, which fetch honours silently) still counts that record.
+  if (tally.unterminatedQuote) {
+    return new NamedError(ERROR_NAMES.malformedCsv, `${subject}: the file ends inside a quoted field (cut short or corrupt)`);
+  }
+  if (tally.ragged) {
+    const { record, fields, expected } = tally.ragged;
+    return new NamedError(
+      ERROR_NAMES.malformedCsv,
+      `${subject}: record ${record} has ${fields} field(s), the header has ${expected} (cut short or corrupt)`,
+    );
+  }
+  return undefined;
+};
+
 /**
  * A pass-through that counts bytes and CSV records and SHA-256-hashes the bytes as they flow
- * from the download to the upload, so verification costs no second read of the file.
+ * from the download to the upload, and verifies them BEFORE its readable side ends: the upload
+ * reading it completes the object only after 'end' (s3-publish.ts), so a file that is not what
+ * was promised must turn into an 'error' instead.
  *
- * With `maxBytes` (the download's Content-Length) it fails with `ContentLengthMismatch` the
- * moment more bytes arrive than were announced, instead of uploading the surplus first.
+ * - more bytes than `expectedBytes`: `ContentLengthMismatch` the moment they arrive, before the
+ *   surplus is uploaded;
+ * - at the end ({@link verdictOf}): fewer bytes ({@link ShortBodyError}, `TruncatedDownload`),
+ *   a different data-row count (`RowCountMismatch`), a file ending inside quotes or with a
+ *   ragged unterminated last record (`MalformedCsv`).
  */
 export class CsvVerifyingStream extends Transform {
   private readonly counter = new CsvRowCounter();
@@ -237,18 +301,18 @@ export class CsvVerifyingStream extends Transform {
   private bytes = 0;
   private tally: StreamTally | undefined;
 
-  constructor(private readonly options: { maxBytes?: number; describe?: string } = {}) {
+  constructor(private readonly expectations: StreamExpectations = {}) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    const { maxBytes } = this.options;
-    if (maxBytes !== undefined && this.bytes > maxBytes) {
+    const { expectedBytes } = this.expectations;
+    if (expectedBytes !== undefined && this.bytes > expectedBytes) {
       callback(
         new NamedError(
           ERROR_NAMES.contentLength,
-          `${this.options.describe ?? 'The download'} sent more than the ${maxBytes} bytes its Content-Length announced`,
+          `${this.expectations.describe ?? 'The download'} sent more than the ${expectedBytes} bytes its Content-Length announced`,
         ),
       );
       return;
@@ -258,12 +322,13 @@ export class CsvVerifyingStream extends Transform {
     callback(null, chunk);
   }
 
+  /** Runs once the input has ended and before 'end': an error here means the reader never sees 'end'. */
   override _flush(callback: TransformCallback): void {
     this.tally = { ...this.counter.finish(), bytes: this.bytes, sha256: this.hash.digest('hex') };
-    callback();
+    callback(verdictOf(this.tally, this.expectations) ?? null);
   }
 
-  /** The tally, available once the stream has flushed (after 'end'/'finish'). */
+  /** The tally, available once the input has ended (also after a failed verdict). */
   result(): StreamTally {
     if (!this.tally) throw new Error('CsvVerifyingStream: result() before the input ended');
     return this.tally;

@@ -1,29 +1,41 @@
 /**
- * S3 side of the copy: stream into a staging object, then publish it at the final key only after
- * the caller has verified it.
+ * S3 side of the copy: "controlled completion" at the final key. The download streams straight
+ * into a multipart upload of the final key, and the object only comes into existence if the
+ * stream ends cleanly, which {@link CsvVerifyingStream} allows only once bytes, rows and CSV shape
+ * have been verified.
  *
- * Why staging + server-side copy (and not "complete the multipart upload at the final key"):
- * the row count and SHA-256 are known only once the last byte has gone through, and by then the
- * parts are uploaded. Completing at a STAGING key, verifying, and then `CopyObject` staging →
- * final means the final key only ever receives a verified object in one atomic step (S3 makes an
- * object visible all at once), and the verified facts (rows, bytes, sha256) go into the final
- * object's metadata in that same step (`MetadataDirective: REPLACE`). A single `CopyObject`
- * handles up to 5 GiB, comfortably above LinkedIn's 3 GB export cap; the copy runs inside S3 and
- * costs no Lambda bandwidth. Any failure deletes the staging object and aborts its multipart
- * upload, so nothing is left behind (the bucket's AbortIncompleteMultipartUpload lifecycle rule is
- * only the backstop for a Lambda that is killed outright).
+ * Why this is safe: S3 makes an object visible only when CompleteMultipartUpload (or, for a body
+ * smaller than one part, PutObject) succeeds, and lib-storage 3.1175 sends either call only after
+ * the body has ENDED: `getChunkStream` (node_modules/@aws-sdk/lib-storage/dist-cjs/index.js)
+ * yields the `lastPart` only when `for await` over the body finishes, `__doConcurrentUpload`
+ * sends PutObject only for a first part that is also the last, and `__doMultipartUpload` sends
+ * CompleteMultipartUpload only after every uploader has drained that generator without error.
+ * An error from the verifier's `_flush` (Node emits 'error' instead of 'end') therefore reaches
+ * `__doMultipartUpload` as an uploader failure: it aborts the multipart upload
+ * (`markUploadAsAborted`, `leavePartsOnError: false`) and `done()` rejects. Nothing ever appears
+ * at the final key, and an earlier good object there stays untouched. Every byte is written once;
+ * there is no staging object, no server-side copy and no noncurrent staging version.
+ *
+ * What is known before the first byte goes into the object's metadata: job ids, export type,
+ * contract, window, and LinkedIn's two claims, `rows` (rowCount) and `bytes` (Content-Length).
+ * The claims are verified before the object can exist, so on an existing object they are facts.
+ * The SHA-256 is known only after the last byte, and S3 metadata cannot change without rewriting
+ * the object, so it goes into an object TAG (`sha256=<hex>`, PutObjectTagging, no rewrite) and into
+ * the manifest written beside the CSV. What a reader can rely on: an object at the final key is
+ * always complete and verified; its `sha256` tag and manifest follow within milliseconds (a reader
+ * that needs them waits for the tag, or compares the manifest's `etag` with the object's).
  *
  * Memory: `@aws-sdk/lib-storage` holds about `queueSize × partSize` bytes, whatever the file size.
  * Notes from reference/peers.md §2.1 applied here: lib-storage is pinned with client-s3; parts are
  * never left on error (`leavePartsOnError: false`); the download's Content-Length is NOT passed as
- * `ContentLength` (that hangs uploads bigger than a part) and is only used to verify afterwards.
+ * `ContentLength` (that hangs uploads bigger than a part). No explicit `ChecksumAlgorithm` is
+ * passed (peers.md §2.2: lib-storage has had multipart bugs with one); the SDK's default CRC32
+ * stays, and the checksum S3 returns for the completed object is recorded as evidence.
  */
 import {
-  AbortMultipartUploadCommand,
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  ListMultipartUploadsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
+  type CompleteMultipartUploadCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -35,10 +47,10 @@ import type { ExportWindow } from '../workflow/state';
 export const S3_MAX_PARTS = 10_000;
 /** S3's minimum part size (every part but the last). */
 export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
-/** The largest object a single CopyObject can copy. */
-export const COPY_OBJECT_MAX_BYTES = 5 * 1024 ** 3;
 /** LinkedIn's documented cap on one export file. */
 export const LINKEDIN_MAX_EXPORT_BYTES = 3 * 1024 ** 3;
+/** The object tag that carries the hex SHA-256 of the object's bytes. */
+export const SHA256_TAG = 'sha256';
 
 /** Minimal logger: Powertools' Logger fits (its extra arguments are a rest parameter). */
 export interface CopyLogger {
@@ -59,36 +71,122 @@ export const assertPartSizeFits = (partSizeBytes: number, maxObjectBytes = LINKE
   }
 };
 
-export interface StagingUpload {
-  s3: S3Client;
-  bucket: string;
-  key: string;
-  body: Readable;
-  partSizeBytes: number;
-  queueSize: number;
-  contentType?: string;
-  onProgress?: (loadedBytes: number) => void;
+/** The largest body one multipart upload with this part size can carry (S3's 10,000 parts). */
+export const maxUploadBytes = (partSizeBytes: number): number => partSizeBytes * S3_MAX_PARTS;
+
+/** What is known about an export before its first byte: ids, window, and LinkedIn's claims. */
+export interface ExportClaims {
+  exportType: ExportType;
+  contract: string;
+  window: ExportWindow;
+  jobId: number;
+  jobIds: number[];
+  /** LinkedIn's rowCount: the data rows the file must have. */
+  rows: number;
+  /** The download's Content-Length: the bytes the file must have. */
+  bytes: number;
+}
+
+/** The claims once the stream has proven them, plus the SHA-256 of the bytes. */
+export interface VerifiedExport extends ExportClaims {
+  sha256: string;
 }
 
 /**
- * Streams `body` into `key` (multipart when it is bigger than one part). Resolves when the object
- * exists; rejects when the body errors or S3 fails, after lib-storage has aborted its multipart
- * upload.
+ * S3 user metadata of the final object, set when the upload starts (S3 lower-cases the names;
+ * values are ASCII). `rows` and `bytes` are claims at that point; the object only exists if
+ * they held, so for a reader they are verified facts.
+ */
+export const objectMetadata = (claims: ExportClaims): Record<string, string> => ({
+  'job-id': String(claims.jobId),
+  'job-ids': claims.jobIds.join(','),
+  'export-type': claims.exportType,
+  contract: claims.contract,
+  'window-start': new Date(claims.window.startAt).toISOString(),
+  'window-end': new Date(claims.window.endAt).toISOString(),
+  rows: String(claims.rows),
+  bytes: String(claims.bytes),
+});
+
+/** A checksum S3 computed over the stored object. */
+export interface S3Checksum {
+  algorithm: 'SHA256' | 'CRC64NVME' | 'CRC32C' | 'CRC32' | 'SHA1';
+  /** Base64, as S3 returns it (a composite checksum ends in `-<parts>`). */
+  value: string;
+  /** `FULL_OBJECT` or `COMPOSITE` (a checksum of the parts' checksums), when S3 says. */
+  type?: string;
+}
+
+/** What lib-storage's `done()` returns: CompleteMultipartUpload's output, or PutObject's plus Location. */
+export type CompletedUploadOutput = Partial<
+  Pick<
+    CompleteMultipartUploadCommandOutput,
+    'ETag' | 'VersionId' | 'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumCRC64NVME' | 'ChecksumSHA1' | 'ChecksumSHA256' | 'ChecksumType'
+  >
+>;
+
+const CHECKSUM_FIELDS = [
+  ['SHA256', 'ChecksumSHA256'],
+  ['CRC64NVME', 'ChecksumCRC64NVME'],
+  ['CRC32C', 'ChecksumCRC32C'],
+  ['CRC32', 'ChecksumCRC32'],
+  ['SHA1', 'ChecksumSHA1'],
+] as const;
+
+/**
+ * S3's own checksum of a completed upload, the strongest algorithm first.
+ * @returns undefined when S3 returned none (s3rver, or checksums turned off).
+ */
+export const s3ChecksumOf = (output: CompletedUploadOutput): S3Checksum | undefined => {
+  for (const [algorithm, field] of CHECKSUM_FIELDS) {
+    const value = output[field];
+    if (value) return { algorithm, value, ...(output.ChecksumType ? { type: output.ChecksumType } : {}) };
+  }
+  return undefined;
+};
+
+/** `CRC32:base64` (the manifest's and the outcome's form). */
+export const formatS3Checksum = (checksum: S3Checksum): string => `${checksum.algorithm}:${checksum.value}`;
+
+export interface StreamedUpload {
+  s3: S3Client;
+  bucket: string;
+  key: string;
+  /** The verifying stream: it must error, not end, when the bytes are not what was promised. */
+  body: Readable;
+  metadata: Record<string, string>;
+  partSizeBytes: number;
+  queueSize: number;
+  onProgress?: (loadedBytes: number) => void;
+}
+
+/** The object as S3 completed it. */
+export interface UploadedObject {
+  etag?: string;
+  versionId?: string;
+  s3Checksum?: S3Checksum;
+}
+
+/**
+ * Streams `body` into `key` (multipart when it is bigger than one part) with the given metadata.
+ * Resolves once the object exists; rejects when the body errors or S3 fails, after lib-storage
+ * has aborted its multipart upload, in which case nothing was written at `key` (see the module
+ * comment for why that holds).
  *
  * The upload is stopped by erroring `body` (the caller aborts the download), not by lib-storage's
  * own `abortController`: on that signal `done()` rejects at once while its parts are still being
  * cleaned up in the background, whereas an errored body makes `done()` settle only after every
- * in-flight part has finished and the multipart upload is aborted. The caller can then clean up
- * with nothing racing it.
+ * in-flight part has finished and the multipart upload is aborted.
  */
-export const uploadToStaging = async (upload: StagingUpload): Promise<void> => {
+export const streamToObject = async (upload: StreamedUpload): Promise<UploadedObject> => {
   const task = new Upload({
     client: upload.s3,
     params: {
       Bucket: upload.bucket,
       Key: upload.key,
       Body: upload.body,
-      ContentType: upload.contentType ?? 'text/csv',
+      ContentType: 'text/csv',
+      Metadata: upload.metadata,
     },
     partSize: upload.partSizeBytes,
     queueSize: upload.queueSize,
@@ -100,67 +198,30 @@ export const uploadToStaging = async (upload: StagingUpload): Promise<void> => {
       if (typeof progress.loaded === 'number') report(progress.loaded);
     });
   }
-  await task.done();
+  const output: CompletedUploadOutput = await task.done();
+  const s3Checksum = s3ChecksumOf(output);
+  return {
+    ...(output.ETag ? { etag: output.ETag } : {}),
+    ...(output.VersionId ? { versionId: output.VersionId } : {}),
+    ...(s3Checksum ? { s3Checksum } : {}),
+  };
 };
 
 /**
- * Removes every trace of a failed attempt: aborts any multipart upload still open for the staging
- * key and deletes the staging object. Staging keys are unique per attempt, so anything under that
- * exact key is ours. Best effort: failures are logged, never thrown over the copy's own error.
+ * Tags the object's current version with its SHA-256. No VersionId is passed: that would need
+ * `s3:PutObjectVersionTagging`, and the current version is the one just completed (the workflow
+ * runs one copy per window at a time). Tagging replaces the whole tag set, which on a freshly
+ * written version is empty.
  */
-export const discardStaging = async (s3: S3Client, bucket: string, key: string, logger?: CopyLogger): Promise<void> => {
-  try {
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const listed = await s3.send(
-        new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-      );
-      for (const open of listed.Uploads ?? []) {
-        if (open.Key !== key || !open.UploadId) continue;
-        await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: open.UploadId }));
-      }
-      if (!listed.IsTruncated) break;
-      keyMarker = listed.NextKeyMarker;
-      uploadIdMarker = listed.NextUploadIdMarker;
-    }
-  } catch (error) {
-    logger?.warn('Could not check the staging key for open multipart uploads; the bucket lifecycle rule will remove them', {
-      stagingKey: key,
-      error: errorSummary(error),
-    });
-  }
-  try {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-  } catch (error) {
-    logger?.warn('Could not delete the staging object', { stagingKey: key, error: errorSummary(error) });
-  }
+export const tagSha256 = async (s3: S3Client, bucket: string, key: string, sha256: string): Promise<void> => {
+  await s3.send(
+    new PutObjectTaggingCommand({
+      Bucket: bucket,
+      Key: key,
+      Tagging: { TagSet: [{ Key: SHA256_TAG, Value: sha256 }] },
+    }),
+  );
 };
-
-/** The verified facts about one export file. */
-export interface VerifiedExport {
-  exportType: ExportType;
-  contract: string;
-  window: ExportWindow;
-  jobId: number;
-  jobIds: number[];
-  rows: number;
-  bytes: number;
-  sha256: string;
-}
-
-/** S3 user metadata of the final object (S3 lower-cases the names; values are ASCII). */
-export const objectMetadata = (facts: VerifiedExport): Record<string, string> => ({
-  'job-id': String(facts.jobId),
-  'job-ids': facts.jobIds.join(','),
-  'export-type': facts.exportType,
-  contract: facts.contract,
-  'window-start': new Date(facts.window.startAt).toISOString(),
-  'window-end': new Date(facts.window.endAt).toISOString(),
-  rows: String(facts.rows),
-  bytes: String(facts.bytes),
-  sha256: facts.sha256,
-});
 
 /** The manifest object written beside the CSV. */
 export interface ExportManifest {
@@ -175,13 +236,23 @@ export interface ExportManifest {
   rows: number;
   bytes: number;
   sha256: string;
-  /** S3's own checksum of the final object, when the target is real S3 (`ALGORITHM:base64`). */
+  /** The ETag of the object this manifest describes: compare with a HEAD of `object`. */
+  etag?: string;
+  /** S3's own checksum of the object, when the target is real S3 (`ALGORITHM:base64`). */
   s3Checksum?: string;
+  /** `FULL_OBJECT` or `COMPOSITE` (multipart: a checksum of the parts' checksums). */
+  s3ChecksumType?: string;
   empty: boolean;
   copiedAt: string;
 }
 
-export const buildManifest = (facts: VerifiedExport, objectUri: string, copiedAt: number, s3Checksum?: string): ExportManifest => ({
+/** Builds the manifest of a verified, completed object. */
+export const buildManifest = (
+  facts: VerifiedExport,
+  objectUri: string,
+  copiedAt: number,
+  uploaded: UploadedObject = {},
+): ExportManifest => ({
   manifestVersion: 1,
   object: objectUri,
   exportType: facts.exportType,
@@ -197,43 +268,12 @@ export const buildManifest = (facts: VerifiedExport, objectUri: string, copiedAt
   rows: facts.rows,
   bytes: facts.bytes,
   sha256: facts.sha256,
-  ...(s3Checksum ? { s3Checksum } : {}),
+  ...(uploaded.etag ? { etag: uploaded.etag } : {}),
+  ...(uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(uploaded.s3Checksum) } : {}),
+  ...(uploaded.s3Checksum?.type ? { s3ChecksumType: uploaded.s3Checksum.type } : {}),
   empty: facts.rows === 0,
   copiedAt: new Date(copiedAt).toISOString(),
 });
-
-export interface PublishRequest {
-  s3: S3Client;
-  bucket: string;
-  stagingKey: string;
-  finalKey: string;
-  metadata: Record<string, string>;
-  /** Ask S3 to compute a SHA-256 of the final object (real S3 only; s3rver ignores checksums). */
-  checksumFromS3: boolean;
-}
-
-/**
- * Makes a verified staging object visible at its final key in one server-side copy, with the
- * verified metadata. Does not delete the staging object (the caller always does, success or not).
- * @returns S3's own checksum of the final object when asked for and returned.
- */
-export const publishStagedObject = async (request: PublishRequest): Promise<{ s3Checksum?: string }> => {
-  const copied = await request.s3.send(
-    new CopyObjectCommand({
-      Bucket: request.bucket,
-      Key: request.finalKey,
-      CopySource: `${request.bucket}/${encodeKeyForCopySource(request.stagingKey)}`,
-      MetadataDirective: 'REPLACE',
-      Metadata: request.metadata,
-      ContentType: 'text/csv',
-      // A copy recomputes the checksum over the whole object, unlike a multipart upload's
-      // checksum-of-part-checksums, so S3's value is comparable with our own SHA-256.
-      ...(request.checksumFromS3 ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-    }),
-  );
-  const sha256 = copied.CopyObjectResult?.ChecksumSHA256;
-  return sha256 ? { s3Checksum: `SHA256:${sha256}` } : {};
-};
 
 /** Writes the manifest JSON (after the CSV, so a manifest never points at a missing object). */
 export const putManifest = async (s3: S3Client, bucket: string, key: string, manifest: ExportManifest): Promise<void> => {
@@ -246,10 +286,3 @@ export const putManifest = async (s3: S3Client, bucket: string, key: string, man
     }),
   );
 };
-
-/** CopySource is `bucket/key` with the key URL-encoded segment by segment. */
-const encodeKeyForCopySource = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
-
-/** Name and message of an AWS SDK (or any) error, for logs. */
-export const errorSummary = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

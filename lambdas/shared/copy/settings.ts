@@ -21,8 +21,8 @@ export type CopySettings = Pick<
 > & { bucket: string };
 
 /**
- * Maps RuntimeConfig to copy settings. S3's own checksum is requested only for real S3 (no
- * `S3_ENDPOINT`): s3rver and other stand-ins ignore or reject checksum headers.
+ * Maps RuntimeConfig to copy settings. S3's own checksum of the completed object is recorded
+ * only for real S3 (no `S3_ENDPOINT`): s3rver and other stand-ins compute none worth keeping.
  */
 export const copySettingsFromConfig = (config: RuntimeConfig): CopySettings => ({
   bucket: config.BUCKET_NAME,

@@ -7,9 +7,6 @@ import { CONTRACT_URN, type ExportType } from '../linkedin/export-types';
 import type { ExportWindow } from './state';
 import { assertDayAligned, formatUtcDay } from './windows';
 
-/** Folder (under the prefix) for uploads in progress; see stagingKey. */
-export const STAGING_FOLDER = '.staging/';
-
 /**
  * `''` stays `''` (objects at the bucket root); anything else gets exactly one trailing
  * slash and loses leading ones (a key starting with `/` shows up as an empty-named folder).
@@ -49,19 +46,6 @@ export const exportObjectKeys = (
     `${normalizePrefix(prefix)}${exportType}/contract=${contractNumericId(contract)}/` +
     `${formatUtcDay(window.startAt)}_${formatUtcDay(window.endAt)}`;
   return { csvKey: `${base}.csv`, manifestKey: `${base}.manifest.json` };
-};
-
-/**
- * A key for an upload in progress: `${prefix}.staging/${uniqueId}`. It lies outside every
- * export type's folder, so a reader listing `${prefix}activity/` never sees a half-written or
- * unverified object; the copy publishes by copying to the final key once the checks pass.
- * `uniqueId` must be one path segment (letters, digits, `.`, `_`, `-`, `=`).
- */
-export const stagingKey = (prefix: string, uniqueId: string): string => {
-  if (!/^[A-Za-z0-9._=-]+$/.test(uniqueId) || /^\.+$/.test(uniqueId)) {
-    throw new RangeError(`Not a usable staging id: ${JSON.stringify(uniqueId)}`);
-  }
-  return `${normalizePrefix(prefix)}${STAGING_FOLDER}${uniqueId}`;
 };
 
 /** `s3://bucket/key`, as the execution output and the manifest report objects. */
