@@ -41,10 +41,10 @@ const facts: VerifiedExport = {
 };
 
 describe('assertPartSizeFits', () => {
-  it('accepts the 16 MiB default and the 5 MiB minimum for a 3 GB export', () => {
-    expect(() => assertPartSizeFits(16 * MiB)).not.toThrow();
+  it('accepts the 8 MiB default and the 5 MiB minimum for a 3 GB export', () => {
+    expect(() => assertPartSizeFits(8 * MiB)).not.toThrow();
     expect(() => assertPartSizeFits(5 * MiB)).not.toThrow();
-    expect(Math.ceil(LINKEDIN_MAX_EXPORT_BYTES / (16 * MiB))).toBeLessThan(S3_MAX_PARTS / 10);
+    expect(Math.ceil(LINKEDIN_MAX_EXPORT_BYTES / (8 * MiB))).toBeLessThan(S3_MAX_PARTS / 10);
   });
 
   it('rejects a part below S3 minimum or too small for the largest object', () => {

@@ -60,7 +60,7 @@ export interface CopyLogger {
 
 /**
  * Checks that a part size can carry the largest export in S3's 10,000 parts and that S3 will
- * accept it. 16 MiB (the default) fits 3 GB in about 190 parts.
+ * accept it. 8 MiB (the default) fits 3 GB in about 360 parts, well under 10,000.
  */
 export const assertPartSizeFits = (partSizeBytes: number, maxObjectBytes = LINKEDIN_MAX_EXPORT_BYTES): void => {
   if (!Number.isSafeInteger(partSizeBytes) || partSizeBytes < S3_MIN_PART_BYTES) {
