@@ -12,7 +12,7 @@ describe('copySettingsFromConfig', () => {
       safetyMarginMs: 30_000,
       urlMinRemainingMs: 300_000,
       maxUrlRefreshes: 3,
-      partSizeBytes: 16 * 1024 * 1024,
+      partSizeBytes: 8 * 1024 * 1024,
       queueSize: 4,
     });
   });
