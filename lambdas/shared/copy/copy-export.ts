@@ -25,7 +25,7 @@ import { ERROR_NAMES, NamedError } from '../error-names';
 import type { ExportType } from '../linkedin/export-types';
 import type { ExportJob } from '../linkedin/schemas';
 import { exportObjectKeys, s3Uri } from '../workflow/keys';
-import type { ExportWindow } from '../workflow/state';
+import type { ExportResult, ExportWindow } from '../workflow/state';
 import { CsvVerifyingStream, ShortBodyError } from './csv-rows';
 import { networkErrorCode, openDownload, type OpenedDownload } from './download';
 import {
@@ -82,20 +82,12 @@ export interface CopyDeps {
   logger?: CopyLogger;
 }
 
-export interface CopyOutcome {
-  /** Data rows (header excluded), equal to LinkedIn's rowCount. */
-  rowCount: number;
-  bytes: number;
-  /** Hex SHA-256 of the file as landed. */
-  sha256: string;
-  s3Uri: string;
-  manifestUri: string;
-  /** LinkedIn reported 0 rows: the object holds the header only (or nothing). */
-  empty: boolean;
+/** What landed: the result fields the state carries, plus what only the handler needs. */
+export type CopyOutcome = Pick<ExportResult, 'rowCount' | 'bytes' | 'sha256' | 's3Uri' | 'manifestUri' | 'empty'> & {
   /** S3's own checksum of the object (`CRC32:base64`, …), when `checksumFromS3` and S3 returned one. */
   s3Checksum?: string;
   seconds: number;
-}
+};
 
 /** A job that has everything the copy needs. */
 interface CompletedJob {
