@@ -45,7 +45,13 @@ export interface BuiltBundle {
  */
 export const bundleEntry = async (entry: string, outDir: string, name: string): Promise<BuiltBundle> => {
   const file = path.join(outDir, `${name}.mjs`);
-  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [entry], outfile: file, metafile: true, absWorkingDir: PROJECT_ROOT });
+  const result = await build({
+    ...LAMBDA_BUNDLE_OPTIONS,
+    entryPoints: [entry],
+    outfile: file,
+    metafile: true,
+    absWorkingDir: PROJECT_ROOT,
+  });
   const outputs = result.metafile.outputs;
   const key = (suffix: string) => Object.keys(outputs).find((output) => output.endsWith(`${name}${suffix}`));
   const js = key('.mjs');

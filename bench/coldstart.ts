@@ -50,7 +50,12 @@ export const runColdStartBench = async (log: (line: string) => void): Promise<Co
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-bundles-'));
   // What the deployed function sets (infra/function.ts) plus a region; no Lambda runtime variables,
   // so Powertools Tracer stays off as it does outside Lambda.
-  const env = { ...cleanEnv(), AWS_REGION: 'us-east-1', POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
+  const env = {
+    ...cleanEnv(),
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  };
   try {
     const figures: ColdStartFigures[] = [];
     for (const handler of HANDLER_MODULES) {

@@ -34,10 +34,13 @@ export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
     if (flag === '--full') full = true;
     else if (flag === '--only') {
       const section = value();
-      if (!(SECTIONS as readonly string[]).includes(section)) throw new RangeError(`--only takes one of ${SECTIONS.join(', ')}, got ${section}`);
+      if (!(SECTIONS as readonly string[]).includes(section))
+        throw new RangeError(`--only takes one of ${SECTIONS.join(', ')}, got ${section}`);
       only = section as Section;
     } else if (flag === '--sizes') {
-      sizes = value().split(',').map((part) => Number(part.trim()));
+      sizes = value()
+        .split(',')
+        .map((part) => Number(part.trim()));
       if (sizes.length === 0 || sizes.some((size) => !Number.isFinite(size) || size <= 0 || size > 3300)) {
         throw new RangeError('--sizes takes comma-separated MB values between 1 and 3300, e.g. 100,1000');
       }

@@ -46,7 +46,9 @@ const CASE_LABELS: Record<CopyCaseName, string> = {
 };
 
 const printCopy = (copy: CopyBenchFigures): void => {
-  console.log(`\n## Copy throughput and memory (MB = 10^6 bytes; part ${copy.partSizeMb} MiB × queue ${copy.queueSize}; ${copy.bytesPerRow.toFixed(1)} bytes/row)\n`);
+  console.log(
+    `\n## Copy throughput and memory (MB = 10^6 bytes; part ${copy.partSizeMb} MiB × queue ${copy.queueSize}; ${copy.bytesPerRow.toFixed(1)} bytes/row)\n`,
+  );
   const rows: string[][] = [];
   for (const size of copy.sizes) {
     for (const figure of size.cases) {
@@ -56,7 +58,11 @@ const printCopy = (copy: CopyBenchFigures): void => {
         figure.skipped ?? (figure.error ? `error: ${figure.error.slice(0, 60)}` : fixed(figure.mbPerSecond)),
         figure.seconds === undefined ? '–' : fixed(figure.seconds, 2),
         mib(figure.peakRssBytes),
-        figure.case === 'project' ? fixed(size.ratioToSlowerPipe, 2) : figure.case === 'curlAws' && size.ratioToCurlAws !== undefined ? `P/c ${fixed(size.ratioToCurlAws, 2)}` : '',
+        figure.case === 'project'
+          ? fixed(size.ratioToSlowerPipe, 2)
+          : figure.case === 'curlAws' && size.ratioToCurlAws !== undefined
+            ? `P/c ${fixed(size.ratioToCurlAws, 2)}`
+            : '',
       ]);
     }
   }
@@ -97,14 +103,27 @@ const printPolling = (polling: NonNullable<BenchReport['polling']>): void => {
   }
   console.log(
     renderTable(
-      ['job', 'poller', 'GETs', 'GETs mean/max', 'transitions', 'transitions mean', 'delay s', 'delay mean s', 'delay max s', 'worst delay s'],
+      [
+        'job',
+        'poller',
+        'GETs',
+        'GETs mean/max',
+        'transitions',
+        'transitions mean',
+        'delay s',
+        'delay mean s',
+        'delay max s',
+        'worst delay s',
+      ],
       rows,
     ),
   );
   console.log(
     '  transitions: project = Check + Route per poll + Wait per running poll = 3 × polls − 1; fixed pollers = Wait + Check + Choice per poll (CDK job-poller shape).',
   );
-  console.log('  delay s: for a job of exactly that length (fixed pollers land on a multiple); worst delay s: the wait in progress when the job completes.');
+  console.log(
+    '  delay s: for a job of exactly that length (fixed pollers land on a multiple); worst delay s: the wait in progress when the job completes.',
+  );
   const confirmation = polling.confirmation;
   if (confirmation && 'error' in confirmation) console.log(`  local run: FAILED ${confirmation.error}`);
   else if (confirmation) {
@@ -141,7 +160,6 @@ const evaluateTargets = (report: BenchReport): Target[] => {
   if (report.copy) {
     const at = (mb: number) => report.copy!.sizes.find((size) => size.targetMb === mb);
     const big = at(1000);
-    const small = at(100);
     const rss = (mb: number) => at(mb)?.cases.find((c) => c.case === 'project')?.peakRssBytes;
     targets.push({
       target: 'copy ≥ 0.8 × slower of download-only/upload-only at 1 GB',
@@ -152,16 +170,22 @@ const evaluateTargets = (report: BenchReport): Target[] => {
     targets.push({
       target: 'copy not slower than curl | aws s3 cp at 1 GB',
       verdict: verdict(big?.ratioToCurlAws === undefined ? undefined : big.ratioToCurlAws >= 1),
-      measured: big?.ratioToCurlAws !== undefined ? `P/c ${big.ratioToCurlAws.toFixed(2)}` : (curl?.skipped ?? curl?.error ?? 'no 1 GB run'),
+      measured:
+        big?.ratioToCurlAws !== undefined ? `P/c ${big.ratioToCurlAws.toFixed(2)}` : (curl?.skipped ?? curl?.error ?? 'no 1 GB run'),
     });
     const r100 = rss(100);
     const r1000 = rss(1000);
     targets.push({
       target: 'copy peak RSS at 1 GB within 10% of 100 MB',
       verdict: verdict(r100 === undefined || r1000 === undefined ? undefined : Math.abs(r1000 - r100) <= 0.1 * r100),
-      measured: r100 === undefined || r1000 === undefined ? 'needs 100 and 1000 MB runs' : `${mib(r100)} → ${mib(r1000)} MiB (${(((r1000 - r100) / r100) * 100).toFixed(1)}%)`,
+      measured:
+        r100 === undefined || r1000 === undefined
+          ? 'needs 100 and 1000 MB runs'
+          : `${mib(r100)} → ${mib(r1000)} MiB (${(((r1000 - r100) / r100) * 100).toFixed(1)}%)`,
     });
-    const peaks = report.copy.sizes.map((size) => size.cases.find((c) => c.case === 'project')?.peakRssBytes).filter((v): v is number => v !== undefined);
+    const peaks = report.copy.sizes
+      .map((size) => size.cases.find((c) => c.case === 'project')?.peakRssBytes)
+      .filter((v): v is number => v !== undefined);
     targets.push({
       target: 'copy peak RSS < 256 MiB',
       verdict: verdict(peaks.length === 0 ? undefined : Math.max(...peaks) < RSS_LIMIT_BYTES),
@@ -180,8 +204,16 @@ const evaluateTargets = (report: BenchReport): Target[] => {
       });
     }
     const cap = report.polling.policy.maxSeconds;
-    const worst = Math.max(...report.polling.rows.flatMap((row) => row.pollers.filter((p) => p.poller === 'project backoff').map((p) => Math.max(p.delayWorstSeconds, p.delayMaxSeconds ?? 0))));
-    targets.push({ target: 'worst completion-to-copy delay ≤ backoff cap', verdict: verdict(worst <= cap), measured: `${worst} s vs cap ${cap} s` });
+    const worst = Math.max(
+      ...report.polling.rows.flatMap((row) =>
+        row.pollers.filter((p) => p.poller === 'project backoff').map((p) => Math.max(p.delayWorstSeconds, p.delayMaxSeconds ?? 0)),
+      ),
+    );
+    targets.push({
+      target: 'worst completion-to-copy delay ≤ backoff cap',
+      verdict: verdict(worst <= cap),
+      measured: `${worst} s vs cap ${cap} s`,
+    });
   }
   if (report.coldStart) {
     for (const figure of report.coldStart) {
@@ -202,7 +234,12 @@ const main = async (): Promise<void> => {
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
     durationSeconds: 0,
-    machine: { node: process.version, cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? 'unknown', platform: `${process.platform} ${process.arch}` },
+    machine: {
+      node: process.version,
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model ?? 'unknown',
+      platform: `${process.platform} ${process.arch}`,
+    },
     options,
     targets: [],
   };
@@ -231,7 +268,12 @@ const main = async (): Promise<void> => {
   if (report.polling) printPolling(report.polling);
   if (report.coldStart) printColdStart(report.coldStart);
   console.log('\n## Targets\n');
-  console.log(renderTable(['verdict', 'target', 'measured'], report.targets.map((t) => [t.verdict, t.target, t.measured])));
+  console.log(
+    renderTable(
+      ['verdict', 'target', 'measured'],
+      report.targets.map((t) => [t.verdict, t.target, t.measured]),
+    ),
+  );
   console.log(`\nbench took ${report.durationSeconds.toFixed(0)} s`);
 
   mkdirSync(RESULTS_DIR, { recursive: true });

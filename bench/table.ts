@@ -3,9 +3,14 @@
 /** Renders `rows` under `headers`, columns padded to their widest cell. */
 export const renderTable = (headers: string[], rows: string[][]): string => {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const numeric = headers.map((_, column) => rows.length > 0 && rows.every((row) => /^[-+]?[\d.,]+( ?[a-zA-Z%/×]+)?$|^–$/.test(row[column] ?? '')));
+  const numeric = headers.map(
+    (_, column) => rows.length > 0 && rows.every((row) => /^[-+]?[\d.,]+( ?[a-zA-Z%/×]+)?$|^–$/.test(row[column] ?? '')),
+  );
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 };
 

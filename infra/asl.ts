@@ -45,7 +45,9 @@ const resolveIntrinsic = (value: unknown, template: CfnTemplate): string => {
     const logicalId = String(args[0]);
     const type = template.Resources?.[logicalId]?.Type;
     if (type !== 'AWS::Lambda::Function') {
-      throw new Error(`Fn::GetAtt ${logicalId}.Arn in the state machine definition is a ${type ?? 'missing resource'}, not a Lambda function`);
+      throw new Error(
+        `Fn::GetAtt ${logicalId}.Arn in the state machine definition is a ${type ?? 'missing resource'}, not a Lambda function`,
+      );
     }
     return placeholderFunctionArn(logicalId);
   }
@@ -84,7 +86,14 @@ export interface TaskBinding {
   resourceArn: string;
 }
 
-type AslState = { Type?: string; Resource?: string; States?: Record<string, AslState>; ItemProcessor?: { States?: Record<string, AslState> }; Iterator?: { States?: Record<string, AslState> }; Branches?: Array<{ States?: Record<string, AslState> }> };
+type AslState = {
+  Type?: string;
+  Resource?: string;
+  States?: Record<string, AslState>;
+  ItemProcessor?: { States?: Record<string, AslState> };
+  Iterator?: { States?: Record<string, AslState> };
+  Branches?: Array<{ States?: Record<string, AslState> }>;
+};
 
 /** Every state of an ASL document by name, nested Map/Parallel states included. */
 export const collectStates = (asl: { States?: Record<string, AslState> }): Map<string, AslState> => {

@@ -14,8 +14,7 @@ export const CONTEXT_KEY = 'salesNavExport';
 export const DEFAULT_DOWNLOAD_HOSTS = ['www.linkedin.com', 'api.linkedin.com'] as const;
 
 const wholeNumber = (min: number, max?: number) => {
-  const expected =
-    max === undefined ? `expected a whole number >= ${min}` : `expected a whole number from ${min} to ${max}`;
+  const expected = max === undefined ? `expected a whole number >= ${min}` : `expected a whole number from ${min} to ${max}`;
   const base = z.number({ error: expected }).int({ error: expected }).min(min, { error: expected });
   return max === undefined ? base : base.max(max, { error: expected });
 };
@@ -48,13 +47,11 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-
 // never matches a sibling like "exports-old/".
 const KEY_PREFIX = /^(?:|[^/].*\/)$/;
 
-const cronBody = z
-  .string({ error: 'expected an EventBridge cron body as a string, e.g. "0 6 * * ? *"' })
-  .refine(isEventBridgeCronBody, {
-    error:
-      'expected an EventBridge cron body of 6 fields "minutes hours day-of-month month day-of-week year" ' +
-      'with "?" in day-of-month or day-of-week, e.g. "0 6 * * ? *"',
-  });
+const cronBody = z.string({ error: 'expected an EventBridge cron body as a string, e.g. "0 6 * * ? *"' }).refine(isEventBridgeCronBody, {
+  error:
+    'expected an EventBridge cron body of 6 fields "minutes hours day-of-month month day-of-week year" ' +
+    'with "?" in day-of-month or day-of-week, e.g. "0 6 * * ? *"',
+});
 
 /**
  * Optional overrides of the Lambdas' poll/copy policy. Absent keys are not set in the
@@ -161,9 +158,7 @@ const valueAt = (root: unknown, path: readonly PropertyKey[]): unknown =>
   );
 
 const keyName = (path: readonly PropertyKey[]): string =>
-  [CONTEXT_KEY, ...path.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))]
-    .join('.')
-    .replace(/\.\[/g, '[');
+  [CONTEXT_KEY, ...path.map((key) => (typeof key === 'number' ? `[${key}]` : String(key)))].join('.').replace(/\.\[/g, '[');
 
 /**
  * Validates the raw `salesNavExport` context value.

@@ -24,8 +24,7 @@ export interface SalesNavExportStackProps extends StackProps {
 }
 
 /** cdk-nag acknowledgement of one finding on one construct, with the reason on record. */
-const acknowledge = (scope: IConstruct, id: string, reason: string): void =>
-  Validations.of(scope).acknowledge({ id, reason });
+const acknowledge = (scope: IConstruct, id: string, reason: string): void => Validations.of(scope).acknowledge({ id, reason });
 
 /** The product's stack. */
 export class SalesNavExportStack extends Stack {
@@ -235,8 +234,16 @@ export class SalesNavExportStack extends Stack {
       });
     const period = Duration.minutes(5);
     const alarms = [
-      atLeastOne('executions-failed', 'An export execution failed: its error names the cause.', stateMachine.metricFailed({ period, statistic: 'Sum' })),
-      atLeastOne('executions-timed-out', 'An export execution hit the state machine timeout.', stateMachine.metricTimedOut({ period, statistic: 'Sum' })),
+      atLeastOne(
+        'executions-failed',
+        'An export execution failed: its error names the cause.',
+        stateMachine.metricFailed({ period, statistic: 'Sum' }),
+      ),
+      atLeastOne(
+        'executions-timed-out',
+        'An export execution hit the state machine timeout.',
+        stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+      ),
       atLeastOne('executions-aborted', 'An export execution was stopped.', stateMachine.metricAborted({ period, statistic: 'Sum' })),
       atLeastOne(
         'schedule-dead-letters',

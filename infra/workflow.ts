@@ -236,10 +236,7 @@ export class ExportWorkflow extends Construct {
       .when(sfn.Condition.stringEquals('$.next', 'poll'), waitForJob.next(checkJob))
       .when(sfn.Condition.stringEquals('$.next', 'copy'), copy)
       .when(
-        sfn.Condition.and(
-          sfn.Condition.stringEquals('$.next', 'create'),
-          sfn.Condition.numberGreaterThan('$.waitSeconds', 0),
-        ),
+        sfn.Condition.and(sfn.Condition.stringEquals('$.next', 'create'), sfn.Condition.numberGreaterThan('$.waitSeconds', 0)),
         waitBeforeCreate.next(createJob),
       )
       .when(sfn.Condition.stringEquals('$.next', 'create'), createJob)

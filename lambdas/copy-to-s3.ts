@@ -41,7 +41,13 @@ export const handler = withPowertools(exportTaskSchema, async (task, context): P
     },
   );
 
-  logger.info('Export copied', { s3Uri: outcome.s3Uri, rows: outcome.rowCount, bytes: outcome.bytes, sha256: outcome.sha256, empty: outcome.empty });
+  logger.info('Export copied', {
+    s3Uri: outcome.s3Uri,
+    rows: outcome.rowCount,
+    bytes: outcome.bytes,
+    sha256: outcome.sha256,
+    empty: outcome.empty,
+  });
   metrics.addMetric('Rows', MetricUnit.Count, outcome.rowCount);
   metrics.addMetric('Bytes', MetricUnit.Bytes, outcome.bytes);
   if (outcome.seconds > 0) metrics.addMetric('CopyMegabytesPerSecond', MetricUnit.Count, outcome.bytes / MIB / outcome.seconds);

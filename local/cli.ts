@@ -128,7 +128,14 @@ const statusText = (report: ExecutionReport): string => {
       '',
       table(
         ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ROWS', 'BYTES', 'S3 URI'],
-        report.exports.map((e) => [e.exportType, e.contract, `${formatUtcDay(e.startAt)}..${formatUtcDay(e.endAt)}`, `${e.rowCount}${e.empty ? ' (empty)' : ''}`, String(e.bytes), e.s3Uri]),
+        report.exports.map((e) => [
+          e.exportType,
+          e.contract,
+          `${formatUtcDay(e.startAt)}..${formatUtcDay(e.endAt)}`,
+          `${e.rowCount}${e.empty ? ' (empty)' : ''}`,
+          String(e.bytes),
+          e.s3Uri,
+        ]),
       ),
     );
   }
@@ -202,8 +209,28 @@ export const main = async (
             if (!values.json) io.stderr.write(`${o.chunk.from}..${o.chunk.to}  ${o.name}  ${o.action}  ${o.status}\n`);
           },
         });
-        if (values.json) print(JSON.stringify(outcomes.map(({ chunk, name, executionArn, status, action }) => ({ from: chunk.from, to: chunk.to, name, executionArn, status, action })), null, 2));
-        else print(table(['WINDOW (end excl.)', 'EXECUTION', 'STATUS', 'THIS RUN'], outcomes.map((o) => [`${o.chunk.from}..${o.chunk.to}`, o.name, o.status, o.action])));
+        if (values.json)
+          print(
+            JSON.stringify(
+              outcomes.map(({ chunk, name, executionArn, status, action }) => ({
+                from: chunk.from,
+                to: chunk.to,
+                name,
+                executionArn,
+                status,
+                action,
+              })),
+              null,
+              2,
+            ),
+          );
+        else
+          print(
+            table(
+              ['WINDOW (end excl.)', 'EXECUTION', 'STATUS', 'THIS RUN'],
+              outcomes.map((o) => [`${o.chunk.from}..${o.chunk.to}`, o.name, o.status, o.action]),
+            ),
+          );
         return outcomes.every((o) => o.status === 'SUCCEEDED') ? 0 : 1;
       }
       case 'status': {

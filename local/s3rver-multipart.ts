@@ -21,8 +21,7 @@ interface KoaLikeContext {
 }
 type KoaMiddleware = (ctx: KoaLikeContext, next: () => Promise<void>) => Promise<void>;
 
-const xmlEscape = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const listUploadDirs = async (uploadsDir: string): Promise<Array<{ uploadId: string; key: string; initiated: Date }>> => {
   let ids: string[];
@@ -43,7 +42,8 @@ const listUploadDirs = async (uploadsDir: string): Promise<Array<{ uploadId: str
 };
 
 /** ListMultipartUploads and AbortMultipartUpload over s3rver's filesystem upload store. */
-const multipartApis = (uploadsDirOf: (bucket: string) => string): KoaMiddleware =>
+const multipartApis =
+  (uploadsDirOf: (bucket: string) => string): KoaMiddleware =>
   async (ctx, next) => {
     const [, bucket, ...keyParts] = ctx.path.split('/');
     const key = keyParts.map(decodeURIComponent).join('/');
@@ -74,7 +74,10 @@ const multipartApis = (uploadsDirOf: (bucket: string) => string): KoaMiddleware 
         return;
       }
       const dir = path.join(uploadsDirOf(bucket), uploadId);
-      const exists = await stat(dir).then(() => true, () => false);
+      const exists = await stat(dir).then(
+        () => true,
+        () => false,
+      );
       if (!exists) {
         ctx.type = 'application/xml';
         ctx.status = 404;

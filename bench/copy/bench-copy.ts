@@ -143,7 +143,10 @@ const withS3rver = async <T>(run: (endpoint: string) => Promise<T>): Promise<T> 
   const directory = mkdtempSync(path.join(tmpdir(), 'bench-s3rver-'));
   let server: ServerProcess<{ endpoint: string }> | undefined;
   try {
-    server = await startServerProcess<{ endpoint: string }>('bench/copy/s3rver-server.ts', { BENCH_S3_DIR: directory, BENCH_S3_BUCKET: BUCKET });
+    server = await startServerProcess<{ endpoint: string }>('bench/copy/s3rver-server.ts', {
+      BENCH_S3_DIR: directory,
+      BENCH_S3_BUCKET: BUCKET,
+    });
     return await run(server.info.endpoint);
   } finally {
     await server?.stop();
@@ -220,49 +223,61 @@ const runSize = async (targetMb: number, bytesPerRow: number, copierFile: string
     const cases: CopyCaseFigures[] = [];
 
     cases.push(
-      await caught('project', () =>
-        withS3rver(async (endpoint) => {
-          const run = await runWorker<{ seconds: number; bytes: number; streamSeconds?: number; maxRssBytes: number }>(copierFile, {
-            ...lambdaEnv(sim.info, endpoint),
-            BENCH_MODE: 'project',
-            BENCH_TASK: JSON.stringify(copyTask(job.id)),
-          });
-          return figures('project', run.result.seconds, run.result.bytes, run.peakRssBytes, { streamSeconds: run.result.streamSeconds });
-        }), log),
+      await caught(
+        'project',
+        () =>
+          withS3rver(async (endpoint) => {
+            const run = await runWorker<{ seconds: number; bytes: number; streamSeconds?: number; maxRssBytes: number }>(copierFile, {
+              ...lambdaEnv(sim.info, endpoint),
+              BENCH_MODE: 'project',
+              BENCH_TASK: JSON.stringify(copyTask(job.id)),
+            });
+            return figures('project', run.result.seconds, run.result.bytes, run.peakRssBytes, { streamSeconds: run.result.streamSeconds });
+          }),
+        log,
+      ),
     );
     log(`  (P) project copy: ${describe(cases.at(-1)!)}`);
 
     cases.push(
-      await caught('download', async () => {
-        const run = await runWorker<{ seconds: number; bytes: number; maxRssBytes: number }>(copierFile, {
-          ...lambdaEnv(sim.info, 'http://127.0.0.1:9'),
-          BENCH_MODE: 'download',
-          BENCH_URL: job.downloadUrl,
-        });
-        return figures('download', run.result.seconds, run.result.bytes, run.peakRssBytes);
-      }, log),
+      await caught(
+        'download',
+        async () => {
+          const run = await runWorker<{ seconds: number; bytes: number; maxRssBytes: number }>(copierFile, {
+            ...lambdaEnv(sim.info, 'http://127.0.0.1:9'),
+            BENCH_MODE: 'download',
+            BENCH_URL: job.downloadUrl,
+          });
+          return figures('download', run.result.seconds, run.result.bytes, run.peakRssBytes);
+        },
+        log,
+      ),
     );
     log(`  (a) download only: ${describe(cases.at(-1)!)}`);
 
     cases.push(
-      await caught('upload', async () => {
-        const file = path.join(workDir, `upload-${targetMb}.csv`);
-        try {
-          const response = await fetch(job.downloadUrl);
-          if (!response.body) throw new Error('no body');
-          await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(file));
-          return await withS3rver(async (endpoint) => {
-            const run = await runWorker<{ seconds: number; bytes: number; maxRssBytes: number }>(copierFile, {
-              ...lambdaEnv(sim.info, endpoint),
-              BENCH_MODE: 'upload',
-              BENCH_FILE: file,
+      await caught(
+        'upload',
+        async () => {
+          const file = path.join(workDir, `upload-${targetMb}.csv`);
+          try {
+            const response = await fetch(job.downloadUrl);
+            if (!response.body) throw new Error('no body');
+            await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(file));
+            return await withS3rver(async (endpoint) => {
+              const run = await runWorker<{ seconds: number; bytes: number; maxRssBytes: number }>(copierFile, {
+                ...lambdaEnv(sim.info, endpoint),
+                BENCH_MODE: 'upload',
+                BENCH_FILE: file,
+              });
+              return figures('upload', run.result.seconds, run.result.bytes, run.peakRssBytes);
             });
-            return figures('upload', run.result.seconds, run.result.bytes, run.peakRssBytes);
-          });
-        } finally {
-          rmSync(file, { force: true });
-        }
-      }, log),
+          } finally {
+            rmSync(file, { force: true });
+          }
+        },
+        log,
+      ),
     );
     log(`  (b) upload only: ${describe(cases.at(-1)!)}`);
 
@@ -270,23 +285,30 @@ const runSize = async (targetMb: number, bytesPerRow: number, copierFile: string
       cases.push({ case: 'curlAws', skipped: `skipped: ${AWS_CLI} not installed (apt-get install -y awscli)` });
     } else {
       cases.push(
-        await caught('curlAws', () =>
-          withS3rver(async (endpoint) => {
-            const env = {
-              ...cleanEnv(),
-              AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-              AWS_DEFAULT_REGION: 'us-east-1',
-              AWS_PAGER: '',
-            };
-            const run = await runPipe(
-              { command: 'curl', args: ['-s', '--fail', job.downloadUrl] },
-              { command: AWS_CLI, args: ['s3', 'cp', '-', `s3://${BUCKET}/bench/curl-aws.csv`, '--endpoint-url', endpoint, '--no-progress'] },
-              env,
-            );
-            if (run.exitCode !== 0) throw new Error(`aws s3 cp exited with ${run.exitCode}: ${run.stderr.trim().slice(0, 300)}`);
-            return figures('curlAws', run.seconds, bytes, run.peakRssBytes);
-          }), log),
+        await caught(
+          'curlAws',
+          () =>
+            withS3rver(async (endpoint) => {
+              const env = {
+                ...cleanEnv(),
+                AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+                AWS_DEFAULT_REGION: 'us-east-1',
+                AWS_PAGER: '',
+              };
+              const run = await runPipe(
+                { command: 'curl', args: ['-s', '--fail', job.downloadUrl] },
+                {
+                  command: AWS_CLI,
+                  args: ['s3', 'cp', '-', `s3://${BUCKET}/bench/curl-aws.csv`, '--endpoint-url', endpoint, '--no-progress'],
+                },
+                env,
+              );
+              if (run.exitCode !== 0) throw new Error(`aws s3 cp exited with ${run.exitCode}: ${run.stderr.trim().slice(0, 300)}`);
+              return figures('curlAws', run.seconds, bytes, run.peakRssBytes);
+            }),
+          log,
+        ),
       );
     }
     log(`  (c) curl | aws s3 cp: ${describe(cases.at(-1)!)}`);

@@ -35,7 +35,12 @@ const required = (name: string): string => {
 
 const runProject = async (): Promise<CaseResult> => {
   const task = JSON.parse(required('BENCH_TASK')) as ExportTask;
-  const context = createLambdaContext({ functionName: 'bench-copy', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench-copy', timeoutSeconds: 900, memoryMb: 256 });
+  const context = createLambdaContext({
+    functionName: 'bench-copy',
+    functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench-copy',
+    timeoutSeconds: 900,
+    memoryMb: 256,
+  });
   let streamedAt: bigint | undefined;
   copyProgress.on('progress', ({ bytes, total }) => {
     if (bytes >= total) streamedAt ??= process.hrtime.bigint();
@@ -76,7 +81,8 @@ const runUpload = async (): Promise<CaseResult> => {
 
 const main = async (): Promise<void> => {
   const mode = required('BENCH_MODE');
-  const result = mode === 'project' ? await runProject() : mode === 'download' ? await runDownload() : mode === 'upload' ? await runUpload() : undefined;
+  const result =
+    mode === 'project' ? await runProject() : mode === 'download' ? await runDownload() : mode === 'upload' ? await runUpload() : undefined;
   if (!result) throw new Error(`unknown BENCH_MODE ${mode}`);
   writeFileSync(required('BENCH_RESULT_FILE'), JSON.stringify({ ...result, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
 };

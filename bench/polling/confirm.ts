@@ -89,7 +89,10 @@ export const confirmPollingModel = async (policy: PollPolicy, jobSeconds = 300, 
     const polls = entered[CHECK] ?? 0;
     // Route is entered once per check and once more after the copy.
     const pollTransitions = polls + Math.max(0, (entered[ROUTE] ?? 0) - 1) + (entered[WAIT] ?? 0);
-    const range: [number, number] = [simulatePolling(actualJobSeconds, policy, () => 1).polls, simulatePolling(actualJobSeconds, policy, () => 0).polls];
+    const range: [number, number] = [
+      simulatePolling(actualJobSeconds, policy, () => 1).polls,
+      simulatePolling(actualJobSeconds, policy, () => 0).polls,
+    ];
     return {
       jobSeconds: actualJobSeconds,
       timeScale,

@@ -14,7 +14,13 @@
  * after, one Choice later).
  */
 import { parseRuntimeConfig } from '../../lambdas/shared/config';
-import { nextPollWaitSeconds, pollPolicyFromConfig, simulatePolling, type PollPolicy, type Random } from '../../lambdas/shared/workflow/backoff';
+import {
+  nextPollWaitSeconds,
+  pollPolicyFromConfig,
+  simulatePolling,
+  type PollPolicy,
+  type Random,
+} from '../../lambdas/shared/workflow/backoff';
 
 /** Job durations of the issue: 5 min, 30 min, 2 h, 6 h. */
 export const JOB_SECONDS = [300, 1800, 7200, 21600] as const;

@@ -10,7 +10,12 @@ import { ERROR_NAMES, NamedError } from './error-names';
 const csv = <T extends string>(schema: z.ZodType<T, string>) =>
   z
     .string()
-    .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
     .pipe(z.array(schema));
 
 const seconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -38,7 +43,10 @@ export const runtimeConfigSchema = z.object({
 
   ALLOWED_DOWNLOAD_HOSTS: csv(z.string().min(1)).default(['www.linkedin.com', 'api.linkedin.com']),
   /** Local runner only: allow plain http to a loopback host. */
-  ALLOW_HTTP_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  ALLOW_HTTP_LOOPBACK: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 
   // Poll policy (lambdas/shared/workflow/backoff.ts)
   POLL_INITIAL_SECONDS: count(30),

@@ -94,7 +94,8 @@ export const planBackfill = (request: ExportRequest & { from: string; to: string
   if (startAt === undefined || endAt === undefined || startAt >= endAt) {
     throw new RangeError(`backfill needs --from before --to, as YYYY-MM-DD (got ${request.from}, ${request.to})`);
   }
-  if (!Number.isInteger(chunkDays) || chunkDays < 1 || chunkDays > 90) throw new RangeError(`--chunk-days must be 1 to 90, got ${chunkDays}`);
+  if (!Number.isInteger(chunkDays) || chunkDays < 1 || chunkDays > 90)
+    throw new RangeError(`--chunk-days must be 1 to 90, got ${chunkDays}`);
   return cutIntoJobWindows({ startAt, endAt }, chunkDays).map((window) => {
     const from = formatUtcDay(window.startAt);
     const to = formatUtcDay(window.endAt);
@@ -233,7 +234,14 @@ export const executionStatus = async (sfn: SFNClient, execution: string, stateMa
   if (described.status === 'SUCCEEDED' && described.output) {
     const output = JSON.parse(described.output) as { exports?: ExportResult[] };
     report.exports = (output.exports ?? []).map(({ exportType, contract, startAt, endAt, s3Uri, rowCount, bytes, empty }) => ({
-      exportType, contract, startAt, endAt, s3Uri, rowCount, bytes, empty,
+      exportType,
+      contract,
+      startAt,
+      endAt,
+      s3Uri,
+      rowCount,
+      bytes,
+      empty,
     }));
   }
   if (described.error !== undefined) report.error = described.error;

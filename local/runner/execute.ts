@@ -9,9 +9,7 @@ import { loadHandler } from './handlers';
 import { createScaledTime } from './scaled-time';
 import type { LocalWorkflow } from './workflow';
 
-export type ExecutionOutcome =
-  | { status: 'SUCCEEDED'; output: unknown }
-  | { status: 'FAILED'; error: string; cause: string };
+export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
 
 export interface ExecuteOptions {
   workflow: LocalWorkflow;
@@ -35,7 +33,8 @@ const STATE_MACHINE_NAME = 'LinkedInSalesNavExport-local';
 
 /** The error name and cause of a failed local execution, as Step Functions would report them. */
 export const failureOf = (error: unknown): { error: string; cause: string } => {
-  if (error instanceof ExecutionTimeoutError) return { error: 'States.Timeout', cause: 'The execution ran longer than the state machine timeout' };
+  if (error instanceof ExecutionTimeoutError)
+    return { error: 'States.Timeout', cause: 'The execution ran longer than the state machine timeout' };
   // ExecutionError wraps the error the execution ended with: a Fail state's Error/Cause, or an
   // uncaught task error (name and message).
   const cause = error instanceof ExecutionError ? error.cause : error;
@@ -65,7 +64,9 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
 
   // The ASL's Lambda ARNs are placeholders (arn:aws:lambda:REGION:ACCOUNT:function:ID); the
   // execution's ARNs use the same partition, region and account.
-  const [, partition = 'aws', , region = 'us-east-1', accountId = '123456789012'] = (Object.values(workflow.tasks)[0]?.functionArn ?? '').split(':');
+  const [, partition = 'aws', , region = 'us-east-1', accountId = '123456789012'] = (
+    Object.values(workflow.tasks)[0]?.functionArn ?? ''
+  ).split(':');
   const stateMachineArn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${STATE_MACHINE_NAME}`;
   const machine = new StateMachine(workflow.asl as never);
   const execution = machine.run(input as never, {

@@ -96,12 +96,14 @@ export const requestFromFlags = (values: { type?: string; contract?: string[]; f
   const exportTypes = exportTypesFor(values.type ?? 'all');
   if (!exportTypes) throw new UsageError(`--type ${JSON.stringify(values.type)} is not one of activity, activityOutcome, seat, all`);
   for (const contract of values.contract ?? []) {
-    if (!CONTRACT_URN.test(contract)) throw new UsageError(`--contract ${JSON.stringify(contract)} is not a contract URN like urn:li:contract:123456`);
+    if (!CONTRACT_URN.test(contract))
+      throw new UsageError(`--contract ${JSON.stringify(contract)} is not a contract URN like urn:li:contract:123456`);
   }
   const from = dayOption('from', values.from);
   const to = dayOption('to', values.to);
   if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together (from inclusive, to exclusive)');
-  if (from !== undefined && to !== undefined && from >= to) throw new UsageError(`--from ${from} must be before --to ${to} (--to is exclusive)`);
+  if (from !== undefined && to !== undefined && from >= to)
+    throw new UsageError(`--from ${from} must be before --to ${to} (--to is exclusive)`);
   return {
     exportTypes,
     ...(values.contract?.length && { contracts: [...new Set(values.contract)] }),

@@ -38,7 +38,11 @@ export type RunEvent =
   | { kind: 'failed'; state: string; export?: ExportRef; error: string; cause: string };
 
 const isTask = (value: unknown): value is ExportTask =>
-  value !== null && typeof value === 'object' && 'exportType' in value && 'pending' in value && Array.isArray((value as ExportTask).pending);
+  value !== null &&
+  typeof value === 'object' &&
+  'exportType' in value &&
+  'pending' in value &&
+  Array.isArray((value as ExportTask).pending);
 
 const refOf = (task: ExportTask): ExportRef => ({
   exportType: task.exportType,
@@ -46,7 +50,8 @@ const refOf = (task: ExportTask): ExportRef => ({
   ...(task.pending[0] && { window: task.pending[0] }),
 });
 
-const causeText = (cause: unknown): string => (typeof cause === 'string' ? cause : cause instanceof Error ? cause.message : JSON.stringify(cause) ?? '');
+const causeText = (cause: unknown): string =>
+  typeof cause === 'string' ? cause : cause instanceof Error ? cause.message : (JSON.stringify(cause) ?? '');
 
 /** Why a check sent the export back to "create", from how the task changed. */
 const recreateReason = (before: ExportTask, after: ExportTask): 'split' | 'dataDelay' | 'recreate' => {
@@ -67,7 +72,12 @@ export const describeExecutionEvent = (event: ExecutionEvent): RunEvent | undefi
       if (!Array.isArray(plan.exports)) return undefined;
       return {
         kind: 'planned',
-        exports: plan.exports.map((task) => ({ exportType: task.exportType, contract: task.contract, jobs: task.pending.length, ...(task.pending[0] && { window: task.pending[0] }) })),
+        exports: plan.exports.map((task) => ({
+          exportType: task.exportType,
+          contract: task.contract,
+          jobs: task.pending.length,
+          ...(task.pending[0] && { window: task.pending[0] }),
+        })),
       };
     }
     if (!isTask(input) || !isTask(output)) return undefined;

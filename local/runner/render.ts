@@ -40,7 +40,8 @@ const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
  * @param timeScale to say how long a wait really takes locally
  */
 export const eventLine = (event: RunEvent, timeScale: number): string | undefined => {
-  const scaled = (seconds: number) => (timeScale === 1 ? formatSeconds(seconds) : `${formatSeconds(seconds)}, ${(seconds * timeScale).toFixed(1)} s here`);
+  const scaled = (seconds: number) =>
+    timeScale === 1 ? formatSeconds(seconds) : `${formatSeconds(seconds)}, ${(seconds * timeScale).toFixed(1)} s here`;
   switch (event.kind) {
     case 'info':
       return event.message;
@@ -91,7 +92,11 @@ export const progressBar = (event: Extract<RunEvent, { kind: 'copyProgress' }>, 
 /** A plain text table, columns padded to their widest cell. */
 export const table = (header: string[], rows: string[][]): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 

@@ -114,7 +114,12 @@ const parseInputText = (text: string): unknown => {
 };
 
 /** The contracts to configure when the input names none. */
-const resolveContracts = async (options: RunLocalOptions, apiUrl: string, token: string | undefined, simulated: boolean): Promise<string[]> => {
+const resolveContracts = async (
+  options: RunLocalOptions,
+  apiUrl: string,
+  token: string | undefined,
+  simulated: boolean,
+): Promise<string[]> => {
   if (options.contracts?.length) return [...options.contracts];
   if (simulated) return [SIMULATOR_CONTRACT];
   const client = createLinkedInClient({ LINKEDIN_API_URL: apiUrl, LINKEDIN_TIMEOUT_MS: 30_000, LINKEDIN_ACCESS_TOKEN: token });
@@ -213,9 +218,7 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
     const contracts = inputNamesContracts && !options.contracts ? undefined : await resolveContracts(options, apiUrl, token, simulated);
 
     // --- The Lambdas' environment ---------------------------------------------------------------------
-    const allowedHosts = (workflow.environment.ALLOWED_DOWNLOAD_HOSTS ?? DEFAULT_DOWNLOAD_HOSTS.join(','))
-      .split(',')
-      .filter(Boolean);
+    const allowedHosts = (workflow.environment.ALLOWED_DOWNLOAD_HOSTS ?? DEFAULT_DOWNLOAD_HOSTS.join(',')).split(',').filter(Boolean);
     if (!allowedHosts.includes(apiHost.hostname)) allowedHosts.push(apiHost.hostname);
     const { NODE_OPTIONS: _nodeOptions, ...templateEnv } = workflow.environment;
     const restoreEnv = applyEnv({
@@ -230,7 +233,11 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
       ALLOWED_DOWNLOAD_HOSTS: allowedHosts.join(','),
       ALLOW_HTTP_LOOPBACK: String(loopback && apiHost.protocol === 'http:'),
       AWS_REGION: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      ...(localS3 && { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: undefined }),
+      ...(localS3 && {
+        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        AWS_SESSION_TOKEN: undefined,
+      }),
     });
     cleanups.push(restoreEnv);
     resetRuntimeConfig();
@@ -249,7 +256,11 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
       const seconds = (Date.now() - since) / 1000;
       emit({
         kind: 'copyProgress',
-        export: { exportType: progress.exportType, contract: progress.contract, window: { startAt: progress.startAt, endAt: progress.endAt } },
+        export: {
+          exportType: progress.exportType,
+          contract: progress.contract,
+          window: { startAt: progress.startAt, endAt: progress.endAt },
+        },
         bytes: progress.bytes,
         total: progress.total,
         bytesPerSecond: seconds > 0 ? progress.bytes / seconds : 0,
@@ -270,7 +281,8 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
       onEvent: (event) => {
         const described = narrate(event, describeExecutionEvent(event));
         if (!described) return;
-        if (described.kind === 'copyStarted') copyStarts.delete(`${described.export.exportType}|${described.export.contract}|${described.export.window?.startAt}`);
+        if (described.kind === 'copyStarted')
+          copyStarts.delete(`${described.export.exportType}|${described.export.contract}|${described.export.window?.startAt}`);
         if (described.kind === 'landed') landedSoFar.push(landed(described.result));
         emit(described);
       },

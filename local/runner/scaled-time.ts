@@ -57,7 +57,10 @@ const parseSimplePath = (path: string, where: string): string[] => {
 };
 
 const readPath = (value: unknown, fields: string[]): unknown =>
-  fields.reduce<unknown>((current, field) => (current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[field] : undefined), value);
+  fields.reduce<unknown>(
+    (current, field) => (current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[field] : undefined),
+    value,
+  );
 
 const passesInputThrough = (state: AslState): boolean =>
   (state.InputPath === undefined || state.InputPath === '$') && (state.OutputPath === undefined || state.OutputPath === '$');
@@ -102,7 +105,10 @@ export const retryDelaySeconds = (retrier: AslRetrier, failures: number, random:
 export const matchingRetrier = (state: AslState, errorName: string): number =>
   (state.Retry ?? []).findIndex((retrier) =>
     retrier.ErrorEquals.some(
-      (pattern) => pattern === errorName || pattern === 'States.ALL' || (pattern === 'States.TaskFailed' && state.Type === 'Task' && errorName !== 'States.Timeout'),
+      (pattern) =>
+        pattern === errorName ||
+        pattern === 'States.ALL' ||
+        (pattern === 'States.TaskFailed' && state.Type === 'Task' && errorName !== 'States.Timeout'),
     ),
   );
 

@@ -65,7 +65,9 @@ export const workflowFromTemplate = async (template: object): Promise<LocalWorkf
     for (const [name, value] of Object.entries(variables)) {
       if (typeof value !== 'string') continue;
       if (environment[name] !== undefined && environment[name] !== value) {
-        throw new Error(`Functions disagree on ${name} (${JSON.stringify(environment[name])} vs ${JSON.stringify(value)}); the local runner runs them in one process`);
+        throw new Error(
+          `Functions disagree on ${name} (${JSON.stringify(environment[name])} vs ${JSON.stringify(value)}); the local runner runs them in one process`,
+        );
       }
       environment[name] = value;
     }

@@ -50,7 +50,7 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
   if (downloadAuth !== undefined && downloadAuth !== 'optional' && downloadAuth !== 'required') {
     throw new Error('--download-auth must be optional or required');
   }
-  let faults;
+  let faults: ReturnType<typeof parseFaults> | undefined;
   if (values.faults !== undefined) {
     try {
       faults = parseFaults(JSON.parse(values.faults));

@@ -23,8 +23,7 @@ export const hashString = (text: string): number => {
 };
 
 /** Quotes a field when RFC 4180 requires it (comma, double quote, CR or LF). */
-export const csvEscape = (value: string): string =>
-  /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+export const csvEscape = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 /** A pool of CSV-ready values, pre-encoded as UTF-8 so rows are assembled byte by byte. */
 export interface ValuePool {
@@ -74,8 +73,7 @@ export const putPadded = (target: Uint8Array, offset: number, value: number, wid
 };
 
 /** Writes a non-negative integer in plain decimal. */
-export const putInt = (target: Uint8Array, offset: number, value: number): number =>
-  putPadded(target, offset, value, digitCount(value));
+export const putInt = (target: Uint8Array, offset: number, value: number): number => putPadded(target, offset, value, digitCount(value));
 
 const DAY_MS = 86_400_000;
 /** Length in bytes of a `MM-DD-YYYY HH:MM:SS` stamp and of its date part. */

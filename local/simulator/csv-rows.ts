@@ -75,15 +75,7 @@ export const CSV_HEADERS: Record<ExportType, readonly string[]> = {
   activityOutcome: ['activityId', 'activityOutcome', 'createdAt', 'seatId', 'memberIdentityKey'],
   // ASSUMPTION: LinkedIn's seat columns are unconfirmed (docs name: holder name, seat status,
   // SSI, total connections; a third party adds leads saved).
-  seat: [
-    'seatId',
-    'seatHolderName',
-    'seatStatus',
-    'snapshotDate',
-    'socialSellingIndex',
-    'totalConnections',
-    'totalLeadsSaved',
-  ],
+  seat: ['seatId', 'seatHolderName', 'seatStatus', 'snapshotDate', 'socialSellingIndex', 'totalConnections', 'totalLeadsSaved'],
 };
 
 // ASSUMPTION: the official enum is unconfirmed beyond a "SAVED…" prefix.
@@ -98,8 +90,18 @@ const ACTIVITY_ID_BYTES = 8 + ID_DIGITS;
 const SEAT_ID_BYTES = 9;
 
 const PLAIN_NAMES = [
-  'Jane Smith', 'Rahul Mehta', 'Chen Wei', 'Olivia Brown', 'Kwame Mensah', 'Sofia Rossi',
-  'Liam OConnor', 'Aiko Tanaka', 'Zoë Ångström', '李雷', 'Mateo García', 'Fatima Zahra',
+  'Jane Smith',
+  'Rahul Mehta',
+  'Chen Wei',
+  'Olivia Brown',
+  'Kwame Mensah',
+  'Sofia Rossi',
+  'Liam OConnor',
+  'Aiko Tanaka',
+  'Zoë Ångström',
+  '李雷',
+  'Mateo García',
+  'Fatima Zahra',
 ];
 // Names whose CSV form needs quoting: the realistic worst cases for a row counter.
 const QUIRKY_NAMES = ['Doe, John', 'Ana "Ani" López', 'Line\nBreak Müller', 'Smith, "JJ"\r\nJunior'];
@@ -146,9 +148,7 @@ const context = (spec: CsvSpec, names: ValuePool): Context => {
   const jobSalt = hashString(`${spec.contract}|${spec.exportType}|${spec.startAt}|${spec.endAt}|${spec.seed}`);
   const contractSalt = hashString(`${spec.contract}|${spec.seed}`);
   // Seats belong to the contract, so every export of a contract names the same seats.
-  const seatIds = Array.from({ length: SEAT_COUNT }, (_, k) =>
-    ascii(String(100_000_000 + (mix32(contractSalt + k) % 900_000_000))),
-  );
+  const seatIds = Array.from({ length: SEAT_COUNT }, (_, k) => ascii(String(100_000_000 + (mix32(contractSalt + k) % 900_000_000))));
   const seatNames = Array.from({ length: SEAT_COUNT }, (_, k) => mix32(contractSalt ^ Math.imul(k, 0x9e3779b9)) % names.encoded.length);
   // Rows spread evenly over [startAt, endAt); a float step keeps i * step inside 2^53.
   const step = spec.rows > 0 ? (spec.endAt - spec.startAt) / spec.rows : 0;
@@ -226,7 +226,13 @@ const outcomeModel = (ctx: Context, p: ReturnType<typeof pools>): RowModel => {
 };
 
 const seatModel = (ctx: Context, p: ReturnType<typeof pools>): RowModel => {
-  const [seatSalt, statusSalt, ssiSalt, connectionsSalt, leadsSalt] = [1, 2, 3, 4, 5].map((column) => ctx.salt(column)) as [number, number, number, number, number];
+  const [seatSalt, statusSalt, ssiSalt, connectionsSalt, leadsSalt] = [1, 2, 3, 4, 5].map((column) => ctx.salt(column)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // seatId, snapshotDate, the SSI's "." and two decimals, six commas, the line ending
   const fixed = SEAT_ID_BYTES + DATE_BYTES + 3 + 6 + ctx.eol.length;
   const ssi = (i: number): number => pick(i, ssiSalt, 10_001); // hundredths: 0.00-100.00
@@ -237,8 +243,12 @@ const seatModel = (ctx: Context, p: ReturnType<typeof pools>): RowModel => {
     hasActivityId: false,
     timeField: 'date',
     timeOffset: (i) =>
-      SEAT_ID_BYTES + 1 + p.names.bytes[ctx.seatNames[pick(i, seatSalt, SEAT_COUNT)]!]! + 1 +
-      p.seatStatuses.bytes[pick(i, statusSalt, SEAT_STATUSES.length)]! + 1,
+      SEAT_ID_BYTES +
+      1 +
+      p.names.bytes[ctx.seatNames[pick(i, seatSalt, SEAT_COUNT)]!]! +
+      1 +
+      p.seatStatuses.bytes[pick(i, statusSalt, SEAT_STATUSES.length)]! +
+      1,
     time: ctx.time,
     writeRow(i, target, offset) {
       const seat = pick(i, seatSalt, SEAT_COUNT);

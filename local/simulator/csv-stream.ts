@@ -7,14 +7,7 @@
  * copy of it with only the row id and time bytes patched (csv-rows.ts, TILE_ROWS).
  */
 import { putBytes, putPadded, UtcStampWriter } from './csv-format';
-import {
-  ACTIVITY_ID_DIGITS_AT,
-  ACTIVITY_ID_TILE_DIGITS,
-  TILE_ROWS,
-  rowModel,
-  type CsvSpec,
-  type RowModel,
-} from './csv-rows';
+import { ACTIVITY_ID_DIGITS_AT, ACTIVITY_ID_TILE_DIGITS, TILE_ROWS, rowModel, type CsvSpec, type RowModel } from './csv-rows';
 
 /** About 256 KiB per chunk: large enough that per-write overhead vanishes, small for memory. */
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;

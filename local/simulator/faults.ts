@@ -62,10 +62,24 @@ export interface FaultSettings {
 }
 
 export const FAULT_KEYS = [
-  'throttle', 'serverError', 'malformedJson', 'schemaViolation', 'nullFields',
-  'terminalStatus', 'exceededFileSizeOverDays', 'dataDelayForRecentWindows', 'slowJobs', 'emptyJobs', 'rowCountDelta',
-  'expiredUrl', 'downloadHost',
-  'cutAfterBytes', 'contentLengthDelta', 'trickle', 'expireMidDownload', 'redirect',
+  'throttle',
+  'serverError',
+  'malformedJson',
+  'schemaViolation',
+  'nullFields',
+  'terminalStatus',
+  'exceededFileSizeOverDays',
+  'dataDelayForRecentWindows',
+  'slowJobs',
+  'emptyJobs',
+  'rowCountDelta',
+  'expiredUrl',
+  'downloadHost',
+  'cutAfterBytes',
+  'contentLengthDelta',
+  'trickle',
+  'expireMidDownload',
+  'redirect',
 ] as const satisfies readonly (keyof FaultSettings)[];
 
 type CountedKey = {

@@ -154,9 +154,10 @@ const expectCopyFailure = async (deps: CopyDeps, name: string, req = request()):
  * `s3Checksum`: s3rver computes no checksums, so this adds the fields real S3 returns to
  * CompleteMultipartUpload's and PutObject's output (and only those).
  */
-const recordingClient = (
-  s3Checksum?: { ChecksumCRC32: string; ChecksumType: 'COMPOSITE' | 'FULL_OBJECT' },
-): { client: S3Client; sent: string[]; inputs: Map<string, unknown> } => {
+const recordingClient = (s3Checksum?: {
+  ChecksumCRC32: string;
+  ChecksumType: 'COMPOSITE' | 'FULL_OBJECT';
+}): { client: S3Client; sent: string[]; inputs: Map<string, unknown> } => {
   const sent: string[] = [];
   const inputs = new Map<string, unknown>();
   const client = new S3Client({
@@ -295,7 +296,10 @@ describe('copyExport: success', () => {
   it('streams a body bigger than the part size through a multipart upload', async () => {
     const row = Buffer.from('act-xxxxxxxx,VIEWED_PROFILE,11-01-2026 10:00:00,1000,member-abcdefghij\n');
     const rows = Math.ceil((12 * 1024 * 1024) / row.length);
-    const body = Buffer.concat([Buffer.from('activityId,activityType,createdAt,seatId,memberIdentityKey\n'), Buffer.alloc(rows * row.length)]);
+    const body = Buffer.concat([
+      Buffer.from('activityId,activityType,createdAt,seatId,memberIdentityKey\n'),
+      Buffer.alloc(rows * row.length),
+    ]);
     for (let i = 0; i < rows; i++) row.copy(body, body.length - (rows - i) * row.length);
     web.on('/big', serve(body));
     const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/big'), rowCount: rows }).getJob);
@@ -326,7 +330,10 @@ describe('copyExport: success', () => {
     const { csvKey, manifestKey } = keysOf(deps);
     expect(sent).toEqual(['PutObjectCommand', 'PutObjectTaggingCommand', 'PutObjectCommand']);
     // The CSV's one PutObject went to the final key with the metadata and LinkedIn's claims.
-    expect(inputs.get('PutObjectTaggingCommand')).toMatchObject({ Key: csvKey, Tagging: { TagSet: [{ Key: 'sha256', Value: sha256(body) }] } });
+    expect(inputs.get('PutObjectTaggingCommand')).toMatchObject({
+      Key: csvKey,
+      Tagging: { TagSet: [{ Key: 'sha256', Value: sha256(body) }] },
+    });
     expect(inputs.get('PutObjectCommand')).toMatchObject({ Key: manifestKey, ContentType: 'application/json' });
     expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
     client.destroy();

@@ -68,7 +68,11 @@ describe('CsvRowCounter', () => {
   });
 
   it('agrees with csv-parse on well-formed input with quoted newlines', () => {
-    const rows = Array.from({ length: 50 }, (_, i) => [`id-${i}`, i % 3 === 0 ? `multi\nline ${i}` : `v${i}`, i % 5 === 0 ? 'say "x"' : '']);
+    const rows = Array.from({ length: 50 }, (_, i) => [
+      `id-${i}`,
+      i % 3 === 0 ? `multi\nline ${i}` : `v${i}`,
+      i % 5 === 0 ? 'say "x"' : '',
+    ]);
     const text =
       'activityId,note,extra\r\n' +
       rows.map((r) => r.map((f) => (/[",\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')).join('\r\n') +
@@ -134,9 +138,21 @@ describe('CsvVerifyingStream', () => {
   // completes the object only after 'end'.
   it.each<[string, string[], StreamExpectations, string, RegExp]>([
     ['too few bytes', ['a,b\n', '1,2\n'], { expectedBytes: 10, expectedDataRows: 1 }, ERROR_NAMES.truncated, /ended after 8 of 10 bytes/],
-    ['another row count', ['a,b\n1,2\n3,4\n'], { expectedDataRows: 3, subject: 'Job 7' }, ERROR_NAMES.rowCount, /^Job 7: LinkedIn reported 3 data rows, the file has 2 /],
+    [
+      'another row count',
+      ['a,b\n1,2\n3,4\n'],
+      { expectedDataRows: 3, subject: 'Job 7' },
+      ERROR_NAMES.rowCount,
+      /^Job 7: LinkedIn reported 3 data rows, the file has 2 /,
+    ],
     ['a file ending inside quotes', ['a,b\n1,"x\n'], { expectedDataRows: 1 }, ERROR_NAMES.malformedCsv, /ends inside a quoted field/],
-    ['a ragged last record', ['a,b,c\n1,2,3\n4,5'], { expectedDataRows: 2 }, ERROR_NAMES.malformedCsv, /record 3 has 2 field\(s\), the header has 3/],
+    [
+      'a ragged last record',
+      ['a,b,c\n1,2,3\n4,5'],
+      { expectedDataRows: 2 },
+      ERROR_NAMES.malformedCsv,
+      /record 3 has 2 field\(s\), the header has 3/,
+    ],
   ])('fails at the end, never ending cleanly, on %s', async (_name, chunks, expectations, name, message) => {
     const { verifier, error, ended } = await run(chunks.map(bytes), expectations);
     expect(error).toMatchObject({ name });
@@ -164,7 +180,7 @@ describe('CsvVerifyingStream', () => {
   });
 });
 
-describe('CsvRowCounter: an unterminated last record must be whole (header\'s field count)', () => {
+describe("CsvRowCounter: an unterminated last record must be whole (header's field count)", () => {
   const byteByByte = (text: string): CsvRowTally => {
     const counter = new CsvRowCounter();
     for (const byte of Buffer.from(text)) counter.push(Uint8Array.of(byte));

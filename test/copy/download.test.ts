@@ -26,7 +26,9 @@ describe('assertDownloadUrlAllowed', () => {
     ['embedded credentials', 'https://user:pw@www.linkedin.com/a', /user credentials/],
     ['not a URL', 'not a url at all', /not a valid absolute URL/],
   ])('rejects %s with DownloadHostNotAllowed', (_name, url, message) => {
-    expect(() => assertDownloadUrlAllowed(url, policy, 42)).toThrow(expect.objectContaining({ name: ERROR_NAMES.hostNotAllowed, message: expect.stringMatching(message) }));
+    expect(() => assertDownloadUrlAllowed(url, policy, 42)).toThrow(
+      expect.objectContaining({ name: ERROR_NAMES.hostNotAllowed, message: expect.stringMatching(message) }),
+    );
   });
 
   it('never puts the URL in the message', () => {
@@ -45,11 +47,19 @@ describe('assertDownloadUrlAllowed', () => {
     expect(assertDownloadUrlAllowed('http://localhost:8080/x', local, 1).hostname).toBe('localhost');
     expect(assertDownloadUrlAllowed('http://[::1]:8080/x', { ...local, allowedHosts: ['[::1]'] }, 1).hostname).toBe('[::1]');
     // The exception relaxes the scheme, not the allowlist.
-    expect(() => assertDownloadUrlAllowed('http://localhost:8080/x', { ...local, allowedHosts: ['127.0.0.1'] }, 1)).toThrow(/not in the allowed/);
+    expect(() => assertDownloadUrlAllowed('http://localhost:8080/x', { ...local, allowedHosts: ['127.0.0.1'] }, 1)).toThrow(
+      /not in the allowed/,
+    );
   });
 
   it('matches host:port entries', () => {
-    expect(assertDownloadUrlAllowed('https://files.example.com:8443/x', { allowedHosts: ['files.example.com:8443'], allowHttpLoopback: false }, 1).port).toBe('8443');
+    expect(
+      assertDownloadUrlAllowed(
+        'https://files.example.com:8443/x',
+        { allowedHosts: ['files.example.com:8443'], allowHttpLoopback: false },
+        1,
+      ).port,
+    ).toBe('8443');
   });
 });
 
@@ -86,7 +96,9 @@ describe('parseContentLength', () => {
 
 describe('networkErrorCode', () => {
   it('finds the code down the cause chain', () => {
-    expect(networkErrorCode(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }))).toBe('ECONNREFUSED');
+    expect(networkErrorCode(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }))).toBe(
+      'ECONNREFUSED',
+    );
     expect(networkErrorCode(new TypeError('terminated'))).toBe('TypeError');
   });
 });

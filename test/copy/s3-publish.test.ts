@@ -85,11 +85,20 @@ describe('object metadata, S3 checksum and manifest', () => {
 
   it('builds a manifest that flags an empty export and records ETag and S3 checksum only when known', () => {
     const manifest = buildManifest(facts, 's3://b/k.csv', Date.UTC(2026, 0, 3, 4, 5, 6));
-    expect(manifest).toMatchObject({ object: 's3://b/k.csv', empty: true, rows: 0, sha256: facts.sha256, copiedAt: '2026-01-03T04:05:06.000Z' });
+    expect(manifest).toMatchObject({
+      object: 's3://b/k.csv',
+      empty: true,
+      rows: 0,
+      sha256: facts.sha256,
+      copiedAt: '2026-01-03T04:05:06.000Z',
+    });
     expect(manifest).not.toHaveProperty('s3Checksum');
     expect(manifest).not.toHaveProperty('s3ChecksumType');
     expect(manifest).not.toHaveProperty('etag');
-    const full = buildManifest(facts, 's3://b/k.csv', 0, { etag: '"e"', s3Checksum: { algorithm: 'CRC32', value: 'q83v-2', type: 'COMPOSITE' } });
+    const full = buildManifest(facts, 's3://b/k.csv', 0, {
+      etag: '"e"',
+      s3Checksum: { algorithm: 'CRC32', value: 'q83v-2', type: 'COMPOSITE' },
+    });
     expect(full).toMatchObject({ etag: '"e"', s3Checksum: 'CRC32:q83v-2', s3ChecksumType: 'COMPOSITE' });
   });
 
@@ -146,10 +155,13 @@ describe('streamToObject: the object exists only if the stream ends cleanly', ()
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
-    client.middlewareStack.add((next, context) => async (args) => {
-      sent.push(String(context.commandName));
-      return next(args);
-    }, { step: 'initialize', name: 'recordCommandNames' });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommandNames' },
+    );
     return { client, sent };
   };
 
@@ -170,7 +182,11 @@ describe('streamToObject: the object exists only if the stream ends cleanly', ()
     const uploaded = await upload(s3.s3Client, key, body, 200_000);
     expect(uploaded.etag).toBeDefined();
     const object = await head(key);
-    expect(object).toMatchObject({ ContentType: 'text/csv', ContentLength: body.length, Metadata: { rows: '200000', bytes: String(body.length) } });
+    expect(object).toMatchObject({
+      ContentType: 'text/csv',
+      ContentLength: body.length,
+      Metadata: { rows: '200000', bytes: String(body.length) },
+    });
     await tagSha256(s3.s3Client, s3.bucket, key, sha256(body));
     const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: s3.bucket, Key: key }));
     expect(tags.TagSet).toEqual([{ Key: SHA256_TAG, Value: sha256(body) }]);

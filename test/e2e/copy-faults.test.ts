@@ -162,7 +162,7 @@ describe('copy failures through the real workflow (runLocal + simulator + s3rver
     expect(object).toMatchObject({ bytes: landed!.bytes, sha256: landed!.sha256, dataRows: landed!.rowCount });
     expect(landed!.rowCount).toBe(30);
     expect(await headOutcome(s3.s3Client, BUCKET, finalKeys().manifestKey)).toBe('Found');
-      expect(await s3.openUploads()).toEqual([]);
+    expect(await s3.openUploads()).toEqual([]);
   });
 
   it('a URL that keeps expiring mid-download fails with DownloadUrlExpired once the refreshes are spent', async () => {

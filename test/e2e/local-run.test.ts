@@ -52,7 +52,11 @@ const csvKeysOnDisk = (result: RunLocalResult): string[] => {
   const root = path.join(dataDir, result.s3.bucket);
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? walk(path.join(dir, entry.name)) : entry.name.endsWith('.csv._S3rver_object') ? [path.relative(root, path.join(dir, entry.name))] : [],
+      entry.isDirectory()
+        ? walk(path.join(dir, entry.name))
+        : entry.name.endsWith('.csv._S3rver_object')
+          ? [path.relative(root, path.join(dir, entry.name))]
+          : [],
     );
   return walk(root).sort();
 };

@@ -109,7 +109,16 @@ beforeEach(() => {
 afterAll(async () => {
   resetClients();
   await Promise.all([sim?.close(), s3?.close()]);
-  for (const name of ['LINKEDIN_API_URL', 'LINKEDIN_TOKEN_SECRET_ID', 'CONTRACTS', 'BUCKET_NAME', 'KEY_PREFIX', 'S3_ENDPOINT', 'ALLOWED_DOWNLOAD_HOSTS', 'ALLOW_HTTP_LOOPBACK']) {
+  for (const name of [
+    'LINKEDIN_API_URL',
+    'LINKEDIN_TOKEN_SECRET_ID',
+    'CONTRACTS',
+    'BUCKET_NAME',
+    'KEY_PREFIX',
+    'S3_ENDPOINT',
+    'ALLOWED_DOWNLOAD_HOSTS',
+    'ALLOW_HTTP_LOOPBACK',
+  ]) {
     delete process.env[name];
   }
   resetRuntimeConfig();
@@ -126,12 +135,17 @@ describe('plan', () => {
   });
 
   it('derives the window of a scheduled run from its scheduled time', async () => {
-    const result = await plan({ input: { scheduledTime: '2026-11-28T06:00:00Z' }, executionStartTime: '2026-11-28T06:03:11Z' }, lambdaContext());
+    const result = await plan(
+      { input: { scheduledTime: '2026-11-28T06:00:00Z' }, executionStartTime: '2026-11-28T06:03:11Z' },
+      lambdaContext(),
+    );
     expect(result.exports[0]?.pending).toEqual([{ startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) }]);
   });
 
   it('fails invalid console input as InvalidInput naming the field, before any LinkedIn call', async () => {
-    const error = await errorOf(plan({ input: { startAt: '2026-11-08', endAt: '2026-11-01' }, executionStartTime: '2026-11-28T10:00:00Z' }, lambdaContext()));
+    const error = await errorOf(
+      plan({ input: { startAt: '2026-11-08', endAt: '2026-11-01' }, executionStartTime: '2026-11-28T10:00:00Z' }, lambdaContext()),
+    );
     expect(error.name).toBe('InvalidInput');
     expect(error.message).toMatch(/startAt/);
     expect(sim.countCalls()).toBe(0);
@@ -164,13 +178,17 @@ describe('create job, check job, copy to S3', () => {
       empty: false,
     });
 
-    const object = await s3.s3Client.send(new GetObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }));
+    const object = await s3.s3Client.send(
+      new GetObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }),
+    );
     const body = await object.Body!.transformToString();
     const rows = parse(body, { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(result!.rowCount);
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['activityId', 'activityType', 'createdAt', 'seatId']));
     expect(object.Metadata).toMatchObject({ rows: String(result!.rowCount), 'job-id': String(created.job!.id) });
-    const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }));
+    const tags = await s3.s3Client.send(
+      new GetObjectTaggingCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }),
+    );
     expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: result!.sha256 }]);
 
     // State never carries the URL: nothing the handlers return mentions the download host path.
@@ -269,7 +287,9 @@ describe('create job, check job, copy to S3', () => {
     const ready = await checkUntilSettled(await createJob(task(window), lambdaContext()));
     const error = await errorOf(copyToS3(ready, lambdaContext()));
     expect(error.name).toBe('RowCountMismatch');
-    const head = await errorOf(s3.s3Client.send(new HeadObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-21_2026-11-22.csv' })));
+    const head = await errorOf(
+      s3.s3Client.send(new HeadObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-21_2026-11-22.csv' })),
+    );
     expect(head.name).toBe('NotFound');
     const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: 'li/activity/' }));
     expect((listed.Contents ?? []).map((o) => o.Key)).not.toContain('li/activity/contract=123456/2026-11-21_2026-11-22.csv');

@@ -40,21 +40,57 @@ describe('parseStackConfig', () => {
     ['windowDays', { windowDays: 91 }, '"salesNavExport.windowDays": expected a whole number from 1 to 90, got 91'],
     ['contracts', { contracts: [] }, '"salesNavExport.contracts": expected a non-empty list of contract URNs, got []'],
     ['contracts', { contracts: 'urn:li:contract:1' }, '"salesNavExport.contracts": expected a list of contract URNs'],
-    ['contracts[1]', { contracts: ['urn:li:contract:1', 'contract:2'] }, '"salesNavExport.contracts[1]": expected a contract URN like "urn:li:contract:123456", got "contract:2"'],
-    ['exportTypes[0]', { exportTypes: ['activities'] }, '"salesNavExport.exportTypes[0]": expected one of "activity", "activityOutcome", "seat", got "activities"'],
+    [
+      'contracts[1]',
+      { contracts: ['urn:li:contract:1', 'contract:2'] },
+      '"salesNavExport.contracts[1]": expected a contract URN like "urn:li:contract:123456", got "contract:2"',
+    ],
+    [
+      'exportTypes[0]',
+      { exportTypes: ['activities'] },
+      '"salesNavExport.exportTypes[0]": expected one of "activity", "activityOutcome", "seat", got "activities"',
+    ],
     ['schedule', { schedule: 'daily' }, '"salesNavExport.schedule": expected an object'],
     ['schedule.cron', { schedule: { cron: '0 6 * * *' } }, '"salesNavExport.schedule.cron": expected an EventBridge cron body of 6 fields'],
-    ['schedule.cron', { schedule: { cron: '0 6 * * MON *' } }, '"salesNavExport.schedule.cron": expected an EventBridge cron body of 6 fields "minutes hours day-of-month month day-of-week year" with "?" in day-of-month or day-of-week'],
-    ['schedule.timeZone', { schedule: { cron: '0 6 * * ? *', timeZone: 'Europe/Atlantis' } }, '"salesNavExport.schedule.timeZone": expected an IANA time zone name'],
-    ['schedule.enabled', { schedule: { cron: '0 6 * * ? *', enabled: 'yes' } }, '"salesNavExport.schedule.enabled": expected true or false, got "yes"'],
+    [
+      'schedule.cron',
+      { schedule: { cron: '0 6 * * MON *' } },
+      '"salesNavExport.schedule.cron": expected an EventBridge cron body of 6 fields "minutes hours day-of-month month day-of-week year" with "?" in day-of-month or day-of-week',
+    ],
+    [
+      'schedule.timeZone',
+      { schedule: { cron: '0 6 * * ? *', timeZone: 'Europe/Atlantis' } },
+      '"salesNavExport.schedule.timeZone": expected an IANA time zone name',
+    ],
+    [
+      'schedule.enabled',
+      { schedule: { cron: '0 6 * * ? *', enabled: 'yes' } },
+      '"salesNavExport.schedule.enabled": expected true or false, got "yes"',
+    ],
     ['bucketName', { bucketName: 'My_Bucket' }, '"salesNavExport.bucketName": expected a valid S3 bucket name'],
     ['keyPrefix', { keyPrefix: 'exports' }, '"salesNavExport.keyPrefix": expected "" or a key prefix ending in "/"'],
     ['keyPrefix', { keyPrefix: '/exports/' }, '"salesNavExport.keyPrefix"'],
     ['dataRetentionDays', { dataRetentionDays: 0 }, '"salesNavExport.dataRetentionDays": expected a whole number >= 1, got 0'],
-    ['allowedDownloadHosts[0]', { allowedDownloadHosts: ['https://www.linkedin.com'] }, '"salesNavExport.allowedDownloadHosts[0]": expected a lower-case host name'],
-    ['allowedDownloadHosts', { allowedDownloadHosts: [] }, '"salesNavExport.allowedDownloadHosts": expected a non-empty list of host names'],
-    ['alarmEmail', { alarmEmail: 'ops at example' }, '"salesNavExport.alarmEmail": expected an e-mail address or null, got "ops at example"'],
-    ['noExecutionAlarmHours', { noExecutionAlarmHours: 169 }, '"salesNavExport.noExecutionAlarmHours": expected a whole number from 1 to 168'],
+    [
+      'allowedDownloadHosts[0]',
+      { allowedDownloadHosts: ['https://www.linkedin.com'] },
+      '"salesNavExport.allowedDownloadHosts[0]": expected a lower-case host name',
+    ],
+    [
+      'allowedDownloadHosts',
+      { allowedDownloadHosts: [] },
+      '"salesNavExport.allowedDownloadHosts": expected a non-empty list of host names',
+    ],
+    [
+      'alarmEmail',
+      { alarmEmail: 'ops at example' },
+      '"salesNavExport.alarmEmail": expected an e-mail address or null, got "ops at example"',
+    ],
+    [
+      'noExecutionAlarmHours',
+      { noExecutionAlarmHours: 169 },
+      '"salesNavExport.noExecutionAlarmHours": expected a whole number from 1 to 168',
+    ],
     ['maxConcurrency', { maxConcurrency: 0 }, '"salesNavExport.maxConcurrency": expected a whole number from 1 to 40, got 0'],
     ['stateMachineTimeoutHours', { stateMachineTimeoutHours: 1.5 }, '"salesNavExport.stateMachineTimeoutHours": expected a whole number'],
     ['copyMemoryMb', { copyMemoryMb: 64 }, '"salesNavExport.copyMemoryMb": expected a whole number from 128 to 10240, got 64'],
@@ -129,6 +165,13 @@ describe('runtimeEnvironment', () => {
 
   it('leaves unset policy keys to the Lambdas’ own defaults', () => {
     const env = runtimeEnvironment(parseStackConfig(minimal));
-    expect(Object.keys(env).sort()).toEqual(['ALLOWED_DOWNLOAD_HOSTS', 'CONTRACTS', 'EXPORT_TYPES', 'KEY_PREFIX', 'LAG_DAYS', 'WINDOW_DAYS']);
+    expect(Object.keys(env).sort()).toEqual([
+      'ALLOWED_DOWNLOAD_HOSTS',
+      'CONTRACTS',
+      'EXPORT_TYPES',
+      'KEY_PREFIX',
+      'LAG_DAYS',
+      'WINDOW_DAYS',
+    ]);
   });
 });

@@ -49,7 +49,12 @@ describe('data bucket', () => {
     const [bucketId, bucket] = resourcesOf('AWS::S3::Bucket').find(([id]) => id.startsWith('exports'))!;
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: { Ref: expect.stringMatching(/^accesslogs/) }, LogFilePrefix: 'exports-bucket/' },
     });
@@ -68,8 +73,14 @@ describe('data bucket', () => {
   it('aborts incomplete multipart uploads after a day and expires old versions; keeps data by default', () => {
     const [, bucket] = resourcesOf('AWS::S3::Bucket').find(([id]) => id.startsWith('exports'))!;
     const rules = bucket.Properties.LifecycleConfiguration.Rules;
-    expect(rules).toContainEqual({ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' });
-    expect(rules).toContainEqual(expect.objectContaining({ Id: 'expire-noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }));
+    expect(rules).toContainEqual({
+      Id: 'abort-incomplete-multipart-uploads',
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      Status: 'Enabled',
+    });
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Id: 'expire-noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+    );
     expect(rules.some((r: any) => r.ExpirationInDays !== undefined)).toBe(false);
   });
 
@@ -80,7 +91,10 @@ describe('data bucket', () => {
         Rules: Match.arrayWith([{ Id: 'expire-exports', Prefix: 'linkedin-sales-navigator/', ExpirationInDays: 400, Status: 'Enabled' }]),
       },
     });
-    custom.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketName: 'acme-linkedin-exports' }), DeletionPolicy: 'Delete' });
+    custom.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ BucketName: 'acme-linkedin-exports' }),
+      DeletionPolicy: 'Delete',
+    });
   });
 
   it('sends access logs to a separate encrypted, private, TLS-only bucket', () => {
@@ -171,10 +185,11 @@ describe('least privilege', () => {
   it('create and check read the secret and nothing else', () => {
     for (const role of ['createjobServiceRole', 'checkjobServiceRole']) {
       const statements = policyStatementsOf(role);
-      expect(actionsOf(statements).filter((a) => !a.startsWith('xray:')).sort()).toEqual([
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-      ]);
+      expect(
+        actionsOf(statements)
+          .filter((a) => !a.startsWith('xray:'))
+          .sort(),
+      ).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
       const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
       expect(secretStatement.Resource).toEqual({ Ref: expect.stringMatching(/^linkedintoken/) });
     }
@@ -232,13 +247,17 @@ describe('schedule', () => {
   it('has an encrypted, TLS-only dead-letter queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
   it('can be deployed disabled, without the "no execution started" alarm', () => {
     custom.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED', ScheduleExpressionTimezone: 'Europe/Paris' });
-    expect(Object.values(custom.findResources('AWS::CloudWatch::Alarm')).some((a) => a.Properties.MetricName === 'ExecutionsStarted')).toBe(false);
+    expect(Object.values(custom.findResources('AWS::CloudWatch::Alarm')).some((a) => a.Properties.MetricName === 'ExecutionsStarted')).toBe(
+      false,
+    );
   });
 });
 
@@ -278,7 +297,9 @@ describe('alarms', () => {
   it('has a TLS-only topic and subscribes the alarm e-mail only when configured', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     custom.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });

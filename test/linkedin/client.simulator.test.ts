@@ -180,7 +180,7 @@ describe('error classes', () => {
     expect(error.request).toBe(`GET salesAnalyticsExportJobs/9999999999?contract=${WITH_ACCESS}`);
   });
 
-  it("404: a job asked for with another contract is LinkedInNotFound", async () => {
+  it('404: a job asked for with another contract is LinkedInNotFound', async () => {
     const { id } = await client.createExportJob('activity', WITH_ACCESS, START, END);
     const error = await failureOf(client.getExportJob(id, 'urn:li:contract:900000'));
     expect(error).toBeInstanceOf(LinkedInNotFound);
@@ -238,8 +238,7 @@ describe('error classes', () => {
     const { id } = await client.createExportJob('activity', WITH_ACCESS, START, END);
     finishJobs();
     sim.faults.schemaViolation = { count: 1, route };
-    const call =
-      route === 'createJob' ? client.createExportJob('seat', WITH_ACCESS, START, END) : client.getExportJob(id, WITH_ACCESS);
+    const call = route === 'createJob' ? client.createExportJob('seat', WITH_ACCESS, START, END) : client.getExportJob(id, WITH_ACCESS);
     const error = await failureOf(call);
     expect(error).toBeInstanceOf(LinkedInProtocolError);
     expect(error.message).toContain(`${field}: Invalid input`);

@@ -3,12 +3,7 @@
  * against a faithful LinkedIn lives in client.simulator.test.ts.
  */
 import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
-import {
-  LinkedInAuthError,
-  LinkedInError,
-  LinkedInProtocolError,
-  LinkedInUnavailable,
-} from '../../lambdas/shared/linkedin/errors';
+import { LinkedInAuthError, type LinkedInError, LinkedInProtocolError, LinkedInUnavailable } from '../../lambdas/shared/linkedin/errors';
 import { EXPORT_TYPES, actionOf } from '../../lambdas/shared/linkedin/export-types';
 import { reply, startHttpStub, type HttpStub } from './http-stub';
 import { rejectionOf } from '../helpers/rejection';
@@ -108,10 +103,7 @@ describe('the token', () => {
     stub.handle(reply(200, { id: 1, status: 'ENQUEUED' }));
     await rotating.getExportJob(1, CONTRACT);
     await rotating.getExportJob(1, CONTRACT);
-    expect(stub.requests.map((r) => r.headers.authorization)).toEqual([
-      'Bearer first-token-aaaaaaaa',
-      'Bearer second-token-bbbbbbb',
-    ]);
+    expect(stub.requests.map((r) => r.headers.authorization)).toEqual(['Bearer first-token-aaaaaaaa', 'Bearer second-token-bbbbbbb']);
   });
 
   it('a blank token fails as LinkedInAuthError without calling LinkedIn', async () => {
@@ -163,10 +155,7 @@ describe('listContracts paging', () => {
   it('walks start/count until a short page', async () => {
     stub.handle((request, response) => {
       const start = Number(new URL(request.url, 'http://x').searchParams.get('start'));
-      reply(200, { elements: contracts(start, start < 20 ? 10 : 3), paging: { start, count: 10, links: [] } })(
-        request,
-        response,
-      );
+      reply(200, { elements: contracts(start, start < 20 ? 10 : 3), paging: { start, count: 10, links: [] } })(request, response);
     });
     const found = await client.listContracts();
     expect(found).toHaveLength(23);

@@ -82,9 +82,7 @@ describe('linkedInErrorForStatus', () => {
 
   it('works without a LinkedIn body or headers', () => {
     const error = linkedInErrorForStatus({ request: 'GET salesContracts?q=contractsByMember', httpStatus: 502 });
-    expect(error.message).toBe(
-      'LinkedIn is unavailable (502) on GET salesContracts?q=contractsByMember. Transient: retried with backoff.',
-    );
+    expect(error.message).toBe('LinkedIn is unavailable (502) on GET salesContracts?q=contractsByMember. Transient: retried with backoff.');
     expect(error.linkedIn).toBeUndefined();
   });
 });
@@ -126,7 +124,7 @@ describe('messages say what to fix', () => {
     expect(isTransientLinkedInError(new Error('x'))).toBe(false);
   });
 
-  it("a long multi-line LinkedIn message is echoed on one short line", () => {
+  it('a long multi-line LinkedIn message is echoed on one short line', () => {
     const error = linkedInErrorForStatus({
       httpStatus: 400,
       linkedIn: { message: `line one\nline two ${'x'.repeat(1000)}` },

@@ -76,9 +76,13 @@ describe('exportJobSchema', () => {
   });
 
   it('keeps explicit nulls as null (third-party envelope)', () => {
-    expect(
-      exportJobSchema.parse({ id: 1, status: 'PROCESSING', downloadUrl: null, expireAt: null, rowCount: null }),
-    ).toEqual({ id: 1, status: 'PROCESSING', downloadUrl: null, expireAt: null, rowCount: null });
+    expect(exportJobSchema.parse({ id: 1, status: 'PROCESSING', downloadUrl: null, expireAt: null, rowCount: null })).toEqual({
+      id: 1,
+      status: 'PROCESSING',
+      downloadUrl: null,
+      expireAt: null,
+      rowCount: null,
+    });
   });
 
   it('accepts ids beyond int32 up to the largest safe integer (a Rest.li long)', () => {
@@ -100,9 +104,7 @@ describe('exportJobSchema', () => {
   });
 
   it('parses an unknown status string (classified later, never a parse failure)', () => {
-    expect(exportJobSchema.parse({ id: 1, status: 'FAILED_DUE_TO_SOMETHING_NEW' }).status).toBe(
-      'FAILED_DUE_TO_SOMETHING_NEW',
-    );
+    expect(exportJobSchema.parse({ id: 1, status: 'FAILED_DUE_TO_SOMETHING_NEW' }).status).toBe('FAILED_DUE_TO_SOMETHING_NEW');
   });
 
   it('tolerates and drops unknown fields', () => {
@@ -113,12 +115,8 @@ describe('exportJobSchema', () => {
   });
 
   it('treats expireAt below 1e11 as seconds and at or above as milliseconds', () => {
-    expect(exportJobSchema.parse({ id: 1, status: 'COMPLETED', expireAt: 99_999_999_999 }).expireAt).toBe(
-      99_999_999_999_000,
-    );
-    expect(exportJobSchema.parse({ id: 1, status: 'COMPLETED', expireAt: 100_000_000_000 }).expireAt).toBe(
-      100_000_000_000,
-    );
+    expect(exportJobSchema.parse({ id: 1, status: 'COMPLETED', expireAt: 99_999_999_999 }).expireAt).toBe(99_999_999_999_000);
+    expect(exportJobSchema.parse({ id: 1, status: 'COMPLETED', expireAt: 100_000_000_000 }).expireAt).toBe(100_000_000_000);
     expect(toEpochMillis(1_640_200_000)).toBe(1_640_200_000_000);
   });
 });
@@ -158,9 +156,11 @@ describe('response envelopes', () => {
   });
 
   it("parses LinkedIn's error body and ignores malformed optional codes", () => {
-    expect(
-      linkedInErrorBodySchema.parse({ message: 'Empty oauth2_access_token', serviceErrorCode: 401, status: 401 }),
-    ).toEqual({ message: 'Empty oauth2_access_token', serviceErrorCode: 401, status: 401 });
+    expect(linkedInErrorBodySchema.parse({ message: 'Empty oauth2_access_token', serviceErrorCode: 401, status: 401 })).toEqual({
+      message: 'Empty oauth2_access_token',
+      serviceErrorCode: 401,
+      status: 401,
+    });
     expect(linkedInErrorBodySchema.parse({ message: 'x', serviceErrorCode: 'abc' })).toEqual({ message: 'x' });
     expect(linkedInErrorBodySchema.safeParse({ error: 'x' }).success).toBe(false);
   });

@@ -17,12 +17,9 @@ describe('classifyJobStatus', () => {
     FAILED_DUE_TO_INTERNAL_ERROR: { kind: 'retry' },
   };
 
-  it.each(KNOWN_JOB_STATUSES.map((status) => [status, expected[status]] as const))(
-    '%s -> %o',
-    (status, outcome) => {
-      expect(classifyJobStatus(status, 42)).toEqual(outcome);
-    },
-  );
+  it.each(KNOWN_JOB_STATUSES.map((status) => [status, expected[status]] as const))('%s -> %o', (status, outcome) => {
+    expect(classifyJobStatus(status, 42)).toEqual(outcome);
+  });
 
   it('classifies every known status to something other than unknown', () => {
     for (const status of KNOWN_JOB_STATUSES) {

@@ -37,9 +37,7 @@ describe('getLinkedInToken from Secrets Manager', () => {
   });
 
   it('returns accessToken from a JSON secret, ignoring other keys', async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .resolves({ SecretString: JSON.stringify({ accessToken: TOKEN, expiresAt: '2027-01-01' }) });
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: TOKEN, expiresAt: '2027-01-01' }) });
     expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID })).toBe(TOKEN);
   });
 
@@ -58,9 +56,7 @@ describe('getLinkedInToken from Secrets Manager', () => {
 
   it('prefers the secret over LINKEDIN_ACCESS_TOKEN when both are set', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: TOKEN });
-    expect(
-      await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID, LINKEDIN_ACCESS_TOKEN: 'local-token' }),
-    ).toBe(TOKEN);
+    expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID, LINKEDIN_ACCESS_TOKEN: 'local-token' })).toBe(TOKEN);
   });
 
   it('an empty secret is a LinkedInAuthError naming the secret', async () => {
@@ -72,9 +68,12 @@ describe('getLinkedInToken from Secrets Manager', () => {
   });
 
   it('a secret without a value (the stack creates it empty) is a LinkedInAuthError saying how to put the token', async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }));
+    secrets.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+        $metadata: {},
+      }),
+    );
     const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
     expect(error.name).toBe('LinkedInAuthError');
     expect(error.message).toContain(`The Secrets Manager secret ${SECRET_ID} has no value yet`);
@@ -82,9 +81,7 @@ describe('getLinkedInToken from Secrets Manager', () => {
   });
 
   it('a secret the role may not read is a ConfigError naming the variable', async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
     expect(error.name).toBe('ConfigError');
     expect(error.message).toContain(`Cannot read the LinkedIn token secret ${SECRET_ID} (AccessDeniedException)`);

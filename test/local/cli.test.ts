@@ -20,14 +20,25 @@ const cloudFormationMock = mockClient(CloudFormationClient);
 
 const capture = () => {
   let text = '';
-  const stream = new Writable({ write: (chunk, _e, done) => ((text += String(chunk)), done()) });
+  const stream = new Writable({
+    write: (chunk, _e, done) => {
+      text += String(chunk);
+      done();
+    },
+  });
   return { stream, text: () => text };
 };
 
 const run = async (argv: string[]) => {
   const stdout = capture();
   const stderr = capture();
-  const code = await main(argv, { stdout: stdout.stream, stderr: stderr.stream }, {}, () => new SFNClient({ region: 'eu-west-1' }), async () => {});
+  const code = await main(
+    argv,
+    { stdout: stdout.stream, stderr: stderr.stream },
+    {},
+    () => new SFNClient({ region: 'eu-west-1' }),
+    async () => {},
+  );
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 };
 
@@ -45,7 +56,18 @@ describe('cli start', () => {
   it('starts the request under a name derived from it', async () => {
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${executionArnOf(SM, 'x')}`, startDate: new Date() });
 
-    const { code, stdout } = await run(['start', '--state-machine-arn', SM, '--type', 'seat', '--from', '2026-01-01', '--to', '2026-02-01', '--json']);
+    const { code, stdout } = await run([
+      'start',
+      '--state-machine-arn',
+      SM,
+      '--type',
+      'seat',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-02-01',
+      '--json',
+    ]);
 
     expect(code).toBe(0);
     const call = sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input;
@@ -57,13 +79,17 @@ describe('cli start', () => {
 
   it('reports the existing execution instead of starting a duplicate', async () => {
     sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', executionArn: 'a', stateMachineArn: SM, startDate: new Date(), input: '{}' });
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', executionArn: 'a', stateMachineArn: SM, startDate: new Date(), input: '{}' });
 
     const { code, stdout } = await run(['start', '--state-machine-arn', SM, '--from', '2026-01-01', '--to', '2026-01-02']);
 
     expect(code).toBe(0);
     expect(stdout).toMatch(/Already started: export-2026-01-01_2026-01-02-[0-9a-f]{12} \(SUCCEEDED\); not started again/);
-    expect(sfnMock.commandCalls(DescribeExecutionCommand)[0]!.args[0].input.executionArn).toMatch(/:execution:exports:export-2026-01-01_2026-01-02-/);
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)[0]!.args[0].input.executionArn).toMatch(
+      /:execution:exports:export-2026-01-01_2026-01-02-/,
+    );
   });
 
   it('names the same request the same way whatever the order of its lists and keys', () => {
@@ -75,7 +101,14 @@ describe('cli start', () => {
 
   it("finds the state machine in the deployed stack's outputs when no flag, env or outputs file names it", async () => {
     cloudFormationMock.on(DescribeStacksCommand, { StackName: 'LinkedInSalesNavExport' }).resolves({
-      Stacks: [{ StackName: 'LinkedInSalesNavExport', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: SM }] }],
+      Stacks: [
+        {
+          StackName: 'LinkedInSalesNavExport',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: SM }],
+        },
+      ],
     });
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(SM, 'x'), startDate: new Date() });
     const { code } = await run(['start', '--outputs-file', '/nonexistent/outputs.json', '--from', '2026-01-01', '--to', '2026-01-02']);
@@ -131,7 +164,20 @@ describe('cli backfill', () => {
       return { executionArn, startDate: new Date() };
     });
 
-    const { code, stdout } = await run(['backfill', '--state-machine-arn', SM, '--from', '2025-01-01', '--to', '2025-01-05', '--chunk-days', '1', '--concurrency', '2', '--json']);
+    const { code, stdout } = await run([
+      'backfill',
+      '--state-machine-arn',
+      SM,
+      '--from',
+      '2025-01-01',
+      '--to',
+      '2025-01-05',
+      '--chunk-days',
+      '1',
+      '--concurrency',
+      '2',
+      '--json',
+    ]);
 
     expect(code).toBe(0);
     const outcomes = JSON.parse(stdout) as Array<{ from: string; name: string; status: string; action: string }>;
@@ -161,7 +207,19 @@ describe('cli status', () => {
       input: '{}',
       output: JSON.stringify({
         exports: [
-          { exportType: 'activity', contract: 'urn:li:contract:1', startAt: Date.UTC(2026, 0, 1), endAt: Date.UTC(2026, 0, 2), jobIds: [1], rowCount: 12, bytes: 345, sha256: 'a'.repeat(64), s3Uri: 's3://b/k.csv', manifestUri: 's3://b/k.manifest.json', empty: false },
+          {
+            exportType: 'activity',
+            contract: 'urn:li:contract:1',
+            startAt: Date.UTC(2026, 0, 1),
+            endAt: Date.UTC(2026, 0, 2),
+            jobIds: [1],
+            rowCount: 12,
+            bytes: 345,
+            sha256: 'a'.repeat(64),
+            s3Uri: 's3://b/k.csv',
+            manifestUri: 's3://b/k.manifest.json',
+            empty: false,
+          },
         ],
       }),
     });
@@ -183,12 +241,27 @@ describe('cli status', () => {
 
   it('shows the error of a failed execution and exits 1', async () => {
     const arn = executionArnOf(SM, 'export-y');
-    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: arn, stateMachineArn: SM, status: 'FAILED', startDate: new Date(), input: '{}', error: 'LinkedInAuthError', cause: 'token expired' });
-    sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [{ id: 5, type: 'FailStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'LinkedIn token rejected' } }] });
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      executionArn: arn,
+      stateMachineArn: SM,
+      status: 'FAILED',
+      startDate: new Date(),
+      input: '{}',
+      error: 'LinkedInAuthError',
+      cause: 'token expired',
+    });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [{ id: 5, type: 'FailStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'LinkedIn token rejected' } }],
+    });
 
     const { code, stdout } = await run(['status', arn, '--json']);
 
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ status: 'FAILED', currentStep: 'LinkedIn token rejected', error: 'LinkedInAuthError', cause: 'token expired' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'FAILED',
+      currentStep: 'LinkedIn token rejected',
+      error: 'LinkedInAuthError',
+      cause: 'token expired',
+    });
   });
 });

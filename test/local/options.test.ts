@@ -18,12 +18,34 @@ describe('npm start options', () => {
   });
 
   it('reads every option of the table', () => {
-    const parsed = parse([
-      '--type', 'seat', '--contract', 'urn:li:contract:1', '--contract', 'urn:li:contract:2',
-      '--from', '2026-11-01', '--to', '2026-11-08', '--linkedin-url', 'https://api.linkedin.com/v2/',
-      '--s3-endpoint', 'http://127.0.0.1:4568', '--bucket', 'my-bucket', '--prefix', 'x/', '--region', 'eu-west-1',
-      '--time-scale', '0.5', '--json',
-    ], { LINKEDIN_ACCESS_TOKEN: 'env-token' });
+    const parsed = parse(
+      [
+        '--type',
+        'seat',
+        '--contract',
+        'urn:li:contract:1',
+        '--contract',
+        'urn:li:contract:2',
+        '--from',
+        '2026-11-01',
+        '--to',
+        '2026-11-08',
+        '--linkedin-url',
+        'https://api.linkedin.com/v2/',
+        '--s3-endpoint',
+        'http://127.0.0.1:4568',
+        '--bucket',
+        'my-bucket',
+        '--prefix',
+        'x/',
+        '--region',
+        'eu-west-1',
+        '--time-scale',
+        '0.5',
+        '--json',
+      ],
+      { LINKEDIN_ACCESS_TOKEN: 'env-token' },
+    );
     expect(parsed).toEqual({
       kind: 'run',
       json: true,
@@ -44,7 +66,11 @@ describe('npm start options', () => {
   });
 
   it('prefers --token over the environment and reads --input from a file', () => {
-    const parsed = parse(['--linkedin-url', 'http://127.0.0.1:8080/v2', '--token', 'flag', '--input', '@in.json'], { LINKEDIN_ACCESS_TOKEN: 'env' }, { 'in.json': '{"startAt":"2026-01-01","endAt":"2026-01-02"}' });
+    const parsed = parse(
+      ['--linkedin-url', 'http://127.0.0.1:8080/v2', '--token', 'flag', '--input', '@in.json'],
+      { LINKEDIN_ACCESS_TOKEN: 'env' },
+      { 'in.json': '{"startAt":"2026-01-01","endAt":"2026-01-02"}' },
+    );
     expect(parsed).toMatchObject({ kind: 'run', options: { token: 'flag', inputText: '{"startAt":"2026-01-01","endAt":"2026-01-02"}' } });
   });
 
@@ -70,7 +96,23 @@ describe('npm start options', () => {
 
   it('documents every option in --help', () => {
     expect(parse(['--help'])).toEqual({ kind: 'help' });
-    for (const option of ['--type', '--contract', '--from', '--to', '--input', '--linkedin-url', '--token', '--s3-endpoint', '--bucket', '--prefix', '--region', '--time-scale', '--json', '--help', 'LINKEDIN_ACCESS_TOKEN']) {
+    for (const option of [
+      '--type',
+      '--contract',
+      '--from',
+      '--to',
+      '--input',
+      '--linkedin-url',
+      '--token',
+      '--s3-endpoint',
+      '--bucket',
+      '--prefix',
+      '--region',
+      '--time-scale',
+      '--json',
+      '--help',
+      'LINKEDIN_ACCESS_TOKEN',
+    ]) {
       expect(START_HELP).toContain(option);
     }
   });

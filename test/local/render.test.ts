@@ -1,17 +1,39 @@
 import { eventLine, failureLine, formatBytes, progressBar, summary, table } from '../../local/runner/render';
 import type { RunLocalResult } from '../../local/runner/run-local';
 
-const ref = { exportType: 'activity', contract: 'urn:li:contract:123456', window: { startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) } };
+const ref = {
+  exportType: 'activity',
+  contract: 'urn:li:contract:123456',
+  window: { startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) },
+};
 
 const result = (over: Partial<RunLocalResult> = {}): RunLocalResult => ({
   status: 'SUCCEEDED',
   error: null,
   cause: null,
   exports: [
-    { exportType: 'seat', contract: 'urn:li:contract:123456', startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27), jobIds: [6000000001], rowCount: 0, bytes: 120, sha256: 'ab'.repeat(32), s3Uri: 's3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv', empty: true },
+    {
+      exportType: 'seat',
+      contract: 'urn:li:contract:123456',
+      startAt: Date.UTC(2026, 10, 26),
+      endAt: Date.UTC(2026, 10, 27),
+      jobIds: [6000000001],
+      rowCount: 0,
+      bytes: 120,
+      sha256: 'ab'.repeat(32),
+      s3Uri: 's3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv',
+      empty: true,
+    },
   ],
   executionName: 'local-x',
-  s3: { bucket: 'b', endpoint: 'http://127.0.0.1:1', directory: '/data', files: { 's3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv': '/data/b/p/seat/contract=123456/2026-11-26_2026-11-27.csv._S3rver_object' } },
+  s3: {
+    bucket: 'b',
+    endpoint: 'http://127.0.0.1:1',
+    directory: '/data',
+    files: {
+      's3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv': '/data/b/p/seat/contract=123456/2026-11-26_2026-11-27.csv._S3rver_object',
+    },
+  },
   linkedIn: { baseUrl: 'http://127.0.0.1:2/v2', simulated: true },
   durationMs: 4200,
   ...over,
@@ -19,22 +41,30 @@ const result = (over: Partial<RunLocalResult> = {}): RunLocalResult => ({
 
 describe('progress lines', () => {
   it('says the job, its status, the check count and the next wait (ASL seconds and local seconds)', () => {
-    expect(eventLine({ kind: 'jobChecked', export: ref, jobId: 42, status: 'PROCESSING', polls: 2, next: 'poll', waitSeconds: 90, attempt: 0 }, 0.1)).toBe(
-      'activity 123456 2026-11-26..2026-11-27: job 42 PROCESSING, check 2, next check in 1 min 30 s, 9.0 s here',
-    );
+    expect(
+      eventLine(
+        { kind: 'jobChecked', export: ref, jobId: 42, status: 'PROCESSING', polls: 2, next: 'poll', waitSeconds: 90, attempt: 0 },
+        0.1,
+      ),
+    ).toBe('activity 123456 2026-11-26..2026-11-27: job 42 PROCESSING, check 2, next check in 1 min 30 s, 9.0 s here');
     expect(eventLine({ kind: 'jobChecked', export: ref, jobId: 42, polls: 1, next: 'dataDelay', waitSeconds: 10800, attempt: 1 }, 1)).toBe(
       'activity 123456 2026-11-26..2026-11-27: job 42 data not refreshed yet (DATA_DELAY), attempt 1, new job in 3 h 00 min',
     );
-    expect(eventLine({ kind: 'jobChecked', export: ref, jobId: 42, polls: 1, next: 'split', waitSeconds: 0, attempt: 0 }, 1)).toMatch(/in halves/);
-    expect(eventLine({ kind: 'retrying', state: 'Check export job', export: ref, error: 'LinkedInThrottled', cause: 'HTTP 429\n slow down', attempt: 1 }, 1)).toBe(
-      'activity 123456 2026-11-26..2026-11-27: Check export job failed with LinkedInThrottled (HTTP 429 slow down); retry 1',
+    expect(eventLine({ kind: 'jobChecked', export: ref, jobId: 42, polls: 1, next: 'split', waitSeconds: 0, attempt: 0 }, 1)).toMatch(
+      /in halves/,
     );
+    expect(
+      eventLine(
+        { kind: 'retrying', state: 'Check export job', export: ref, error: 'LinkedInThrottled', cause: 'HTTP 429\n slow down', attempt: 1 },
+        1,
+      ),
+    ).toBe('activity 123456 2026-11-26..2026-11-27: Check export job failed with LinkedInThrottled (HTTP 429 slow down); retry 1');
   });
 
   it('draws a progress bar with bytes, percent and MB/s', () => {
-    expect(progressBar({ kind: 'copyProgress', export: ref, bytes: 5 * 1024 * 1024, total: 10 * 1024 * 1024, bytesPerSecond: 2_500_000 }, 10)).toBe(
-      '[#####.....]  50%  5.0 MiB / 10.0 MiB  2.5 MB/s  activity 123456 2026-11-26..2026-11-27',
-    );
+    expect(
+      progressBar({ kind: 'copyProgress', export: ref, bytes: 5 * 1024 * 1024, total: 10 * 1024 * 1024, bytesPerSecond: 2_500_000 }, 10),
+    ).toBe('[#####.....]  50%  5.0 MiB / 10.0 MiB  2.5 MB/s  activity 123456 2026-11-26..2026-11-27');
   });
 
   it('formats sizes', () => {

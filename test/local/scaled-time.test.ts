@@ -64,9 +64,7 @@ describe('createScaledTime', () => {
       flakyLeft.set(item.id, -1);
       const round = item.round ?? 0;
       const waitSeconds = item.waits[round];
-      return waitSeconds === undefined
-        ? { ...item, next: 'done' }
-        : { ...item, round: round + 1, next: 'wait', waitSeconds };
+      return waitSeconds === undefined ? { ...item, next: 'done' } : { ...item, round: round + 1, next: 'wait', waitSeconds };
     });
     const retried: number[] = [];
     const execution = new StateMachine(asl as never).run(

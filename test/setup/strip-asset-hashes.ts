@@ -3,5 +3,4 @@
 const ASSET_HASH = /[0-9a-f]{64}/;
 
 export const test = (value: unknown): boolean => typeof value === 'string' && ASSET_HASH.test(value);
-export const print = (value: unknown): string =>
-  JSON.stringify(String(value).replace(new RegExp(ASSET_HASH, 'g'), '[ASSET-HASH]'));
+export const print = (value: unknown): string => JSON.stringify(String(value).replace(new RegExp(ASSET_HASH, 'g'), '[ASSET-HASH]'));

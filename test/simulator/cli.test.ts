@@ -7,13 +7,38 @@ describe('simulator CLI', () => {
   it('parses every flag into options', () => {
     expect(
       parseCli([
-        '--port', '9000', '--token', 'T', '--rows', '20000000', '--rows-per-day', '7', '--seed', '3',
-        '--enqueued-ms', '10', '--processing-ms', '20', '--url-lifetime-ms', '30', '--download-auth', 'required',
-        '--faults', '{"throttle":{"count":2},"nullFields":true}',
+        '--port',
+        '9000',
+        '--token',
+        'T',
+        '--rows',
+        '20000000',
+        '--rows-per-day',
+        '7',
+        '--seed',
+        '3',
+        '--enqueued-ms',
+        '10',
+        '--processing-ms',
+        '20',
+        '--url-lifetime-ms',
+        '30',
+        '--download-auth',
+        'required',
+        '--faults',
+        '{"throttle":{"count":2},"nullFields":true}',
       ]),
     ).toEqual({
-      port: 9000, token: 'T', rows: 20_000_000, rowsPerDay: 7, seed: 3, enqueuedMs: 10, processingMs: 20,
-      urlLifetimeMs: 30, downloadAuth: 'required', faults: { throttle: { count: 2 }, nullFields: true },
+      port: 9000,
+      token: 'T',
+      rows: 20_000_000,
+      rowsPerDay: 7,
+      seed: 3,
+      enqueuedMs: 10,
+      processingMs: 20,
+      urlLifetimeMs: 30,
+      downloadAuth: 'required',
+      faults: { throttle: { count: 2 }, nullFields: true },
     });
     expect(parseCli([])).toMatchObject({ port: 8080 });
     expect(parseCli(['--help'])).toBe('help');
@@ -30,10 +55,14 @@ describe('simulator CLI', () => {
   });
 
   it('runs standalone: prints its base URL and token, serves, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('local', 'simulator', 'cli.ts'), '--port', '0', '--token', 'cli-token'], {
-      cwd: join(__dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join('local', 'simulator', 'cli.ts'), '--port', '0', '--token', 'cli-token'],
+      {
+        cwd: join(__dirname, '..', '..'),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       let out = '';
       child.stdout.setEncoding('utf8');

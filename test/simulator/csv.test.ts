@@ -32,7 +32,9 @@ describe.each(EXPORT_TYPES)('%s CSV', (exportType) => {
       expect(csvByteSize(s)).toBe(file(s).length);
     }
     const model = rowModel(spec({ exportType }));
-    const mismatches = Array.from({ length: 3000 }, (_, i) => i).filter((i) => model.rowBytes(i) !== Buffer.byteLength(renderRow(model, i)));
+    const mismatches = Array.from({ length: 3000 }, (_, i) => i).filter(
+      (i) => model.rowBytes(i) !== Buffer.byteLength(renderRow(model, i)),
+    );
     expect(mismatches).toEqual([]);
   });
 

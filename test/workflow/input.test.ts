@@ -1,11 +1,6 @@
 import { parseRuntimeConfig } from '../../lambdas/shared/config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
-import {
-  parseExecutionInput,
-  planExports,
-  planSettingsFromConfig,
-  type PlanSettings,
-} from '../../lambdas/shared/workflow/input';
+import { parseExecutionInput, planExports, planSettingsFromConfig, type PlanSettings } from '../../lambdas/shared/workflow/input';
 import type { ExportTask } from '../../lambdas/shared/workflow/state';
 import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
 
@@ -78,7 +73,11 @@ describe('planExports: accepted input', () => {
   });
 
   it('a range longer than 90 days is cut into consecutive jobs', () => {
-    const { exports } = planExports({ contracts: [A], exportTypes: ['activity'], startAt: '2025-11-01', endAt: '2026-11-01' }, STARTED, settings);
+    const { exports } = planExports(
+      { contracts: [A], exportTypes: ['activity'], startAt: '2025-11-01', endAt: '2026-11-01' },
+      STARTED,
+      settings,
+    );
     expect(windowsOf(exports[0]!)).toEqual([
       '2025-11-01_2026-01-30',
       '2026-01-30_2026-04-30',
@@ -146,7 +145,11 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
       { from: 1, to: 2 },
       'Invalid input: unknown fields "from", "to" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)',
     ],
-    ['exportTypes of the wrong type', { exportTypes: 'activity' }, 'Invalid input: exportTypes: must be a list of export types, got "activity"'],
+    [
+      'exportTypes of the wrong type',
+      { exportTypes: 'activity' },
+      'Invalid input: exportTypes: must be a list of export types, got "activity"',
+    ],
     [
       'an empty exportTypes',
       { exportTypes: [] },
@@ -162,7 +165,11 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
       { exportTypes: [1] },
       'Invalid input: exportTypes[0]: 1 is not an export type (use activity, activityOutcome or seat)',
     ],
-    ['a duplicate export type', { exportTypes: ['seat', 'activity', 'seat'] }, 'Invalid input: exportTypes: "seat" is listed more than once'],
+    [
+      'a duplicate export type',
+      { exportTypes: ['seat', 'activity', 'seat'] },
+      'Invalid input: exportTypes: "seat" is listed more than once',
+    ],
     ['contracts of the wrong type', { contracts: { id: 1 } }, 'Invalid input: contracts: must be a list of contract URNs, got an object'],
     [
       'an empty contracts',
@@ -196,14 +203,26 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
     ],
     ['a duplicate contract', { contracts: [A, B, A] }, `Invalid input: contracts: "${A}" is listed more than once`],
     ['a month 13', { startAt: '2026-13-01', endAt: '2026-11-08' }, `Invalid input: startAt: "2026-13-01" is not a date ${HINT}`],
-    ['a day that does not exist', { startAt: '2026-11-01', endAt: '2026-02-30' }, `Invalid input: endAt: "2026-02-30" is not a date ${HINT}`],
-    ['a date-time instead of a date', { startAt: '2026-11-01T00:00:00Z', endAt: '2026-11-08' }, `Invalid input: startAt: "2026-11-01T00:00:00Z" is not a date ${HINT}`],
+    [
+      'a day that does not exist',
+      { startAt: '2026-11-01', endAt: '2026-02-30' },
+      `Invalid input: endAt: "2026-02-30" is not a date ${HINT}`,
+    ],
+    [
+      'a date-time instead of a date',
+      { startAt: '2026-11-01T00:00:00Z', endAt: '2026-11-08' },
+      `Invalid input: startAt: "2026-11-01T00:00:00Z" is not a date ${HINT}`,
+    ],
     ['a day-first date', { startAt: '01/11/2026', endAt: '2026-11-08' }, `Invalid input: startAt: "01/11/2026" is not a date ${HINT}`],
     ['a boolean date', { startAt: true, endAt: '2026-11-08' }, `Invalid input: startAt: true is not a date ${HINT}`],
     ['a null date', { startAt: '2026-11-01', endAt: null }, `Invalid input: endAt: null is not a date ${HINT}`],
     ['a fractional epoch', { startAt: 1.5, endAt: '2026-11-08' }, `Invalid input: startAt: 1.5 is not a date ${HINT}`],
     ['a negative epoch', { startAt: -86_400_000, endAt: '2026-11-08' }, `Invalid input: startAt: -86400000 is not a date ${HINT}`],
-    ['epoch seconds as a string', { startAt: '1793577600', endAt: '2026-11-08' }, `Invalid input: startAt: "1793577600" is not a date ${HINT}`],
+    [
+      'epoch seconds as a string',
+      { startAt: '1793577600', endAt: '2026-11-08' },
+      `Invalid input: startAt: "1793577600" is not a date ${HINT}`,
+    ],
     [
       'an epoch that is not midnight',
       { startAt: day('2026-11-01') + 6 * 3_600_000, endAt: '2026-11-08' },
@@ -234,8 +253,16 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
       { endAt: '2026-11-08' },
       'Invalid input: startAt: missing; give both startAt (inclusive) and endAt (exclusive), or neither for the default window',
     ],
-    ['a window ending after today', { startAt: '2026-11-28', endAt: '2026-11-30' }, `Invalid input: endAt: 2026-11-30 is in the future: ${LATEST}`],
-    ['a window in the next year', { startAt: '2027-01-01', endAt: '2027-01-02' }, `Invalid input: endAt: 2027-01-02 is in the future: ${LATEST}`],
+    [
+      'a window ending after today',
+      { startAt: '2026-11-28', endAt: '2026-11-30' },
+      `Invalid input: endAt: 2026-11-30 is in the future: ${LATEST}`,
+    ],
+    [
+      'a window in the next year',
+      { startAt: '2027-01-01', endAt: '2027-01-02' },
+      `Invalid input: endAt: 2027-01-02 is in the future: ${LATEST}`,
+    ],
     [
       'scheduledTime that is not ISO-8601',
       { scheduledTime: 'Sat, 28 Nov 2026 06:00:00 GMT' },
@@ -304,7 +331,7 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
     );
   });
 
-  it.each([undefined, 'yesterday', ''])('a bad executionStartTime (%p) is the deployment\'s fault: ConfigError', (started) => {
+  it.each([undefined, 'yesterday', ''])("a bad executionStartTime (%p) is the deployment's fault: ConfigError", (started) => {
     expect(() => planExports({}, started as string, settings)).toThrow(
       expect.objectContaining({ name: ERROR_NAMES.config, message: expect.stringContaining('$$.Execution.StartTime') }),
     );

@@ -1,9 +1,4 @@
-import {
-  contractNumericId,
-  exportObjectKeys,
-  normalizePrefix,
-  s3Uri,
-} from '../../lambdas/shared/workflow/keys';
+import { contractNumericId, exportObjectKeys, normalizePrefix, s3Uri } from '../../lambdas/shared/workflow/keys';
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
 const WEEK = { startAt: day('2026-11-01'), endAt: day('2026-11-08') };
@@ -23,11 +18,7 @@ describe('normalizePrefix', () => {
 
 describe('exportObjectKeys', () => {
   it.each([
-    [
-      'linkedin-sales-navigator/',
-      'activity',
-      'linkedin-sales-navigator/activity/contract=123456/2026-11-01_2026-11-08.csv',
-    ],
+    ['linkedin-sales-navigator/', 'activity', 'linkedin-sales-navigator/activity/contract=123456/2026-11-01_2026-11-08.csv'],
     ['lake/raw', 'activityOutcome', 'lake/raw/activityOutcome/contract=123456/2026-11-01_2026-11-08.csv'],
     ['', 'seat', 'seat/contract=123456/2026-11-01_2026-11-08.csv'],
   ] as const)('prefix %p, %s → %s', (prefix, exportType, csvKey) => {

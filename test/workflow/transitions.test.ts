@@ -2,12 +2,7 @@ import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
 import { KNOWN_JOB_STATUSES } from '../../lambdas/shared/linkedin/status';
 import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
 import type { ExportResult, ExportTask, ExportWindow } from '../../lambdas/shared/workflow/state';
-import {
-  afterCopied,
-  afterJobChecked,
-  afterJobCreated,
-  formatDuration,
-} from '../../lambdas/shared/workflow/transitions';
+import { afterCopied, afterJobChecked, afterJobCreated, formatDuration } from '../../lambdas/shared/workflow/transitions';
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
 const w = (startAt: string, endAt: string): ExportWindow => ({ startAt: day(startAt), endAt: day(endAt) });
@@ -84,7 +79,7 @@ describe('afterJobCreated', () => {
     });
   });
 
-  it('appends a re-created job to the window\'s job ids and replaces the old job', () => {
+  it("appends a re-created job to the window's job ids and replaces the old job", () => {
     const task = { ...planned(), jobIds: [41], retries: { recreate: 1, dataDelay: 0 }, waitSeconds: 90 };
     const next = afterJobCreated(task, 42, T0 + 1000);
     expect(next.jobIds).toEqual([41, 42]);
@@ -152,9 +147,7 @@ describe('afterJobChecked: running', () => {
   });
 
   it('fails with PollDeadlineExceeded when the poll cap is reached', () => {
-    const error = thrown(() =>
-      afterJobChecked(polling(policy.maxPolls - 1), { status: 'ENQUEUED' }, T0 + 125_000, policy, HIGHEST),
-    );
+    const error = thrown(() => afterJobChecked(polling(policy.maxPolls - 1), { status: 'ENQUEUED' }, T0 + 125_000, policy, HIGHEST));
     expect(error.name).toBe(ERROR_NAMES.pollDeadline);
     expect(error.message).toBe(
       `LinkedIn job 42 (${WHAT}) is still ENQUEUED after 10 checks over 2 min 05 s and the limit of 10 checks is reached. ` +

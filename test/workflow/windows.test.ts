@@ -14,8 +14,7 @@ import {
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
 const w = (startAt: string, endAt: string) => ({ startAt: day(startAt), endAt: day(endAt) });
-const show = (windows: { startAt: number; endAt: number }[]) =>
-  windows.map((x) => `${formatUtcDay(x.startAt)}_${formatUtcDay(x.endAt)}`);
+const show = (windows: { startAt: number; endAt: number }[]) => windows.map((x) => `${formatUtcDay(x.startAt)}_${formatUtcDay(x.endAt)}`);
 
 describe('UTC day arithmetic', () => {
   it('DAY_MS is 24 hours', () => expect(DAY_MS).toBe(24 * 3600 * 1000));

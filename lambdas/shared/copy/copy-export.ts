@@ -129,11 +129,7 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
   }
 };
 
-const copyWithRefreshes = async (
-  request: CopyRequest,
-  deps: CopyDeps,
-  signal: AbortSignal,
-): Promise<Omit<CopyOutcome, 'seconds'>> => {
+const copyWithRefreshes = async (request: CopyRequest, deps: CopyDeps, signal: AbortSignal): Promise<Omit<CopyOutcome, 'seconds'>> => {
   const log = deps.logger;
   const maxDropRetries = deps.maxDroppedConnectionRetries ?? 1;
   let refreshes = 0;
@@ -323,7 +319,13 @@ const streamVerifyLand = async (
   await tagSha256(deps.s3, deps.bucket, csvKey, facts.sha256);
   const objectUri = s3Uri(deps.bucket, csvKey);
   await putManifest(deps.s3, deps.bucket, manifestKey, buildManifest(facts, objectUri, deps.now(), landed));
-  deps.logger?.info('Export copied and verified', { jobId: job.id, rows: facts.rows, bytes: facts.bytes, sha256: facts.sha256, object: objectUri });
+  deps.logger?.info('Export copied and verified', {
+    jobId: job.id,
+    rows: facts.rows,
+    bytes: facts.bytes,
+    sha256: facts.sha256,
+    object: objectUri,
+  });
   return {
     kind: 'copied',
     outcome: {

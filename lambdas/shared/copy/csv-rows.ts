@@ -82,7 +82,8 @@ export class CsvRowCounter {
     let i = 0;
     if (this.quotePending) {
       this.quotePending = false;
-      if (chunk[0] === QUOTE) i = 1; // `""`: an escaped quote, still inside the field
+      if (chunk[0] === QUOTE)
+        i = 1; // `""`: an escaped quote, still inside the field
       else this.inQuotes = false;
     }
     while (i < n) {
@@ -204,7 +205,8 @@ const countFields = (record: Uint8Array): number => {
   let quoted = false;
   for (let j = 0; j < record.length; j++) {
     const byte = record[j];
-    if (byte === QUOTE) quoted = !quoted; // `""` toggles twice: still inside
+    if (byte === QUOTE)
+      quoted = !quoted; // `""` toggles twice: still inside
     else if (byte === COMMA && !quoted) fields += 1;
   }
   return fields;

@@ -143,10 +143,7 @@ export const openDownload = async (downloadUrl: string, options: OpenDownloadOpt
     if (REDIRECT_STATUSES.has(response.status)) {
       await discardBody(response);
       if (hop >= maxRedirects) {
-        throw new NamedError(
-          ERROR_NAMES.tooManyRedirects,
-          `${describeUrl(options.jobId)} redirected more than ${maxRedirects} times`,
-        );
+        throw new NamedError(ERROR_NAMES.tooManyRedirects, `${describeUrl(options.jobId)} redirected more than ${maxRedirects} times`);
       }
       const location = response.headers.get('location');
       if (!location) {

@@ -32,12 +32,7 @@
  * passed (peers.md §2.2: lib-storage has had multipart bugs with one); the SDK's default CRC32
  * stays, and the checksum S3 returns for the completed object is recorded as evidence.
  */
-import {
-  PutObjectCommand,
-  PutObjectTaggingCommand,
-  type CompleteMultipartUploadCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, PutObjectTaggingCommand, type CompleteMultipartUploadCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import type { ExportType } from '../linkedin/export-types';

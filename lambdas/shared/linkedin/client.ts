@@ -274,9 +274,7 @@ export class LinkedInClient {
   ): LinkedInError {
     const json = parseJson(text);
     const body = json.ok ? linkedInErrorBodySchema.safeParse(json.value) : undefined;
-    const linkedIn: LinkedInErrorBody | undefined = body?.success
-      ? { ...body.data, message: redact(body.data.message, token) }
-      : undefined;
+    const linkedIn: LinkedInErrorBody | undefined = body?.success ? { ...body.data, message: redact(body.data.message, token) } : undefined;
     return linkedInErrorForStatus({ ...context, linkedIn }, contract);
   }
 }

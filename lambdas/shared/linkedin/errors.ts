@@ -41,11 +41,9 @@ const statusPart = (context: LinkedInErrorContext): string => {
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 };
 
-const requestPart = (context: LinkedInErrorContext): string =>
-  context.request ? ` on ${context.request}` : '';
+const requestPart = (context: LinkedInErrorContext): string => (context.request ? ` on ${context.request}` : '');
 
-const saidPart = (context: LinkedInErrorContext): string =>
-  context.linkedIn?.message ? `: "${oneLine(context.linkedIn.message)}"` : '';
+const saidPart = (context: LinkedInErrorContext): string => (context.linkedIn?.message ? `: "${oneLine(context.linkedIn.message)}"` : '');
 
 const idsPart = (context: LinkedInErrorContext): string => {
   const ids: string[] = [];
@@ -94,21 +92,14 @@ export class LinkedInThrottled extends LinkedInError {
   constructor(context: LinkedInErrorContext) {
     super(
       ERROR_NAMES.throttled,
-      compose(
-        'LinkedIn throttled the request',
-        context,
-        'Retried with backoff; daily limits reset at 00:00 UTC.',
-      ),
+      compose('LinkedIn throttled the request', context, 'Retried with backoff; daily limits reset at 00:00 UTC.'),
       context,
     );
   }
 }
 
 /** Why LinkedIn is considered unavailable. */
-export type UnavailableReason =
-  | { kind: 'http' }
-  | { kind: 'timeout'; timeoutMs: number }
-  | { kind: 'network'; detail: string };
+export type UnavailableReason = { kind: 'http' } | { kind: 'timeout'; timeoutMs: number } | { kind: 'network'; detail: string };
 
 /** 5xx, 408, a network error or a timeout: transient, retried with backoff. */
 export class LinkedInUnavailable extends LinkedInError {
@@ -213,11 +204,7 @@ export class LinkedInNotFound extends LinkedInError {
   constructor(context: LinkedInErrorContext) {
     super(
       ERROR_NAMES.notFound,
-      compose(
-        'LinkedIn found nothing',
-        context,
-        'An export job is visible only with the contract that created it, and for 7 days.',
-      ),
+      compose('LinkedIn found nothing', context, 'An export job is visible only with the contract that created it, and for 7 days.'),
       context,
     );
   }
@@ -247,10 +234,7 @@ export class LinkedInProtocolError extends LinkedInError {
  * @param context the call and what LinkedIn answered (`httpStatus` is required here)
  * @param contract the contract the call was about, named in a 403's message
  */
-export const linkedInErrorForStatus = (
-  context: LinkedInErrorContext & { httpStatus: number },
-  contract?: string,
-): LinkedInError => {
+export const linkedInErrorForStatus = (context: LinkedInErrorContext & { httpStatus: number }, contract?: string): LinkedInError => {
   const status = context.httpStatus;
   if (status === 401) return new LinkedInAuthError(context);
   if (status === 403) return new LinkedInForbidden(context, contract);

@@ -11,10 +11,7 @@ import { getLinkedInToken } from './token';
  * @param overrides e.g. a custom `fetch` in tests
  */
 export const createLinkedInClient = (
-  config: Pick<
-    RuntimeConfig,
-    'LINKEDIN_API_URL' | 'LINKEDIN_TIMEOUT_MS' | 'LINKEDIN_TOKEN_SECRET_ID' | 'LINKEDIN_ACCESS_TOKEN'
-  >,
+  config: Pick<RuntimeConfig, 'LINKEDIN_API_URL' | 'LINKEDIN_TIMEOUT_MS' | 'LINKEDIN_TOKEN_SECRET_ID' | 'LINKEDIN_ACCESS_TOKEN'>,
   overrides: Partial<LinkedInClientOptions> = {},
 ): LinkedInClient =>
   new LinkedInClient({

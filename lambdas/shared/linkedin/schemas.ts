@@ -23,8 +23,7 @@ import { z } from 'zod';
 export const EPOCH_SECONDS_BELOW = 1e11;
 
 /** Turns an epoch timestamp in seconds or milliseconds into milliseconds. */
-export const toEpochMillis = (epoch: number): number =>
-  epoch < EPOCH_SECONDS_BELOW ? epoch * 1000 : epoch;
+export const toEpochMillis = (epoch: number): number => (epoch < EPOCH_SECONDS_BELOW ? epoch * 1000 : epoch);
 
 /** Rest.li `long` as JS can hold it exactly: a safe integer (zod 4 `z.int()`). */
 const jobId = z.int();

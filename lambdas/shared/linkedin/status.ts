@@ -23,8 +23,7 @@ export type JobOutcome =
   | { kind: 'retry' } // LinkedIn-side failure: re-create the job with backoff
   | { kind: 'unknown'; status: string }; // fail at once
 
-export const isKnownJobStatus = (status: string): status is KnownJobStatus =>
-  (KNOWN_JOB_STATUSES as readonly string[]).includes(status);
+export const isKnownJobStatus = (status: string): status is KnownJobStatus => (KNOWN_JOB_STATUSES as readonly string[]).includes(status);
 
 const assertNever = (value: never): never => {
   throw new Error(`Unhandled job status ${String(value)}`);

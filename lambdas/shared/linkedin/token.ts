@@ -20,12 +20,7 @@ import { LinkedInAuthError } from './errors';
 export const TOKEN_CACHE_SECONDS = 300;
 
 /** Secrets Manager failures that a retry cannot fix: the deployment is wrong. */
-const CONFIG_FAILURES = new Set([
-  'AccessDeniedException',
-  'DecryptionFailure',
-  'InvalidRequestException',
-  'InvalidParameterException',
-]);
+const CONFIG_FAILURES = new Set(['AccessDeniedException', 'DecryptionFailure', 'InvalidRequestException', 'InvalidParameterException']);
 
 const noToken = (secretId: string, problem: string): LinkedInAuthError =>
   new LinkedInAuthError({}, `The Secrets Manager secret ${secretId} ${problem}`);

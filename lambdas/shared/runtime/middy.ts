@@ -27,10 +27,7 @@ const recordFailure = (): MiddlewareObj => ({
   },
 });
 
-export const withPowertools = <S extends z.ZodType, R>(
-  schema: S,
-  fn: (event: z.infer<S>, context: Context) => Promise<R>,
-) =>
+export const withPowertools = <S extends z.ZodType, R>(schema: S, fn: (event: z.infer<S>, context: Context) => Promise<R>) =>
   middy(fn)
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     // logEvent stays off: state never holds secrets, but keeping payloads out of logs is cheap insurance.

@@ -5,7 +5,11 @@
 import { ERROR_NAMES, NamedError } from '../error-names';
 import type { ExportTask, ExportWindow, JobProgress } from '../workflow/state';
 
-const bad = (what: string) => new NamedError(ERROR_NAMES.config, `State machine handed a task ${what}; are the Lambdas and the state machine from the same deployment?`);
+const bad = (what: string) =>
+  new NamedError(
+    ERROR_NAMES.config,
+    `State machine handed a task ${what}; are the Lambdas and the state machine from the same deployment?`,
+  );
 
 export const currentWindow = (task: ExportTask): ExportWindow => {
   const window = task.pending[0];

@@ -91,10 +91,7 @@ export const nextPollWaitSeconds = (polls: number, policy: PollPolicy, random: R
  * attempts is bounded by `maxRecreates`, not here.
  */
 export const recreateWaitSeconds = (attempt: number, policy: PollPolicy, random: Random = Math.random): number =>
-  equalJitter(
-    cappedExponential(attempt, policy.recreateBaseSeconds, Math.max(policy.maxSeconds, policy.recreateBaseSeconds)),
-    random,
-  );
+  equalJitter(cappedExponential(attempt, policy.recreateBaseSeconds, Math.max(policy.maxSeconds, policy.recreateBaseSeconds)), random);
 
 /**
  * Seconds to wait before re-creating a job after FAILED_DUE_TO_DATA_DELAY. LinkedIn refreshes

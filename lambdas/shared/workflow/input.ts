@@ -94,8 +94,7 @@ const scheduledTime = z.unknown().transform((value, ctx): number => {
 const uniqueList = <T extends z.ZodType<string>>(item: T, what: string, omitHint: string) =>
   z
     .array(item, {
-      error: (issue) =>
-        issue.code === 'invalid_type' ? `must be a list of ${what}s, got ${show(issue.input)}` : undefined,
+      error: (issue) => (issue.code === 'invalid_type' ? `must be a list of ${what}s, got ${show(issue.input)}` : undefined),
     })
     .min(1, { error: `must not be empty (${omitHint})` })
     .superRefine((values, ctx) => {
@@ -143,8 +142,7 @@ export type ExecutionInput = z.input<typeof executionInputSchema>;
 /** The input after validation: dates and scheduledTime as epoch ms. */
 export type ParsedExecutionInput = z.output<typeof executionInputSchema>;
 
-const invalidInput = (problems: string[]): NamedError =>
-  new NamedError(ERROR_NAMES.invalidInput, `Invalid input: ${problems.join('; ')}`);
+const invalidInput = (problems: string[]): NamedError => new NamedError(ERROR_NAMES.invalidInput, `Invalid input: ${problems.join('; ')}`);
 
 /** `exportTypes[1]: …`; problems with the whole input carry no field. */
 const problemOf = (issue: z.core.$ZodIssue): string => {
@@ -257,8 +255,7 @@ export const planExports = (input: unknown, executionStartTime: string, settings
   if (!Number.isFinite(nowMs)) {
     throw new NamedError(
       ERROR_NAMES.config,
-      'executionStartTime must be an ISO-8601 time (the state machine passes $$.Execution.StartTime), ' +
-        `got ${show(executionStartTime)}`,
+      `executionStartTime must be an ISO-8601 time (the state machine passes $$.Execution.StartTime), got ${show(executionStartTime)}`,
     );
   }
   const parsed = parseExecutionInput(input);

@@ -35,12 +35,7 @@ export interface ExportObjectKeys {
  * convention as the execution input. `contract=<id>` is a Hive-style partition, so Athena
  * and Glue crawlers pick the contract up as a column.
  */
-export const exportObjectKeys = (
-  prefix: string,
-  exportType: ExportType,
-  contract: string,
-  window: ExportWindow,
-): ExportObjectKeys => {
+export const exportObjectKeys = (prefix: string, exportType: ExportType, contract: string, window: ExportWindow): ExportObjectKeys => {
   assertDayAligned(window);
   const base =
     `${normalizePrefix(prefix)}${exportType}/contract=${contractNumericId(contract)}/` +

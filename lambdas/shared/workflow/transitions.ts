@@ -7,13 +7,7 @@
  */
 import { ERROR_NAMES, NamedError, type ErrorName } from '../error-names';
 import { classifyJobStatus } from '../linkedin/status';
-import {
-  boundedPollWait,
-  dataDelayWaitSeconds,
-  recreateWaitSeconds,
-  type PollPolicy,
-  type Random,
-} from './backoff';
+import { boundedPollWait, dataDelayWaitSeconds, recreateWaitSeconds, type PollPolicy, type Random } from './backoff';
 import type { ExportResult, ExportTask, ExportWindow, JobProgress } from './state';
 import { formatWindow, halveWindow } from './windows';
 
@@ -154,7 +148,7 @@ export const afterJobChecked = (
           ERROR_NAMES.dataDelayed,
           `LinkedIn reported ${job.status} for the ${what} ${attempt} times (${jobList(task.jobIds)}); ` +
             `gave up after ${policy.maxDataDelayRetries} retries. The data is not refreshed yet: ` +
-            'run the window again after LinkedIn\'s next daily refresh.',
+            "run the window again after LinkedIn's next daily refresh.",
         );
       }
       return {
@@ -187,7 +181,7 @@ export const afterJobChecked = (
       return fail(
         ERROR_NAMES.unknownStatus,
         `LinkedIn job ${job.id} (${what}) reported the unknown status ${JSON.stringify(outcome.status)}; ` +
-          'stopped rather than guess what it means. Check LinkedIn\'s API changes and update the status map.',
+          "stopped rather than guess what it means. Check LinkedIn's API changes and update the status map.",
       );
   }
 };

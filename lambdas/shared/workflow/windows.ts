@@ -18,8 +18,7 @@ const floorMod = (a: number, n: number): number => ((a % n) + n) % n;
 export const startOfUtcDay = (ms: number): number => ms - floorMod(ms, DAY_MS);
 
 /** True for an integer epoch-ms value that falls exactly on 00:00:00.000 UTC. */
-export const isUtcMidnight = (ms: number): boolean =>
-  Number.isSafeInteger(ms) && floorMod(ms, DAY_MS) === 0;
+export const isUtcMidnight = (ms: number): boolean => Number.isSafeInteger(ms) && floorMod(ms, DAY_MS) === 0;
 
 /** `YYYY-MM-DD` of the UTC day that contains `ms`. */
 export const formatUtcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -50,9 +49,7 @@ export const parseUtcDay = (text: string): number | undefined => {
 /** Throws a RangeError unless `window` is a non-empty window on UTC day boundaries. */
 export const assertDayAligned = (window: ExportWindow): void => {
   if (!isUtcMidnight(window.startAt) || !isUtcMidnight(window.endAt) || window.startAt >= window.endAt) {
-    throw new RangeError(
-      `Not a non-empty UTC day-aligned window: startAt ${window.startAt}, endAt ${window.endAt}`,
-    );
+    throw new RangeError(`Not a non-empty UTC day-aligned window: startAt ${window.startAt}, endAt ${window.endAt}`);
   }
 };
 
