@@ -51,12 +51,7 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-/**
- * The state machine: the flag, the environment, or the stack's outputs as `cdk deploy
- * --outputs-file` wrote them. (@aws-sdk/client-cloudformation is not a dependency, so the CLI
- * does not call DescribeStacks itself.)
- */
-/** The deployed stack's `StateMachineArn` output, or undefined when the stack is not there. */
+/** The deployed stack's `StateMachineArn` output (CloudFormation DescribeStacks), or undefined when the stack is not there. */
 export const stateMachineArnFromStack = async (cloudFormation: CloudFormationClient, stackName = STACK_ID): Promise<string | undefined> => {
   try {
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));

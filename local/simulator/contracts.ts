@@ -2,7 +2,7 @@
  * The member's Sales Navigator contracts (`GET /v2/salesContracts?q=contractsByMember`).
  */
 
-/** A contract as LinkedIn lists it (reference/linkedin-api.md §4.1). */
+/** A contract as LinkedIn lists it (docs/linkedin-api.md §4.1). */
 export interface SalesContract {
   contract: string;
   name: string;

@@ -17,7 +17,7 @@ export interface CallRecord {
   at: number;
 }
 
-/** LinkedIn's error body (reference/linkedin-api.md §8). */
+/** LinkedIn's error body (docs/linkedin-api.md §8). */
 export interface LinkedInErrorBody {
   message: string;
   serviceErrorCode: number;

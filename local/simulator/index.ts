@@ -1,5 +1,5 @@
 /**
- * A faithful local LinkedIn Sales Navigator Analytics export API (reference/linkedin-api.md):
+ * A faithful local LinkedIn Sales Navigator Analytics export API (docs/linkedin-api.md):
  * contracts, export jobs with LinkedIn's lifecycle and queueing, expiring download URLs, CSV
  * streamed at any size, and fault injection. Used in-process by tests and the local runner,
  * and standalone through cli.ts.

@@ -1,4 +1,4 @@
-// Quiet, offline defaults for every test process (toolchain.md: "Quiet runs").
+// Quiet, offline defaults for every test process (docs/development.md, "Quiet test runs").
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,6 +1,6 @@
 /**
  * The closed map from LinkedIn's job status to what this product does about it
- * (DESIGN.md "Status map"). One pure predicate, exhaustive by construction: adding a status
+ * (docs/design.md, "Status map"). One pure predicate, exhaustive by construction: adding a status
  * to KNOWN_JOB_STATUSES without a branch here is a compile error.
  */
 export const KNOWN_JOB_STATUSES = [
