@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { copyExport, type CopyDeps, type CopyRequest } from '../../lambdas/shared/copy/copy-export';
-import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
+import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
+import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import type { ExportJob } from '../../lambdas/shared/linkedin/schemas';
 import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
@@ -20,6 +21,7 @@ import {
   chunked,
   cutAfter,
   gzipped,
+  hang,
   overAnnounce,
   redirect,
   serve,
@@ -50,6 +52,15 @@ afterAll(async () => {
 beforeEach(() => web.reset());
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+
+/** Polls `done` every 10 ms; fails after `timeoutMs`. */
+const waitUntil = async (done: () => boolean, timeoutMs = 2_000): Promise<void> => {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`not done within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
 
 const activityCsv = (rows: number): Buffer => {
   const lines = ['activityId,activityType,createdAt,seatId,memberIdentityKey'];
@@ -351,7 +362,7 @@ describe('copyExport: success', () => {
       ContentType: 'text/csv',
       Metadata: { 'job-id': String(JOB_ID), rows: '200000', bytes: String(body.length) },
     });
-    // No algorithm of ours (peers.md §2.2): lib-storage adds the SDK's default CRC32 (WHEN_SUPPORTED).
+    // No algorithm of ours (docs/design.md, "Why it is built this way"): lib-storage adds the SDK's default CRC32 (WHEN_SUPPORTED).
     expect(inputs.get('CreateMultipartUploadCommand')).toMatchObject({ ChecksumAlgorithm: 'CRC32' });
     expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(1);
     expect(sent.slice(-2)).toEqual(['PutObjectTaggingCommand', 'PutObjectCommand']);
@@ -640,6 +651,66 @@ describe('copyExport: cancellation near the time limit', () => {
       safetyMarginMs: 30_000,
     });
     await expectCopyFailure(deps, ERROR_NAMES.copyDeadline);
+  });
+
+  /**
+   * The real LinkedIn client against a job GET that never answers: each GET's own promise and
+   * connection are watched, so a GET merely abandoned by the copy (still in flight) fails these.
+   */
+  const hangingJobGets = (answerFirst?: Partial<ExportJob>) => {
+    const path = `/v2/salesAnalyticsExportJobs/${JOB_ID}`;
+    const closed: number[] = [];
+    web.on(
+      path,
+      hang(() => closed.push(Date.now())),
+    );
+    const client = new LinkedInClient({ baseUrl: `${web.origin}/v2`, token: 'test-token', timeoutMs: 60_000 });
+    const scripted = answerFirst ? scriptedJobs(answerFirst) : undefined;
+    const gets: Array<{ signal: AbortSignal | undefined; rejectedWith?: unknown }> = [];
+    const getJob: CopyDeps['getJob'] = (jobId, contract, options) => {
+      const answer =
+        scripted && gets.length === 0 ? scripted.getJob(jobId, contract, options) : client.getExportJob(jobId, contract, options);
+      const get: (typeof gets)[number] = { signal: options?.signal };
+      gets.push(get);
+      answer.catch((error: unknown) => {
+        get.rejectedWith = error;
+      });
+      return answer;
+    };
+    return { getJob, gets, closed, httpGets: () => web.hits(path) };
+  };
+
+  it('cancels the job GET in flight when the deadline fires (the GET gets the copy signal)', async () => {
+    const jobs = hangingJobGets();
+    const started = Date.now();
+    const deps = baseDeps(jobs.getJob, { remainingTimeMs: () => 30_300 - (Date.now() - started), safetyMarginMs: 30_000 });
+
+    const error = await expectCopyFailure(deps, 'CopyDeadlineExceeded');
+
+    expect(error.message).toMatch(/before the Lambda's time limit/);
+    expect(jobs.httpGets()).toBe(1);
+    expect(jobs.gets).toHaveLength(1);
+    expect(jobs.gets[0]!.signal?.aborted).toBe(true);
+    // The GET itself stopped and its connection closed, long before the client's own 60 s timeout.
+    await waitUntil(() => jobs.gets[0]!.rejectedWith !== undefined && jobs.closed.length === 1);
+    expect(jobs.gets[0]!.rejectedWith).toBeInstanceOf(Error);
+    expect(jobs.closed[0]! - started).toBeLessThan(5_000);
+  });
+
+  it('cancels a refresh GET in flight too (after a 403 from the download)', async () => {
+    web.on('/expired-then-hang', status(403));
+    const jobs = hangingJobGets({ downloadUrl: urlFor('/expired-then-hang'), rowCount: 2 });
+    const started = Date.now();
+    const deps = baseDeps(jobs.getJob, { remainingTimeMs: () => 30_300 - (Date.now() - started), safetyMarginMs: 30_000 });
+
+    await expectCopyFailure(deps, 'CopyDeadlineExceeded');
+
+    expect(web.hits('/expired-then-hang')).toBe(1);
+    expect(jobs.httpGets()).toBe(1);
+    expect(jobs.gets).toHaveLength(2);
+    for (const get of jobs.gets) expect(get.signal?.aborted).toBe(true);
+    await waitUntil(() => jobs.gets[1]!.rejectedWith !== undefined && jobs.closed.length === 1);
+    expect(jobs.gets[1]!.rejectedWith).toBeInstanceOf(Error);
   });
 });
 

@@ -116,3 +116,10 @@ export const redirect =
   (_req, res) => {
     res.writeHead(code, { location }).end();
   };
+
+/** Never answers; `closed` is called once the client gives up on the request (the socket closes). */
+export const hang =
+  (closed?: () => void): Handler =>
+  (_req, res) => {
+    res.on('close', () => closed?.());
+  };

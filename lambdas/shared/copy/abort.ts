@@ -1,8 +1,8 @@
 /**
  * The copy's one deadline and the small helpers that let every await honour it.
  *
- * A single AbortController fires `safetyMarginMs` before the Lambda's end, so the download and
- * the upload stop together while there is still time to abort the multipart upload.
+ * A single AbortController fires `safetyMarginMs` before the Lambda's end, so the download, the
+ * upload and the job GET stop together while there is still time to abort the multipart upload.
  * It aborts with a {@link DeadlineReached} reason: a failed stream must be able to tell "out of
  * time" (→ `CopyDeadlineExceeded`, retried by the state machine) from its own fault.
  */
@@ -64,7 +64,10 @@ export const throwIfAborted = (signal: AbortSignal): void => {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
 };
 
-/** Races a promise that takes no signal (the LinkedIn GET) against the deadline. */
+/**
+ * Races a promise against `signal`. The job GET is handed the signal too, but `getJob` is a
+ * dependency: one that ignores the signal must still not hold the copy past its deadline.
+ */
 export const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal): Promise<T> => {
   throwIfAborted(signal);
   return new Promise<T>((resolve, reject) => {

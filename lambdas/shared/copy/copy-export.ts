@@ -11,7 +11,7 @@
  *
  * Faults: an expired URL is refreshed and a dropped connection re-downloaded, each within its own
  * bound (refresh-policy.ts). One deadline, set `safetyMarginMs` before the Lambda's time runs out,
- * aborts the download and the upload together and fails with
+ * cancels the job GET, the download and the upload together and fails with
  * `CopyDeadlineExceeded`, which the state machine retries (with a fresh URL). The margin must
  * cover the multipart abort, or the completion, tag and manifest.
  */
@@ -52,8 +52,11 @@ export interface CopyRequest {
 }
 
 export interface CopyDeps {
-  /** GET of the job (the LinkedIn client). */
-  getJob: (jobId: number, contract: string) => Promise<ExportJob>;
+  /**
+   * GET of the job (the LinkedIn client). `signal` is the copy's deadline: a GET still in flight
+   * when it fires must be cancelled, not left running into the Lambda's last seconds.
+   */
+  getJob: (jobId: number, contract: string, options?: { signal?: AbortSignal }) => Promise<ExportJob>;
   s3: S3Client;
   bucket: string;
   keyPrefix: string;
@@ -143,10 +146,10 @@ const copyWithRetries = async (request: CopyRequest, deps: CopyDeps, signal: Abo
   }
 };
 
-/** The job GET, abandoned when the deadline fires. */
+/** The job GET, cancelled with the copy. */
 const getCompletedJob = async (request: CopyRequest, deps: CopyDeps, signal: AbortSignal): Promise<CompletedJob> => {
   throwIfAborted(signal);
-  const job = await untilAborted(deps.getJob(request.jobId, request.contract), signal);
+  const job = await untilAborted(deps.getJob(request.jobId, request.contract, { signal }), signal);
   return toCompletedJob(job, request.jobId);
 };
 
