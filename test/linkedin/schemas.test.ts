@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import seed from '../fixtures/SalesAnalyticsExportJob.structure.json';
 import { KNOWN_JOB_STATUSES } from '../../lambdas/shared/linkedin/status';
 import {
@@ -18,7 +18,7 @@ const schemaMatchesType: Equals<z.output<typeof exportJobSchema>, ExportJob> = t
 
 type SeedProperty = { type: string; nullable?: boolean; enum?: string[]; example: unknown };
 const seedProperties = seed.properties as Record<string, SeedProperty>;
-const shape = exportJobSchema.shape as Record<string, z.ZodType>;
+const shape = exportJobSchema.shape as Record<string, z.ZodMiniType>;
 
 describe('exportJobSchema against the seed SalesAnalyticsExportJob structure', () => {
   it('has exactly the seed properties', () => {

@@ -6,7 +6,7 @@
  * execution history. Every failure, whether an HTTP status, a network error, a timeout
  * or a body that is not what the schemas say, surfaces as a {@link LinkedInError}.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { actionOf, type ExportType } from './export-types';
 import {
   LinkedInAuthError,
@@ -64,7 +64,7 @@ interface Call<T> {
   path: string;
   query: Record<string, string>;
   body?: unknown;
-  schema: z.ZodType<T>;
+  schema: z.ZodMiniType<T>;
   /** Named in a 403's message. */
   contract?: string;
   signal?: AbortSignal;
@@ -85,7 +85,7 @@ const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } =
 };
 
 /** zod issues as `path: message`, which name fields and types but never quote values. */
-const describeIssues = (error: z.ZodError): string =>
+const describeIssues = (error: z.core.$ZodError): string =>
   error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)

@@ -1,5 +1,5 @@
 /**
- * zod schemas of what LinkedIn's Sales Navigator Analytics export API sends back
+ * zod (zod/mini) schemas of what LinkedIn's Sales Navigator Analytics export API sends back
  * (reference/linkedin-api.md §4, §5, §8).
  *
  * The job schema is derived from the seed `SalesAnalyticsExportJob` JSON Structure
@@ -14,7 +14,13 @@
  * Optional fields may be absent (LinkedIn's samples) or explicitly `null` (the seed and
  * third-party specs). Unknown fields are tolerated and dropped.
  */
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini registers no locale, so every message would read "Invalid input": register the
+// English one that full zod uses (client.ts puts these messages in LinkedInProtocolError).
+// Only when none is set, as full zod does, so a locale chosen elsewhere wins.
+if (!z.config().localeError) z.config(en());
 
 /**
  * Epoch timestamps below this are seconds, not milliseconds: 1e11 ms is 1973-03-03,
@@ -27,15 +33,16 @@ export const toEpochMillis = (epoch: number): number => (epoch < EPOCH_SECONDS_B
 
 /** Rest.li `long` as JS can hold it exactly: a safe integer (zod 4 `z.int()`). */
 const jobId = z.int();
-const epochMillis = z.int().nonnegative().transform(toEpochMillis);
+const nonNegativeInt = () => z.int().check(z.nonnegative());
+const epochMillis = z.pipe(nonNegativeInt(), z.transform(toEpochMillis));
 
 /** The job as `GET /salesAnalyticsExportJobs/{id}?contract=…` returns it (a bare object). */
 export const exportJobSchema = z.object({
   id: jobId,
   status: z.string(),
-  downloadUrl: z.string().nullish(),
-  expireAt: epochMillis.nullish(),
-  rowCount: z.int().nonnegative().nullish(),
+  downloadUrl: z.nullish(z.string()),
+  expireAt: z.nullish(epochMillis),
+  rowCount: z.nullish(nonNegativeInt()),
 });
 
 /**
@@ -58,25 +65,25 @@ export type CreatedExportJob = z.output<typeof createExportJobResponseSchema>['v
 
 /** One element of the `contractsByMember` finder. */
 export const contractSchema = z.object({
-  contract: z.string().min(1),
+  contract: z.string().check(z.minLength(1)),
   name: z.string(),
-  description: z.string().nullish(),
-  hasReportingAccess: z.boolean().nullish(),
+  description: z.nullish(z.string()),
+  hasReportingAccess: z.nullish(z.boolean()),
 });
 export type Contract = z.output<typeof contractSchema>;
 
 /** Rest.li CollectionResponse paging; `total` is not in LinkedIn's sample and may be absent. */
 export const pagingSchema = z.object({
-  start: z.int().nonnegative(),
-  count: z.int().nonnegative(),
-  total: z.int().nonnegative().nullish(),
+  start: nonNegativeInt(),
+  count: nonNegativeInt(),
+  total: z.nullish(nonNegativeInt()),
 });
 export type Paging = z.output<typeof pagingSchema>;
 
 /** `GET /salesContracts?q=contractsByMember`: one page of contracts. */
 export const contractsPageSchema = z.object({
   elements: z.array(contractSchema),
-  paging: pagingSchema.optional(),
+  paging: z.optional(pagingSchema),
 });
 export type ContractsPage = z.output<typeof contractsPageSchema>;
 
@@ -86,7 +93,7 @@ export type ContractsPage = z.output<typeof contractsPageSchema>;
  */
 export const linkedInErrorBodySchema = z.object({
   message: z.string(),
-  serviceErrorCode: z.number().optional().catch(undefined),
-  status: z.number().optional().catch(undefined),
+  serviceErrorCode: z.catch(z.optional(z.number()), undefined),
+  status: z.catch(z.optional(z.number()), undefined),
 });
 export type LinkedInErrorBody = z.output<typeof linkedInErrorBodySchema>;

@@ -15,7 +15,8 @@
  *   window is derived from it (not from "now"), so a retried or late start exports the same
  *   window. Cannot be combined with startAt/endAt.
  */
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import type { RuntimeConfig } from '../config';
 import { ERROR_NAMES, NamedError } from '../error-names';
 import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../linkedin/export-types';
@@ -30,6 +31,10 @@ import {
   parseUtcDay,
   scheduledWindow,
 } from './windows';
+
+// zod/mini registers no locale: register the English one full zod uses, so an issue without a
+// message of its own reads as it did. Only when none is set, as full zod does.
+if (!z.config().localeError) z.config(en());
 
 export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime'] as const;
 
@@ -50,60 +55,69 @@ const show = (value: unknown): string => {
   return json.length > 80 ? `${json.slice(0, 60)}…" (${json.length - 2} characters)` : json;
 };
 
+/** Fails a transform with `message` (a zod/mini transform gets no `ctx.addIssue`: push the issue). */
+const reject = (ctx: z.core.ParsePayload, message: string): never => {
+  ctx.issues.push({ code: 'custom', input: ctx.value, message });
+  return z.NEVER;
+};
+
 /** A day given as `YYYY-MM-DD` or epoch ms at 00:00 UTC, as epoch ms. */
-const utcDay = z.unknown().transform((value, ctx): number => {
-  let ms: number | undefined;
-  if (typeof value === 'string') ms = parseUtcDay(value);
-  else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-    if (!isUtcMidnight(value)) {
-      // Unix tools print seconds; 1e11 s is year 5138, so a smaller midnight-in-seconds value is one.
-      const seconds = value < 1e11 && isUtcMidnight(value * 1000);
-      ctx.addIssue({
-        code: 'custom',
-        message: seconds
-          ? `${value} looks like epoch seconds (${formatUtcDay(value * 1000)}); ${DATE_HINT}, e.g. ${value * 1000}`
-          : `${value} (${new Date(value).toISOString()}) is not at 00:00 UTC (windows are whole UTC days; ${DATE_HINT})`,
-      });
-      return z.NEVER;
+const utcDay = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx): number => {
+    let ms: number | undefined;
+    if (typeof value === 'string') ms = parseUtcDay(value);
+    else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      if (!isUtcMidnight(value)) {
+        // Unix tools print seconds; 1e11 s is year 5138, so a smaller midnight-in-seconds value is one.
+        const seconds = value < 1e11 && isUtcMidnight(value * 1000);
+        return reject(
+          ctx,
+          seconds
+            ? `${value} looks like epoch seconds (${formatUtcDay(value * 1000)}); ${DATE_HINT}, e.g. ${value * 1000}`
+            : `${value} (${new Date(value).toISOString()}) is not at 00:00 UTC (windows are whole UTC days; ${DATE_HINT})`,
+        );
+      }
+      ms = value;
     }
-    ms = value;
-  }
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${show(value)} is not a date (${DATE_HINT})` });
-    return z.NEVER;
-  }
-  return ms;
-});
+    if (ms === undefined) return reject(ctx, `${show(value)} is not a date (${DATE_HINT})`);
+    return ms;
+  }),
+);
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
 /** The scheduler's `<aws.scheduler.scheduled-time>`, e.g. `2026-11-28T06:00:00Z`, as epoch ms. */
-const scheduledTime = z.unknown().transform((value, ctx): number => {
-  // The regex accepts 2026-02-30 and Date would roll it over to March: check the day too.
-  if (typeof value === 'string' && isoDateTime.safeParse(value).success && parseUtcDay(value.slice(0, 10)) !== undefined) {
-    return Date.parse(value);
-  }
-  ctx.addIssue({
-    code: 'custom',
-    message: `${show(value)} is not an ISO-8601 date-time (the schedule sends <aws.scheduler.scheduled-time>, e.g. "${SCHEDULED_TIME_EXAMPLE}")`,
-  });
-  return z.NEVER;
-});
+const scheduledTime = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx): number => {
+    // The regex accepts 2026-02-30 and Date would roll it over to March: check the day too.
+    if (typeof value === 'string' && isoDateTime.safeParse(value).success && parseUtcDay(value.slice(0, 10)) !== undefined) {
+      return Date.parse(value);
+    }
+    return reject(
+      ctx,
+      `${show(value)} is not an ISO-8601 date-time (the schedule sends <aws.scheduler.scheduled-time>, e.g. "${SCHEDULED_TIME_EXAMPLE}")`,
+    );
+  }),
+);
 
 /** A non-empty list without repeats; `what` names one entry in messages. */
-const uniqueList = <T extends z.ZodType<string>>(item: T, what: string, omitHint: string) =>
+const uniqueList = <T extends z.ZodMiniType<string>>(item: T, what: string, omitHint: string) =>
   z
     .array(item, {
       error: (issue) => (issue.code === 'invalid_type' ? `must be a list of ${what}s, got ${show(issue.input)}` : undefined),
     })
-    .min(1, { error: `must not be empty (${omitHint})` })
-    .superRefine((values, ctx) => {
-      const seen = new Set<string>();
-      for (const value of values) {
-        if (seen.has(value)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is listed more than once` });
-        seen.add(value);
-      }
-    });
+    .check(
+      z.minLength(1, { error: `must not be empty (${omitHint})` }),
+      z.superRefine((values: string[], ctx) => {
+        const seen = new Set<string>();
+        for (const value of values) {
+          if (seen.has(value)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is listed more than once` });
+          seen.add(value);
+        }
+      }),
+    );
 
 const exportType = z.enum(EXPORT_TYPES, {
   error: (issue) => `${show(issue.input)} is not an export type (${EXPORT_TYPE_HINT})`,
@@ -111,15 +125,15 @@ const exportType = z.enum(EXPORT_TYPES, {
 
 const contract = z
   .string({ error: (issue) => `${show(issue.input)} is not a contract URN (${CONTRACT_HINT})` })
-  .regex(CONTRACT_URN, { error: (issue) => `${show(issue.input)} is not a contract URN (${CONTRACT_HINT})` });
+  .check(z.regex(CONTRACT_URN, { error: (issue) => `${show(issue.input)} is not a contract URN (${CONTRACT_HINT})` }));
 
 export const executionInputSchema = z.strictObject(
   {
-    exportTypes: uniqueList(exportType, 'export type', 'leave the field out to export every configured type').optional(),
-    contracts: uniqueList(contract, 'contract URN', 'leave the field out to export every configured contract').optional(),
-    startAt: utcDay.optional(),
-    endAt: utcDay.optional(),
-    scheduledTime: scheduledTime.optional(),
+    exportTypes: z.optional(uniqueList(exportType, 'export type', 'leave the field out to export every configured type')),
+    contracts: z.optional(uniqueList(contract, 'contract URN', 'leave the field out to export every configured contract')),
+    startAt: z.optional(utcDay),
+    endAt: z.optional(utcDay),
+    scheduledTime: z.optional(scheduledTime),
   },
   {
     error: (issue) => {
