@@ -5,13 +5,26 @@
  */
 import { z } from 'zod';
 import type { IConstruct } from 'constructs';
-import { CONTRACT_URN, EXPORT_TYPES } from '../lambdas/shared/linkedin/export-types';
+import { CONTRACT_URN, EXPORT_TYPES } from '../lambdas/shared/contract/export-types';
+import { LINKEDIN_DOWNLOAD_HOSTS, MAX_JOB_DAYS } from '../lambdas/shared/contract/linkedin-limits';
+import {
+  encodeRuntimeEnvironment,
+  RUNTIME_DEFAULTS,
+  type ResourceVariable,
+  type RuntimeEnvironment,
+  type RuntimeVariable,
+} from '../lambdas/shared/contract/runtime-config';
 
 /** The cdk.json context key this app reads. */
 export const CONTEXT_KEY = 'salesNavExport';
 
-/** LinkedIn's own hosts: the only places a downloadUrl may point to unless configured. */
-export const DEFAULT_DOWNLOAD_HOSTS = ['www.linkedin.com', 'api.linkedin.com'] as const;
+/**
+ * @deprecated The contract's LINKEDIN_DOWNLOAD_HOSTS (lambdas/shared/contract/linkedin-limits.ts);
+ * kept only until local/runner/run-local.ts imports that instead.
+ */
+export const DEFAULT_DOWNLOAD_HOSTS = LINKEDIN_DOWNLOAD_HOSTS;
+
+const SECONDS_PER_HOUR = 3600;
 
 const wholeNumber = (min: number, max?: number) => {
   const expected = max === undefined ? `expected a whole number >= ${min}` : `expected a whole number from ${min} to ${max}`;
@@ -53,37 +66,42 @@ const cronBody = z.string({ error: 'expected an EventBridge cron body as a strin
     'with "?" in day-of-month or day-of-week, e.g. "0 6 * * ? *"',
 });
 
+const wholeHours = (seconds: number): number => {
+  if (!Number.isInteger(seconds / SECONDS_PER_HOUR)) throw new Error(`${seconds} s is not a whole number of hours`);
+  return seconds / SECONDS_PER_HOUR;
+};
+
 /**
- * Optional overrides of the Lambdas' poll/copy policy. Absent keys are not set in the
- * functions' environment, so lambdas/shared/config.ts stays the one place defaults live.
+ * The Lambdas' poll/copy policy. Each key defaults to the contract's default
+ * (lambdas/shared/contract/runtime-config.ts) and always reaches the functions' environment.
  */
 const policyShape = {
   /** First wait between polls of a job (POLL_INITIAL_SECONDS). */
-  pollInitialSeconds: wholeNumber(1).optional(),
+  pollInitialSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.POLL_INITIAL_SECONDS),
   /** Cap of the exponential poll wait (POLL_MAX_SECONDS). */
-  pollMaxSeconds: wholeNumber(1).optional(),
+  pollMaxSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.POLL_MAX_SECONDS),
   /** A job that has not finished this long after creation fails (JOB_DEADLINE_SECONDS). */
-  jobDeadlineHours: wholeNumber(1).optional(),
+  jobDeadlineHours: wholeNumber(1).default(wholeHours(RUNTIME_DEFAULTS.JOB_DEADLINE_SECONDS)),
   /** GETs of one job before it fails (MAX_POLLS). */
-  maxPolls: wholeNumber(1).optional(),
+  maxPolls: wholeNumber(1).default(RUNTIME_DEFAULTS.MAX_POLLS),
   /** Re-creations after FAILED_DUE_TO_TIMED_OUT / INTERNAL_ERROR (MAX_RECREATES). */
-  maxRecreates: wholeNumber(0).optional(),
+  maxRecreates: wholeNumber(0).default(RUNTIME_DEFAULTS.MAX_RECREATES),
   /** Base wait before a re-creation, doubled each time (RECREATE_BASE_SECONDS). */
-  recreateBaseSeconds: wholeNumber(1).optional(),
+  recreateBaseSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.RECREATE_BASE_SECONDS),
   /** Wait after FAILED_DUE_TO_DATA_DELAY (DATA_DELAY_WAIT_SECONDS). */
-  dataDelayWaitSeconds: wholeNumber(1).optional(),
+  dataDelayWaitSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.DATA_DELAY_WAIT_SECONDS),
   /** Retries after FAILED_DUE_TO_DATA_DELAY (MAX_DATA_DELAY_RETRIES). */
-  maxDataDelayRetries: wholeNumber(0).optional(),
+  maxDataDelayRetries: wholeNumber(0).default(RUNTIME_DEFAULTS.MAX_DATA_DELAY_RETRIES),
   /** The copy refreshes a downloadUrl with less time left than this (URL_MIN_REMAINING_SECONDS). */
-  urlMinRemainingSeconds: wholeNumber(1).optional(),
+  urlMinRemainingSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.URL_MIN_REMAINING_SECONDS),
   /** The copy stops this long before the Lambda's deadline (COPY_SAFETY_MARGIN_SECONDS). */
-  copySafetyMarginSeconds: wholeNumber(1).optional(),
+  copySafetyMarginSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.COPY_SAFETY_MARGIN_SECONDS),
   /** Fresh GETs of a job for a new downloadUrl (MAX_URL_REFRESHES). */
-  maxUrlRefreshes: wholeNumber(0).optional(),
+  maxUrlRefreshes: wholeNumber(0).default(RUNTIME_DEFAULTS.MAX_URL_REFRESHES),
   /** Multipart part size (PART_SIZE_MB). */
-  partSizeMb: wholeNumber(5, 512).optional(),
+  partSizeMb: wholeNumber(5, 512).default(RUNTIME_DEFAULTS.PART_SIZE_MB),
   /** Parts uploaded in parallel (UPLOAD_QUEUE_SIZE). */
-  uploadQueueSize: wholeNumber(1, 16).optional(),
+  uploadQueueSize: wholeNumber(1, 16).default(RUNTIME_DEFAULTS.UPLOAD_QUEUE_SIZE),
 };
 
 export const stackConfigSchema = z.strictObject({
@@ -96,7 +114,7 @@ export const stackConfigSchema = z.strictObject({
   exportTypes: nonEmptyList(
     z.enum(EXPORT_TYPES, { error: `expected one of ${EXPORT_TYPES.map((t) => `"${t}"`).join(', ')}` }),
     'export types',
-  ).default([...EXPORT_TYPES]),
+  ).default(() => [...RUNTIME_DEFAULTS.EXPORT_TYPES]),
   schedule: z.strictObject(
     {
       cron: cronBody,
@@ -109,8 +127,8 @@ export const stackConfigSchema = z.strictObject({
     },
     { error: 'expected an object {"cron": "0 6 * * ? *", "timeZone": "UTC"}' },
   ),
-  lagDays: wholeNumber(0).default(1),
-  windowDays: wholeNumber(1, 90).default(1),
+  lagDays: wholeNumber(0).default(RUNTIME_DEFAULTS.LAG_DAYS),
+  windowDays: wholeNumber(1, MAX_JOB_DAYS).default(RUNTIME_DEFAULTS.WINDOW_DAYS),
   bucketName: z
     .string({ error: 'expected a bucket name or null' })
     .regex(BUCKET_NAME, { error: 'expected a valid S3 bucket name (3-63 of a-z 0-9 . -) or null' })
@@ -119,12 +137,12 @@ export const stackConfigSchema = z.strictObject({
   keyPrefix: z
     .string({ error: 'expected a key prefix string' })
     .regex(KEY_PREFIX, { error: 'expected "" or a key prefix ending in "/" and not starting with "/"' })
-    .default('linkedin-sales-navigator/'),
+    .default(RUNTIME_DEFAULTS.KEY_PREFIX),
   dataRetentionDays: wholeNumber(1).nullable().default(null),
   allowedDownloadHosts: nonEmptyList(
     z.string({ error: 'expected a host name' }).regex(HOST_NAME, { error: 'expected a lower-case host name' }),
     'host names',
-  ).default([...DEFAULT_DOWNLOAD_HOSTS]),
+  ).default(() => [...LINKEDIN_DOWNLOAD_HOSTS]),
   alarmEmail: z.email({ error: 'expected an e-mail address or null' }).nullable().default(null),
   /** "No execution started" alarms after this many hours without a start (the schedule's period plus slack). */
   noExecutionAlarmHours: wholeNumber(1, 168).default(25),
@@ -205,34 +223,37 @@ export const loadStackConfig = (source: IConstruct | unknown): StackConfig => {
   return parseStackConfig(isConstruct ? (source as IConstruct).node.tryGetContext(CONTEXT_KEY) : source);
 };
 
+/** The variables cdk.json decides; the stack fills in the others from its resources. */
+export type ConfiguredVariable = Exclude<RuntimeVariable, ResourceVariable>;
+
 /**
- * The Lambdas' environment (names of lambdas/shared/config.ts) for the configuration, except
- * BUCKET_NAME and LINKEDIN_TOKEN_SECRET_ID which the stack fills in from its resources. Policy
- * keys left out of cdk.json are left out here too.
+ * The Lambdas' environment for the configuration: every variable but BUCKET_NAME and
+ * LINKEDIN_TOKEN_SECRET_ID, which the stack fills in from its resources. Every value is set
+ * explicitly (the deployed handlers apply no defaults), and a name missing from the contract's
+ * table, or one left out here, does not compile.
  */
-export const runtimeEnvironment = (config: StackConfig): Record<string, string> => {
-  const optional: Array<[string, number | undefined]> = [
-    ['POLL_INITIAL_SECONDS', config.pollInitialSeconds],
-    ['POLL_MAX_SECONDS', config.pollMaxSeconds],
-    ['JOB_DEADLINE_SECONDS', config.jobDeadlineHours === undefined ? undefined : config.jobDeadlineHours * 3600],
-    ['MAX_POLLS', config.maxPolls],
-    ['MAX_RECREATES', config.maxRecreates],
-    ['RECREATE_BASE_SECONDS', config.recreateBaseSeconds],
-    ['DATA_DELAY_WAIT_SECONDS', config.dataDelayWaitSeconds],
-    ['MAX_DATA_DELAY_RETRIES', config.maxDataDelayRetries],
-    ['URL_MIN_REMAINING_SECONDS', config.urlMinRemainingSeconds],
-    ['COPY_SAFETY_MARGIN_SECONDS', config.copySafetyMarginSeconds],
-    ['MAX_URL_REFRESHES', config.maxUrlRefreshes],
-    ['PART_SIZE_MB', config.partSizeMb],
-    ['UPLOAD_QUEUE_SIZE', config.uploadQueueSize],
-  ];
-  return {
-    CONTRACTS: config.contracts.join(','),
-    EXPORT_TYPES: config.exportTypes.join(','),
-    LAG_DAYS: String(config.lagDays),
-    WINDOW_DAYS: String(config.windowDays),
+export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment, ResourceVariable> =>
+  encodeRuntimeEnvironment<ConfiguredVariable>({
+    // Not in cdk.json: LinkedIn's production API, at the contract's timeout.
+    LINKEDIN_API_URL: RUNTIME_DEFAULTS.LINKEDIN_API_URL,
+    LINKEDIN_TIMEOUT_MS: RUNTIME_DEFAULTS.LINKEDIN_TIMEOUT_MS,
+    CONTRACTS: config.contracts,
+    EXPORT_TYPES: config.exportTypes,
+    LAG_DAYS: config.lagDays,
+    WINDOW_DAYS: config.windowDays,
     KEY_PREFIX: config.keyPrefix,
-    ALLOWED_DOWNLOAD_HOSTS: config.allowedDownloadHosts.join(','),
-    ...Object.fromEntries(optional.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
-  };
-};
+    ALLOWED_DOWNLOAD_HOSTS: config.allowedDownloadHosts,
+    POLL_INITIAL_SECONDS: config.pollInitialSeconds,
+    POLL_MAX_SECONDS: config.pollMaxSeconds,
+    JOB_DEADLINE_SECONDS: config.jobDeadlineHours * SECONDS_PER_HOUR,
+    MAX_POLLS: config.maxPolls,
+    MAX_RECREATES: config.maxRecreates,
+    RECREATE_BASE_SECONDS: config.recreateBaseSeconds,
+    DATA_DELAY_WAIT_SECONDS: config.dataDelayWaitSeconds,
+    MAX_DATA_DELAY_RETRIES: config.maxDataDelayRetries,
+    URL_MIN_REMAINING_SECONDS: config.urlMinRemainingSeconds,
+    COPY_SAFETY_MARGIN_SECONDS: config.copySafetyMarginSeconds,
+    MAX_URL_REFRESHES: config.maxUrlRefreshes,
+    PART_SIZE_MB: config.partSizeMb,
+    UPLOAD_QUEUE_SIZE: config.uploadQueueSize,
+  });

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { CONTEXT_KEY, loadStackConfig, parseStackConfig, runtimeEnvironment, StackConfigError } from '../../infra/config';
-import { runtimeConfigSchema } from '../../lambdas/shared/config';
+import { parseRuntimeConfig, RUNTIME_VARIABLES } from '../../lambdas/shared/contract/runtime-config';
 import { cdkJsonConfig } from './helpers';
 
 const minimal = { contracts: ['urn:li:contract:123456'], schedule: { cron: '0 6 * * ? *' } };
@@ -27,6 +27,19 @@ describe('parseStackConfig', () => {
       stateMachineTimeoutHours: 24,
       copyMemoryMb: 1769,
       removalPolicy: 'retain',
+      pollInitialSeconds: 30,
+      pollMaxSeconds: 600,
+      jobDeadlineHours: 12,
+      maxPolls: 200,
+      maxRecreates: 3,
+      recreateBaseSeconds: 60,
+      dataDelayWaitSeconds: 10_800,
+      maxDataDelayRetries: 4,
+      urlMinRemainingSeconds: 300,
+      copySafetyMarginSeconds: 30,
+      maxUrlRefreshes: 3,
+      partSizeMb: 8,
+      uploadQueueSize: 4,
     });
   });
 
@@ -135,6 +148,43 @@ describe('loadStackConfig', () => {
 });
 
 describe('runtimeEnvironment', () => {
+  /** What the stack adds from its resources. */
+  const resources = { BUCKET_NAME: 'bucket', LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token' };
+
+  it('sets every variable of the contract but the two the stack fills in, with the defaults written out', () => {
+    // Act
+    const env = runtimeEnvironment(parseStackConfig(minimal));
+    // Assess
+    expect(Object.keys(env).sort()).toEqual(
+      Object.keys(RUNTIME_VARIABLES)
+        .filter((name) => name !== 'BUCKET_NAME' && name !== 'LINKEDIN_TOKEN_SECRET_ID')
+        .sort(),
+    );
+    expect(env).toEqual({
+      LINKEDIN_API_URL: 'https://api.linkedin.com/v2',
+      LINKEDIN_TIMEOUT_MS: '30000',
+      CONTRACTS: 'urn:li:contract:123456',
+      EXPORT_TYPES: 'activity,activityOutcome,seat',
+      LAG_DAYS: '1',
+      WINDOW_DAYS: '1',
+      KEY_PREFIX: 'linkedin-sales-navigator/',
+      ALLOWED_DOWNLOAD_HOSTS: 'www.linkedin.com,api.linkedin.com',
+      POLL_INITIAL_SECONDS: '30',
+      POLL_MAX_SECONDS: '600',
+      JOB_DEADLINE_SECONDS: '43200',
+      MAX_POLLS: '200',
+      MAX_RECREATES: '3',
+      RECREATE_BASE_SECONDS: '60',
+      DATA_DELAY_WAIT_SECONDS: '10800',
+      MAX_DATA_DELAY_RETRIES: '4',
+      URL_MIN_REMAINING_SECONDS: '300',
+      COPY_SAFETY_MARGIN_SECONDS: '30',
+      MAX_URL_REFRESHES: '3',
+      PART_SIZE_MB: '8',
+      UPLOAD_QUEUE_SIZE: '4',
+    });
+  });
+
   it('produces variables the Lambdas parse back to the same configuration', () => {
     // Prepare
     const config = parseStackConfig({
@@ -143,35 +193,45 @@ describe('runtimeEnvironment', () => {
       exportTypes: ['seat'],
       lagDays: 2,
       windowDays: 7,
+      keyPrefix: '',
+      allowedDownloadHosts: ['downloads.example.com'],
       jobDeadlineHours: 6,
       dataDelayWaitSeconds: 7200,
       partSizeMb: 32,
     });
     // Act
-    const parsed = runtimeConfigSchema.parse({ ...runtimeEnvironment(config), BUCKET_NAME: 'bucket' });
+    const parsed = parseRuntimeConfig({ ...runtimeEnvironment(config), ...resources });
     // Assess
-    expect(parsed).toMatchObject({
+    expect(parsed).toEqual({
+      LINKEDIN_API_URL: 'https://api.linkedin.com/v2',
+      LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
+      LINKEDIN_TIMEOUT_MS: 30_000,
       CONTRACTS: ['urn:li:contract:1', 'urn:li:contract:2'],
       EXPORT_TYPES: ['seat'],
       LAG_DAYS: 2,
       WINDOW_DAYS: 7,
-      KEY_PREFIX: 'linkedin-sales-navigator/',
-      ALLOWED_DOWNLOAD_HOSTS: ['www.linkedin.com', 'api.linkedin.com'],
+      BUCKET_NAME: 'bucket',
+      KEY_PREFIX: '',
+      ALLOWED_DOWNLOAD_HOSTS: ['downloads.example.com'],
+      POLL_INITIAL_SECONDS: 30,
+      POLL_MAX_SECONDS: 600,
       JOB_DEADLINE_SECONDS: 21_600,
+      MAX_POLLS: 200,
+      MAX_RECREATES: 3,
+      RECREATE_BASE_SECONDS: 60,
       DATA_DELAY_WAIT_SECONDS: 7200,
+      MAX_DATA_DELAY_RETRIES: 4,
+      URL_MIN_REMAINING_SECONDS: 300,
+      COPY_SAFETY_MARGIN_SECONDS: 30,
+      MAX_URL_REFRESHES: 3,
       PART_SIZE_MB: 32,
+      UPLOAD_QUEUE_SIZE: 4,
     });
   });
 
-  it('leaves unset policy keys to the Lambdas’ own defaults', () => {
-    const env = runtimeEnvironment(parseStackConfig(minimal));
-    expect(Object.keys(env).sort()).toEqual([
-      'ALLOWED_DOWNLOAD_HOSTS',
-      'CONTRACTS',
-      'EXPORT_TYPES',
-      'KEY_PREFIX',
-      'LAG_DAYS',
-      'WINDOW_DAYS',
-    ]);
+  it('is not a complete Lambda environment without the stack’s resources (the Lambdas apply no defaults)', () => {
+    expect(() => parseRuntimeConfig(runtimeEnvironment(parseStackConfig(minimal)))).toThrow(
+      /LINKEDIN_TOKEN_SECRET_ID: required \(it is not set\).*BUCKET_NAME: required \(it is not set\)/,
+    );
   });
 });
