@@ -7,9 +7,10 @@
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import * as path from 'node:path';
 import { LAMBDA_BUNDLE } from '../infra/bundling';
+import { PROJECT_ROOT } from '../infra/paths';
 
-/** Repository root. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+// The other benchmark modules take the repository root from here.
+export { PROJECT_ROOT };
 
 /** What NodejsFunction passes to esbuild for ExportFunction (ESM, minified, source maps, node24). */
 export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {

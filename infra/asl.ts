@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONTEXT_KEY, type StackConfigInput } from './config';
 import { createApp } from './create-app';
-import { PROJECT_ROOT } from './function';
-import { TASK_HANDLERS, type HandlerModule, type TaskStateName } from './workflow';
+import { handlerEntry, PROJECT_ROOT } from './paths';
+import { type HandlerModule, TASK_HANDLERS, type TaskStateName } from '../lambdas/shared/contract/names';
 
 /** A CloudFormation template as JSON. */
 export type CfnTemplate = { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -130,7 +130,7 @@ export const taskBindings = (template: object, asl: object): Record<TaskStateNam
     }
     bindings[stateName] = {
       handlerModule,
-      entry: path.join(PROJECT_ROOT, 'lambdas', `${handlerModule}.ts`),
+      entry: handlerEntry(handlerModule),
       logicalId,
       resourceArn: state.Resource,
     };

@@ -8,10 +8,10 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { HandlerModule } from '../lambdas/shared/contract/names';
+import type { RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { LAMBDA_BUNDLE } from './bundling';
-
-/** Repository root: handler entries and the lockfile are resolved from here, not from the cwd. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+import { handlerEntry, PROJECT_ROOT } from './paths';
 
 /** The Powertools service name every function logs, traces and emits metrics under. */
 export const SERVICE_NAME = 'linkedin-salesnav-export';
@@ -20,14 +20,17 @@ export const METRICS_NAMESPACE = 'LinkedInSalesNavExport';
 
 export interface ExportFunctionProps {
   /** Handler module under lambdas/, without extension, e.g. `copy-to-s3`. It exports `handler`. */
-  readonly handlerModule: string;
+  readonly handlerModule: HandlerModule;
   readonly description: string;
   /** Lambda timeout; a Step Functions task waits a little longer than this. */
   readonly timeout: Duration;
   /** @default 256 */
   readonly memorySize?: number;
-  /** Added to the common Powertools/Node environment. */
-  readonly environment?: Record<string, string>;
+  /**
+   * Every runtime variable, added to the common Powertools/Node environment: the deployed
+   * handlers apply no defaults, so a missing one would fail each invocation as ConfigError.
+   */
+  readonly environment: RuntimeEnvironment;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
 }
@@ -36,11 +39,11 @@ export interface ExportFunctionProps {
  * A NodejsFunction for one handler in lambdas/.
  *
  * @example
- * new ExportFunction(this, 'check-job', { handlerModule: 'check-job', description: '...', timeout: Duration.seconds(60) });
+ * new ExportFunction(this, 'check-job', { handlerModule: 'check-job', description: '...', timeout: Duration.seconds(60), environment });
  */
 export class ExportFunction extends NodejsFunction {
   /** The handler module this function runs (e.g. `plan`); the local runner maps states to it. */
-  readonly handlerModule: string;
+  readonly handlerModule: HandlerModule;
   /** The Lambda timeout, so the state machine can set each task's timeout just above it. */
   readonly timeoutDuration: Duration;
 
@@ -51,7 +54,7 @@ export class ExportFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, 'lambdas', `${props.handlerModule}.ts`),
+      entry: handlerEntry(props.handlerModule),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),

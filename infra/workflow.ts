@@ -1,7 +1,7 @@
 /**
- * The one definition of the export workflow (/work/notes/statemachine.md). The deployed stack and
- * the local runner both execute the ASL that CDK synthesizes from this construct, so the state
- * names below are an interface: the local runner keys its in-process handlers by them.
+ * The one definition of the export workflow (docs/design.md). The deployed stack and the local
+ * runner both execute the ASL that CDK synthesizes from this construct; its state names come from
+ * the contract (lambdas/shared/contract/names.ts), which the local runner keys its handlers by.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,42 +9,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ERROR_NAMES, type ErrorName } from '../lambdas/shared/error-names';
-
-/** Every state's name, as the console graph shows it. */
-export const STATE_NAMES = {
-  plan: 'Plan exports',
-  invalidInput: 'Invalid input',
-  misconfigured: 'Misconfigured deployment',
-  exportEach: 'Export each contract and type',
-  createJob: 'Create export job',
-  checkJob: 'Check export job',
-  route: 'Route on job state',
-  waitForJob: 'Wait for export job',
-  waitBeforeCreate: 'Wait before creating job',
-  copy: 'Copy CSV to S3',
-  exportFinished: 'Export finished',
-  tokenRejected: 'LinkedIn token rejected',
-  noReportingAccess: 'No reporting access',
-  jobFailed: 'LinkedIn job failed',
-  copyFailed: 'Copy to S3 failed',
-  linkedInUnavailable: 'LinkedIn unavailable',
-  linkedInRejected: 'LinkedIn rejected the request',
-  exportFailed: 'Export failed',
-} as const;
-export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
-
-/** The handler modules of lambdas/ (each exports `handler`). */
-export type HandlerModule = 'plan' | 'create-job' | 'check-job' | 'copy-to-s3';
-
-/** Which handler module each Task state runs (the local runner's `taskResourceLocalHandlers`). */
-export const TASK_HANDLERS = {
-  [STATE_NAMES.plan]: 'plan',
-  [STATE_NAMES.createJob]: 'create-job',
-  [STATE_NAMES.checkJob]: 'check-job',
-  [STATE_NAMES.copy]: 'copy-to-s3',
-} as const satisfies Record<string, HandlerModule>;
-export type TaskStateName = keyof typeof TASK_HANDLERS;
+import { ERROR_NAMES, type ErrorName } from '../lambdas/shared/contract/error-names';
+import { type HandlerModule, STATE_NAMES, type StateName, TASK_HANDLERS, type TaskStateName } from '../lambdas/shared/contract/names';
+import { acknowledge, logicalIdOf } from './nag';
 
 /**
  * How a failed export ends, by error name. Order matters (first match wins); each Fail state
@@ -140,12 +107,8 @@ export interface WorkflowFunction extends IFunction {
 }
 
 export interface ExportWorkflowProps {
-  readonly functions: {
-    readonly plan: WorkflowFunction;
-    readonly createJob: WorkflowFunction;
-    readonly checkJob: WorkflowFunction;
-    readonly copy: WorkflowFunction;
-  };
+  /** The function of each handler module; each Task state runs its module's (TASK_HANDLERS). */
+  readonly functions: Readonly<Record<HandlerModule, WorkflowFunction>>;
   /** (contract, export type) pairs exported in parallel. @default 4 */
   readonly maxConcurrency?: number;
   /** The whole execution's limit; DATA_DELAY retries wait hours. @default 24 hours */
@@ -158,7 +121,7 @@ export interface ExportWorkflowProps {
 // error (not States.Timeout) is what the Retry/Catch sees in the normal case.
 const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
 
-const invoke = (scope: Construct, name: string, fn: WorkflowFunction, payload?: sfn.TaskInput): LambdaInvoke =>
+const invoke = (scope: Construct, name: TaskStateName, fn: WorkflowFunction, payload?: sfn.TaskInput): LambdaInvoke =>
   new LambdaInvoke(scope, name, {
     stateName: name,
     lambdaFunction: fn,
@@ -188,7 +151,9 @@ export class ExportWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: ExportWorkflowProps) {
     super(scope, id);
-    const { functions } = props;
+    // The local runner runs each Task state's handler by TASK_HANDLERS too, so both agree.
+    const task = (name: TaskStateName, payload?: sfn.TaskInput): LambdaInvoke =>
+      invoke(this, name, props.functions[TASK_HANDLERS[name]], payload);
 
     const fails = new Map<string, sfn.Fail>();
     const fail = (name: StateName): sfn.Fail => {
@@ -200,10 +165,8 @@ export class ExportWorkflow extends Construct {
       return state;
     };
 
-    const plan = invoke(
-      this,
+    const plan = task(
       STATE_NAMES.plan,
-      functions.plan,
       sfn.TaskInput.fromObject({
         input: sfn.JsonPath.entirePayload,
         executionStartTime: sfn.JsonPath.executionStartTime,
@@ -212,11 +175,9 @@ export class ExportWorkflow extends Construct {
       .addCatch(fail(STATE_NAMES.invalidInput), { errors: [ERROR_NAMES.invalidInput] })
       .addCatch(fail(STATE_NAMES.misconfigured), { errors: [ERROR_NAMES.config] });
 
-    const createJob = invoke(this, STATE_NAMES.createJob, functions.createJob).addRetry(LINKEDIN_TRANSIENT_RETRY);
-    const checkJob = invoke(this, STATE_NAMES.checkJob, functions.checkJob)
-      .addRetry(LINKEDIN_TRANSIENT_RETRY)
-      .addRetry(JOB_NOT_VISIBLE_RETRY);
-    const copy = invoke(this, STATE_NAMES.copy, functions.copy).addRetry(COPY_RETRY);
+    const createJob = task(STATE_NAMES.createJob).addRetry(LINKEDIN_TRANSIENT_RETRY);
+    const checkJob = task(STATE_NAMES.checkJob).addRetry(LINKEDIN_TRANSIENT_RETRY).addRetry(JOB_NOT_VISIBLE_RETRY);
+    const copy = task(STATE_NAMES.copy).addRetry(COPY_RETRY);
 
     const waitForJob = new sfn.Wait(this, STATE_NAMES.waitForJob, {
       stateName: STATE_NAMES.waitForJob,
@@ -276,5 +237,19 @@ export class ExportWorkflow extends Construct {
         includeExecutionData: false,
       },
     });
+
+    const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    acknowledge(
+      policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions do not support resource-level permissions.',
+    );
+    for (const fn of Object.values(props.functions)) {
+      acknowledge(
+        policy,
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`,
+        "CDK's LambdaInvoke grant includes the function's versions/aliases (ARN:*); it names this one function only.",
+      );
+    }
   }
 }

@@ -3,15 +3,22 @@
  * cdk.json (synthesized once, bundling off), plus a snapshot with asset hashes stripped.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { logicalIdOf } from '../../infra/nag';
+import type { SalesNavExportStack } from '../../infra/stack';
+import { HANDLER_MODULES, type HandlerModule } from '../../lambdas/shared/contract/names';
+import { parseRuntimeConfig, RUNTIME_VARIABLES } from '../../lambdas/shared/contract/runtime-config';
 import { buildStack, cdkJsonConfig } from './helpers';
 
+let stack: SalesNavExportStack;
 let template: Template;
 let json: Record<string, any>;
 /** Every optional key set (one synth instead of one per option: synth is slow here). */
 let custom: Template;
 
 beforeAll(() => {
-  template = Template.fromStack(buildStack().stack);
+  stack = buildStack().stack;
+  template = Template.fromStack(stack);
   json = template.toJSON();
   custom = Template.fromStack(
     buildStack({
@@ -32,21 +39,26 @@ beforeAll(() => {
 const resourcesOf = (type: string): Array<[string, any]> =>
   Object.entries(json.Resources as Record<string, any>).filter(([, r]) => r.Type === type);
 
-/** Function construct ids are the handler module names, so the logical id starts with it. */
-const logicalIdOfFunction = (handlerModule: string): string => {
-  const match = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith(handlerModule.replace(/-/g, '')));
-  if (!match) throw new Error(`no function for ${handlerModule}`);
-  return match[0];
+/** The template's resource of a construct of the stack, found by the construct, not by its id's spelling. */
+const resourceOf = (construct: IConstruct): [string, any] => {
+  const id = logicalIdOf(construct);
+  expect(json.Resources[id]).toBeDefined();
+  return [id, json.Resources[id]];
 };
+const functionOf = (handlerModule: HandlerModule) => stack.functions.byModule[handlerModule];
+const environmentOf = (handlerModule: HandlerModule): Record<string, any> =>
+  resourceOf(functionOf(handlerModule))[1].Properties.Environment.Variables;
 
-const policyStatementsOf = (roleLogicalIdPrefix: string): any[] =>
-  resourcesOf('AWS::IAM::Policy')
-    .filter(([, p]) => p.Properties.Roles.some((r: any) => String(r.Ref).startsWith(roleLogicalIdPrefix)))
+const policyStatementsOf = (handlerModule: HandlerModule): any[] => {
+  const roleId = logicalIdOf(functionOf(handlerModule).role!);
+  return resourcesOf('AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+};
 
 describe('data bucket', () => {
   it('is encrypted, private, TLS-only, versioned, logged and retained', () => {
-    const [bucketId, bucket] = resourcesOf('AWS::S3::Bucket').find(([id]) => id.startsWith('exports'))!;
+    const [bucketId, bucket] = resourceOf(stack.storage.bucket);
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: {
@@ -56,7 +68,10 @@ describe('data bucket', () => {
         RestrictPublicBuckets: true,
       },
       VersioningConfiguration: { Status: 'Enabled' },
-      LoggingConfiguration: { DestinationBucketName: { Ref: expect.stringMatching(/^accesslogs/) }, LogFilePrefix: 'exports-bucket/' },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logicalIdOf(stack.storage.accessLogBucket) },
+        LogFilePrefix: 'exports-bucket/',
+      },
     });
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.UpdateReplacePolicy).toBe('Retain');
@@ -71,7 +86,7 @@ describe('data bucket', () => {
   });
 
   it('aborts incomplete multipart uploads after a day and expires old versions; keeps data by default', () => {
-    const [, bucket] = resourcesOf('AWS::S3::Bucket').find(([id]) => id.startsWith('exports'))!;
+    const [, bucket] = resourceOf(stack.storage.bucket);
     const rules = bucket.Properties.LifecycleConfiguration.Rules;
     expect(rules).toContainEqual({
       Id: 'abort-incomplete-multipart-uploads',
@@ -98,7 +113,7 @@ describe('data bucket', () => {
   });
 
   it('sends access logs to a separate encrypted, private, TLS-only bucket', () => {
-    const [, logs] = resourcesOf('AWS::S3::Bucket').find(([id]) => id.startsWith('accesslogs'))!;
+    const [, logs] = resourceOf(stack.storage.accessLogBucket);
     expect(logs.Properties.BucketEncryption).toBeDefined();
     expect(logs.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
     expect(resourcesOf('AWS::S3::Bucket')).toHaveLength(2);
@@ -107,7 +122,8 @@ describe('data bucket', () => {
 
 describe('LinkedIn token secret', () => {
   it('has no generated value and says how to put the token', () => {
-    const [[, secret]] = resourcesOf('AWS::SecretsManager::Secret') as [[string, any]];
+    expect(resourcesOf('AWS::SecretsManager::Secret')).toHaveLength(1);
+    const [, secret] = resourceOf(stack.token);
     expect(secret.Properties.GenerateSecretString).toBeUndefined();
     expect(secret.Properties.SecretString).toBeUndefined();
     expect(secret.Properties.Description).toMatch(/aws secretsmanager put-secret-value/);
@@ -115,8 +131,6 @@ describe('LinkedIn token secret', () => {
 });
 
 describe('functions', () => {
-  const modules = ['plan', 'create-job', 'check-job', 'copy-to-s3'];
-
   it('run on Node 24, ARM64, with X-Ray, source maps, Powertools names and a retained log group', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions).toHaveLength(4);
@@ -141,18 +155,19 @@ describe('functions', () => {
   });
 
   it('fit timeout and memory to the job: 15 minutes and a full vCPU for the copy, small for the rest', () => {
-    const props = (module: string) => json.Resources[logicalIdOfFunction(module)].Properties;
+    const props = (module: HandlerModule) => resourceOf(functionOf(module))[1].Properties;
     expect(props('copy-to-s3')).toMatchObject({ Timeout: 900, MemorySize: 1769 });
-    for (const module of ['plan', 'create-job', 'check-job']) {
+    for (const module of ['plan', 'create-job', 'check-job'] as const) {
       expect(props(module).Timeout).toBeLessThanOrEqual(60);
       expect(props(module).MemorySize).toBeLessThanOrEqual(512);
     }
   });
 
-  it('get the runtime configuration of lambdas/shared/config.ts from cdk.json', () => {
+  it('get every variable of the runtime contract: cdk.json values, the bucket and the token secret id', () => {
     const config = cdkJsonConfig();
-    for (const module of modules) {
-      const vars = json.Resources[logicalIdOfFunction(module)].Properties.Environment.Variables;
+    for (const module of HANDLER_MODULES) {
+      const vars = environmentOf(module);
+      expect(Object.keys(vars)).toEqual(expect.arrayContaining(Object.keys(RUNTIME_VARIABLES)));
       expect(vars).toMatchObject({
         CONTRACTS: config.contracts.join(','),
         EXPORT_TYPES: config.exportTypes!.join(','),
@@ -160,12 +175,48 @@ describe('functions', () => {
         WINDOW_DAYS: '1',
         KEY_PREFIX: config.keyPrefix,
         ALLOWED_DOWNLOAD_HOSTS: config.allowedDownloadHosts!.join(','),
-        BUCKET_NAME: { Ref: expect.stringMatching(/^exports/) },
+        BUCKET_NAME: { Ref: logicalIdOf(stack.storage.bucket) },
+        // Every handler parses the whole table; the secret's id grants nothing (see least privilege).
+        LINKEDIN_TOKEN_SECRET_ID: { Ref: logicalIdOf(stack.token) },
       });
       // The token itself never is configuration; only the secret's id is.
       expect(vars.LINKEDIN_ACCESS_TOKEN).toBeUndefined();
-      expect(vars.LINKEDIN_TOKEN_SECRET_ID === undefined).toBe(module === 'plan');
+      // The local runner runs the four handlers in one process, so they must agree on every value.
+      expect(vars).toEqual(environmentOf('plan'));
     }
+  });
+
+  it('get an environment the deployed handlers parse once the resource references are filled in', () => {
+    // Prepare
+    const resources = { BUCKET_NAME: 'exports', LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token' };
+    // Act
+    const parsed = parseRuntimeConfig({ ...environmentOf('copy-to-s3'), ...resources });
+    // Assess
+    expect(parsed).toEqual({
+      LINKEDIN_API_URL: 'https://api.linkedin.com/v2',
+      LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
+      LINKEDIN_TIMEOUT_MS: 30_000,
+      CONTRACTS: ['urn:li:contract:123456'],
+      EXPORT_TYPES: ['activity', 'activityOutcome', 'seat'],
+      LAG_DAYS: 1,
+      WINDOW_DAYS: 1,
+      BUCKET_NAME: 'exports',
+      KEY_PREFIX: 'linkedin-sales-navigator/',
+      ALLOWED_DOWNLOAD_HOSTS: ['www.linkedin.com', 'api.linkedin.com'],
+      POLL_INITIAL_SECONDS: 30,
+      POLL_MAX_SECONDS: 600,
+      JOB_DEADLINE_SECONDS: 43_200,
+      MAX_POLLS: 200,
+      MAX_RECREATES: 3,
+      RECREATE_BASE_SECONDS: 60,
+      DATA_DELAY_WAIT_SECONDS: 10_800,
+      MAX_DATA_DELAY_RETRIES: 4,
+      URL_MIN_REMAINING_SECONDS: 300,
+      COPY_SAFETY_MARGIN_SECONDS: 30,
+      MAX_URL_REFRESHES: 3,
+      PART_SIZE_MB: 8,
+      UPLOAD_QUEUE_SIZE: 4,
+    });
   });
 
   it('pass poll policy overrides under their runtime names', () => {
@@ -179,29 +230,29 @@ describe('least privilege', () => {
   const actionsOf = (statements: any[]) => statements.flatMap((s) => [s.Action].flat());
 
   it('plan gets nothing beyond logs and X-Ray', () => {
-    expect(actionsOf(policyStatementsOf('planServiceRole')).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(actionsOf(policyStatementsOf('plan')).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
   it('create and check read the secret and nothing else', () => {
-    for (const role of ['createjobServiceRole', 'checkjobServiceRole']) {
-      const statements = policyStatementsOf(role);
+    for (const module of ['create-job', 'check-job'] as const) {
+      const statements = policyStatementsOf(module);
       expect(
         actionsOf(statements)
           .filter((a) => !a.startsWith('xray:'))
           .sort(),
       ).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
       const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
-      expect(secretStatement.Resource).toEqual({ Ref: expect.stringMatching(/^linkedintoken/) });
+      expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
     }
   });
 
   it('copy reads the secret and writes, tags and aborts uploads of objects under the export prefix only (never reads or deletes)', () => {
-    const statements = policyStatementsOf('copytos3ServiceRole');
+    const statements = policyStatementsOf('copy-to-s3');
     const s3 = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
     expect(s3).toHaveLength(1);
     expect([s3[0].Action].flat().sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging']);
     expect(s3[0].Resource).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^exports/), 'Arn'] }, '/linkedin-sales-navigator/*']],
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.storage.bucket), 'Arn'] }, '/linkedin-sales-navigator/*']],
     });
     expect(actionsOf(statements)).toContain('secretsmanager:GetSecretValue');
   });
@@ -236,10 +287,10 @@ describe('schedule', () => {
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: {
-        Arn: { Ref: Match.stringLikeRegexp('^workflowstatemachine') },
+        Arn: { Ref: logicalIdOf(stack.workflow.stateMachine) },
         Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 21600 },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^scheduledlq'), 'Arn'] } },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack.schedule.deadLetterQueue), 'Arn'] } },
       },
     });
   });
@@ -274,7 +325,7 @@ describe('alarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: expect.stringMatching(/^alarms/) }],
+      AlarmActions: [{ Ref: logicalIdOf(stack.alarms.topic) }],
     });
   });
 
@@ -309,7 +360,7 @@ describe('outputs', () => {
   it('names the bucket, state machine, secret and schedule', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['BucketName', 'StateMachineArn', 'SecretArn', 'ScheduleName']));
-    expect(outputs.SecretArn!.Value).toEqual({ Ref: expect.stringMatching(/^linkedintoken/) });
+    expect(outputs.SecretArn!.Value).toEqual({ Ref: logicalIdOf(stack.token) });
   });
 });
 
