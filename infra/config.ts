@@ -18,12 +18,6 @@ import {
 /** The cdk.json context key this app reads. */
 export const CONTEXT_KEY = 'salesNavExport';
 
-/**
- * @deprecated The contract's LINKEDIN_DOWNLOAD_HOSTS (lambdas/shared/contract/linkedin-limits.ts);
- * kept only until local/runner/run-local.ts imports that instead.
- */
-export const DEFAULT_DOWNLOAD_HOSTS = LINKEDIN_DOWNLOAD_HOSTS;
-
 const SECONDS_PER_HOUR = 3600;
 
 const wholeNumber = (min: number, max?: number) => {

@@ -49,13 +49,14 @@ export const FAILURE_ROUTES: ReadonlyArray<{ state: StateName; errors: readonly 
     state: STATE_NAMES.linkedInRejected,
     errors: [ERROR_NAMES.badRequest, ERROR_NAMES.notFound, ERROR_NAMES.protocol],
   },
-  { state: STATE_NAMES.misconfigured, errors: [ERROR_NAMES.config] },
+  { state: STATE_NAMES.misconfigured, errors: [ERROR_NAMES.config, ERROR_NAMES.wiring] },
 ];
 
 /** Operator-facing comment on each Fail state (shown in the console's definition view). */
 const FAILURE_COMMENTS: Record<string, string> = {
   [STATE_NAMES.invalidInput]: 'The execution input is unusable; no LinkedIn call was made. Fix the input and start again.',
-  [STATE_NAMES.misconfigured]: "The Lambdas' configuration is unusable; fix cdk.json context and redeploy.",
+  [STATE_NAMES.misconfigured]:
+    "The Lambdas' configuration is unusable, or the Lambdas and the state machine come from different deployments; fix cdk.json context and redeploy.",
   [STATE_NAMES.tokenRejected]: 'LinkedIn rejected the access token (missing, invalid or expired): put a fresh token in the secret.',
   [STATE_NAMES.noReportingAccess]: 'The token has no reporting access on the contract: the member must be a reporting user.',
   [STATE_NAMES.jobFailed]: 'LinkedIn could not produce the export within the bounded retries.',

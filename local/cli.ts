@@ -1,6 +1,7 @@
 /**
  * `npm run cli -- <command>`: drives the deployed stack's state machine (see `--help`).
  */
+import { MAX_JOB_DAYS } from '../lambdas/shared/contract/linkedin-limits';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -194,7 +195,10 @@ export const main = async (
       case 'backfill': {
         if (values.from === undefined || values.to === undefined) throw new UsageError('backfill needs --from and --to');
         const request = requestFromFlags(values);
-        const chunks = planBackfill({ ...request, from: values.from, to: values.to }, positiveInt('chunk-days', values['chunk-days'], 90));
+        const chunks = planBackfill(
+          { ...request, from: values.from, to: values.to },
+          positiveInt('chunk-days', values['chunk-days'], MAX_JOB_DAYS),
+        );
         const stateMachineArn = await arn();
         if (!values.json) print(`Backfill ${values.from}..${values.to} (end exclusive): ${chunks.length} execution(s)`);
         const outcomes = await runBackfill(sfn, stateMachineArn, chunks, {

@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { parseRuntimeConfig } from '../../lambdas/shared/config';
+import { RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
 import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
-import type { ExportTask } from '../../lambdas/shared/workflow/state';
+import type { ExportTask } from '../../lambdas/shared/contract/state';
 import { S3RVER_CREDENTIALS } from '../../local/s3';
 import { SERVICE_NAME } from '../../infra/function';
 import { bundleEntry, PROJECT_ROOT } from '../bundle';
@@ -116,21 +116,19 @@ const copyTask = (jobId: number): ExportTask => ({
   jobIds: [jobId],
   retries: { recreate: 0, dataDelay: 0 },
   next: 'copy',
+  reason: 'completed',
   waitSeconds: 0,
 });
 
-/** The copy Lambda's environment for a simulator and an s3rver (what the local runner sets). */
+/** The copier's environment for a simulator and an s3rver: what differs from the deployment's defaults. */
 const lambdaEnv = (sim: SimInfo, s3Endpoint: string): Record<string, string> => ({
   ...cleanEnv(),
   LINKEDIN_API_URL: sim.baseUrl,
-  LINKEDIN_ACCESS_TOKEN: sim.token,
+  BENCH_TOKEN: sim.token,
   BUCKET_NAME: BUCKET,
-  S3_ENDPOINT: s3Endpoint,
+  BENCH_S3_ENDPOINT: s3Endpoint,
   ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
-  ALLOW_HTTP_LOOPBACK: 'true',
   AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
@@ -197,7 +195,10 @@ export const runCopyBench = async (sizesMb: number[], log: Log): Promise<CopyBen
     const bytesPerRow = await measureBytesPerRow();
     log(`copy: the simulator's activity CSV has ${bytesPerRow.toFixed(1)} bytes per row`);
     // The workers run with the Lambda's default part size and queue (nothing overrides them).
-    const settings = copySettingsFromConfig(parseRuntimeConfig({ BUCKET_NAME: BUCKET }));
+    const settings = copySettingsFromConfig(
+      { ...RUNTIME_DEFAULTS, BUCKET_NAME: BUCKET },
+      { checksumFromS3: false, allowHttpLoopback: true },
+    );
     const sizes: CopySizeFigures[] = [];
     for (const targetMb of sizesMb) {
       const needed = 3.5 * targetMb * MB;

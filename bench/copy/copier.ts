@@ -1,22 +1,23 @@
 /**
  * The measured process of the copy benchmark, bundled like a Lambda (bench/bundle.ts) and run
  * once per case with plain `node`. BENCH_MODE picks the case:
- * - `project`: the real copy Lambda handler (lambdas/copy-to-s3.ts) on BENCH_TASK (an ExportTask
- *   whose job is COMPLETED), with a Lambda context that has 15 minutes left;
+ * - `project`: the real copy handler (lambdas/handlers/copy-to-s3.ts, built by the local runner's
+ *   wiring) on BENCH_TASK (an ExportTask whose job is COMPLETED), with a Lambda context that has 15
+ *   minutes left;
  * - `download`: GET of BENCH_URL with the same fetch, the body read and dropped;
  * - `upload`: BENCH_FILE through the same S3 client and lib-storage upload (part size, queue,
  *   content type, metadata) the copy uses, without the CSV verification.
  * The result (seconds, bytes, maxRssBytes) goes to BENCH_RESULT_FILE as JSON.
  */
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
-import { handler } from '../../lambdas/copy-to-s3';
-import { runtimeConfig } from '../../lambdas/shared/config';
-import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
+import { S3Client } from '@aws-sdk/client-s3';
+import { encodeRuntimeEnvironment, parseHandlerConfig, RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
+import type { ExportTask } from '../../lambdas/shared/contract/state';
 import { streamToObject } from '../../lambdas/shared/copy/s3-publish';
-import { s3Client } from '../../lambdas/shared/runtime/clients';
-import { copyProgress } from '../../lambdas/shared/runtime/progress';
-import type { ExportTask } from '../../lambdas/shared/workflow/state';
+import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
+import { createLocalHandlers } from '../../local/runner/handlers';
 import { createLambdaContext } from '../../local/runner/lambda-context';
+import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3';
 
 interface CaseResult {
   seconds: number;
@@ -33,6 +34,10 @@ const required = (name: string): string => {
   return value;
 };
 
+/** The deployment's defaults with what the benchmark sets (LINKEDIN_API_URL, BUCKET_NAME, ALLOWED_DOWNLOAD_HOSTS). */
+const config = () => parseHandlerConfig({ ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS), ...process.env });
+const s3Client = () => new S3Client({ ...s3ClientConfig(required('BENCH_S3_ENDPOINT')), credentials: S3RVER_CREDENTIALS });
+
 const runProject = async (): Promise<CaseResult> => {
   const task = JSON.parse(required('BENCH_TASK')) as ExportTask;
   const context = createLambdaContext({
@@ -42,11 +47,18 @@ const runProject = async (): Promise<CaseResult> => {
     memoryMb: 256,
   });
   let streamedAt: bigint | undefined;
-  copyProgress.on('progress', ({ bytes, total }) => {
-    if (bytes >= total) streamedAt ??= process.hrtime.bigint();
+  const handlers = createLocalHandlers({
+    config: config(),
+    token: required('BENCH_TOKEN'),
+    s3: s3Client(),
+    s3IsAws: false,
+    allowHttpLoopback: true,
+    onProgress: ({ bytes, total }) => {
+      if (bytes >= total) streamedAt ??= process.hrtime.bigint();
+    },
   });
   const started = process.hrtime.bigint();
-  const output = (await handler(task, context)) as ExportTask;
+  const output = (await handlers['copy-to-s3'](task, context)) as ExportTask;
   const seconds = elapsed(started);
   const landed = output.results.at(-1);
   if (!landed) throw new Error('the copy handler returned no result');
@@ -65,7 +77,7 @@ const runDownload = async (): Promise<CaseResult> => {
 
 const runUpload = async (): Promise<CaseResult> => {
   const file = required('BENCH_FILE');
-  const settings = copySettingsFromConfig(runtimeConfig());
+  const settings = copySettingsFromConfig(config(), { checksumFromS3: false, allowHttpLoopback: true });
   const started = process.hrtime.bigint();
   await streamToObject({
     s3: s3Client(),

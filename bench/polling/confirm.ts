@@ -6,13 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { resetRuntimeConfig } from '../../lambdas/shared/config';
-import { resetClients } from '../../lambdas/shared/runtime/clients';
-import { simulatePolling, type PollPolicy } from '../../lambdas/shared/workflow/backoff';
-import { S3RVER_CREDENTIALS, startLocalS3 } from '../../local/s3';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
+import { simulatePolling } from './simulate';
+import { S3RVER_CREDENTIALS, s3ClientConfig, startLocalS3 } from '../../local/s3';
 import { SIMULATOR_CONTRACT } from '../../local/runner/defaults';
-import { applyEnv } from '../../local/runner/env';
 import { executeWorkflow } from '../../local/runner/execute';
+import { createLocalHandlers } from '../../local/runner/handlers';
+import { localHandlerConfig } from '../../local/runner/local-config';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { startSimulator } from '../../local/simulator';
 import { projectTransitions } from './model';
@@ -51,29 +52,20 @@ export const confirmPollingModel = async (policy: PollPolicy, jobSeconds = 300, 
   const directory = mkdtempSync(path.join(tmpdir(), 'bench-poll-s3-'));
   const simulator = await startSimulator({ rows: 100, enqueuedMs: 0, processingMs: Math.round(jobSeconds * timeScale * 1000) });
   const s3 = await startLocalS3({ bucket: 'bench-poll', directory });
-  const { NODE_OPTIONS: _ignored, ...templateEnv } = workflow.environment;
-  const restore = applyEnv({
-    ...templateEnv,
-    CONTRACTS: SIMULATOR_CONTRACT,
-    BUCKET_NAME: s3.bucket,
-    S3_ENDPOINT: s3.endpoint,
-    LINKEDIN_API_URL: simulator.baseUrl,
-    LINKEDIN_ACCESS_TOKEN: simulator.token,
-    LINKEDIN_TOKEN_SECRET_ID: undefined,
-    ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
-    ALLOW_HTTP_LOOPBACK: 'true',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_SESSION_TOKEN: undefined,
+  const s3Client = new S3Client({ ...s3ClientConfig(s3.endpoint), credentials: S3RVER_CREDENTIALS });
+  const handlers = createLocalHandlers({
+    config: localHandlerConfig(workflow.environment, { bucket: s3.bucket, apiUrl: simulator.baseUrl, contracts: [SIMULATOR_CONTRACT] }),
+    token: simulator.token,
+    s3: s3Client,
+    s3IsAws: false,
+    allowHttpLoopback: true,
   });
-  resetRuntimeConfig();
-  resetClients();
   const entered: Record<string, number> = {};
   const waits: number[] = [];
   try {
     const outcome = await executeWorkflow({
       workflow,
+      handlers,
       input: { contracts: [SIMULATOR_CONTRACT], exportTypes: ['activity'], startAt: '2026-11-01', endAt: '2026-11-02' },
       name: 'bench-polling',
       timeScale,
@@ -108,9 +100,7 @@ export const confirmPollingModel = async (policy: PollPolicy, jobSeconds = 300, 
       matches: outcome.status === 'SUCCEEDED' && pollTransitions === projectTransitions(polls) && polls >= range[0] && polls <= range[1],
     };
   } finally {
-    restore();
-    resetClients();
-    resetRuntimeConfig();
+    s3Client.destroy();
     await simulator.close();
     await s3.close();
     rmSync(directory, { recursive: true, force: true });

@@ -13,14 +13,9 @@
  * Delay = seconds between the job completing and the check that sees it (the copy starts right
  * after, one Choice later).
  */
-import { parseRuntimeConfig } from '../../lambdas/shared/config';
-import {
-  nextPollWaitSeconds,
-  pollPolicyFromConfig,
-  simulatePolling,
-  type PollPolicy,
-  type Random,
-} from '../../lambdas/shared/workflow/backoff';
+import { RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
+import { nextPollWaitSeconds, type PollPolicy, pollPolicyFromConfig, type Random } from '../../lambdas/shared/workflow/backoff';
+import { simulatePolling } from './simulate';
 
 /** Job durations of the issue: 5 min, 30 min, 2 h, 6 h. */
 export const JOB_SECONDS = [300, 1800, 7200, 21600] as const;
@@ -61,7 +56,7 @@ export interface PollingModel {
 }
 
 /** The policy a deployment gets with no configuration (lambdas/shared/config.ts defaults). */
-export const defaultPollPolicy = (): PollPolicy => pollPolicyFromConfig(parseRuntimeConfig({ BUCKET_NAME: 'bench' }));
+export const defaultPollPolicy = (): PollPolicy => pollPolicyFromConfig(RUNTIME_DEFAULTS);
 
 /** mulberry32: a small seeded PRNG, so the averages are reproducible. */
 export const seededRandom = (seed: number): Random => {

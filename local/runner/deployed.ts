@@ -3,6 +3,7 @@
  * read an execution's status, through the Step Functions API. Every request gets a deterministic
  * execution name, so repeating a command never starts a duplicate export.
  */
+import { MAX_JOB_DAYS } from '../../lambdas/shared/contract/linkedin-limits';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -13,7 +14,7 @@ import {
   type ExecutionStatus,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { ExportResult } from '../../lambdas/shared/workflow/state';
+import type { ExportResult } from '../../lambdas/shared/contract/state';
 import { cutIntoJobWindows, formatUtcDay, parseUtcDay } from '../../lambdas/shared/workflow/windows';
 import { buildExecutionInput, executionNameFor, type ExportRequest } from './request';
 
@@ -83,19 +84,19 @@ export interface BackfillChunk {
 }
 
 /**
- * Cuts [from, to) into consecutive windows of at most `chunkDays` days (LinkedIn: 90), each the
+ * Cuts [from, to) into consecutive windows of at most `chunkDays` days (LinkedIn's limit by default), each the
  * input of one execution.
  *
  * @throws RangeError for a bad day or an empty range
  */
-export const planBackfill = (request: ExportRequest & { from: string; to: string }, chunkDays = 90): BackfillChunk[] => {
+export const planBackfill = (request: ExportRequest & { from: string; to: string }, chunkDays = MAX_JOB_DAYS): BackfillChunk[] => {
   const startAt = parseUtcDay(request.from);
   const endAt = parseUtcDay(request.to);
   if (startAt === undefined || endAt === undefined || startAt >= endAt) {
     throw new RangeError(`backfill needs --from before --to, as YYYY-MM-DD (got ${request.from}, ${request.to})`);
   }
-  if (!Number.isInteger(chunkDays) || chunkDays < 1 || chunkDays > 90)
-    throw new RangeError(`--chunk-days must be 1 to 90, got ${chunkDays}`);
+  if (!Number.isInteger(chunkDays) || chunkDays < 1 || chunkDays > MAX_JOB_DAYS)
+    throw new RangeError(`--chunk-days must be 1 to ${MAX_JOB_DAYS}, got ${chunkDays}`);
   return cutIntoJobWindows({ startAt, endAt }, chunkDays).map((window) => {
     const from = formatUtcDay(window.startAt);
     const to = formatUtcDay(window.endAt);

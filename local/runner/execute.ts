@@ -1,11 +1,11 @@
 /**
  * One execution of the synthesized workflow in aws-local-stepfunctions, every Task running the
- * real handler in-process. The caller has set the environment the handlers read.
+ * real handler in-process.
  */
-import { ERROR_NAMES } from '../../lambdas/shared/error-names';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type ExecutionEvent } from './local-sfn';
 import { createLambdaContext } from './lambda-context';
-import { loadHandler } from './handlers';
+import type { LambdaHandler } from './handlers';
+import type { HandlerModule } from '../../lambdas/shared/contract/names';
 import { createScaledTime } from './scaled-time';
 import type { LocalWorkflow } from './workflow';
 
@@ -13,6 +13,8 @@ export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { stat
 
 export interface ExecuteOptions {
   workflow: LocalWorkflow;
+  /** The handler behind each Task state's function. */
+  handlers: Record<HandlerModule, LambdaHandler>;
   /** The execution input, exactly as a console execution would take it. */
   input: unknown;
   /** Execution name (`$$.Execution.Name`). */
@@ -55,10 +57,7 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(workflow.tasks).map(([stateName, task]) => [
       stateName,
-      scaled.wrapTask(stateName, async (event: unknown) => {
-        const handler = await loadHandler(task.handlerModule);
-        return handler(event, createLambdaContext(task));
-      }),
+      scaled.wrapTask(stateName, (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))),
     ]),
   );
 
@@ -99,6 +98,3 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
   await pump;
   return outcome;
 };
-
-/** A failure before the execution could start, in the same shape (e.g. unparseable --input). */
-export const invalidInputOutcome = (cause: string): ExecutionOutcome => ({ status: 'FAILED', error: ERROR_NAMES.invalidInput, cause });

@@ -1,27 +1,57 @@
 /**
- * The real handler modules of lambdas/, loaded lazily: they read configuration and build their
- * clients from `process.env`, so the runner sets the environment first and imports them after.
+ * The workflow's handlers for an in-process run: the same factories the deployed entries use
+ * (lambdas/handlers), given the local runner's clients, configuration and progress sink. Nothing
+ * goes through `process.env`.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import type { HandlerModule } from '../../infra/workflow';
+import { createCheckJobHandler } from '../../lambdas/handlers/check-job';
+import { createCopyHandler } from '../../lambdas/handlers/copy-to-s3';
+import { createCreateJobHandler } from '../../lambdas/handlers/create-job';
+import type { CopyDependencies } from '../../lambdas/handlers/dependencies';
+import { createPlanHandler } from '../../lambdas/handlers/plan';
+import type { HandlerModule } from '../../lambdas/shared/contract/names';
+import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
+import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
 
-/** A middy-wrapped handler as lambdas/*.ts export it. */
+/** A handler as Lambda calls it. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-const HANDLER_IMPORTS: Record<HandlerModule, () => Promise<{ handler: unknown }>> = {
-  plan: () => import('../../lambdas/plan'),
-  'create-job': () => import('../../lambdas/create-job'),
-  'check-job': () => import('../../lambdas/check-job'),
-  'copy-to-s3': () => import('../../lambdas/copy-to-s3'),
-};
+export interface LocalHandlerOptions {
+  config: HandlerConfig;
+  /** The LinkedIn access token (the simulator's, or one given on the command line). */
+  token: string;
+  s3: S3Client;
+  /** `s3` is AWS S3 rather than a stand-in. */
+  s3IsAws: boolean;
+  /** LinkedIn is reached over plain http on a loopback host (the simulator). */
+  allowHttpLoopback: boolean;
+  onProgress?: CopyDependencies['onProgress'];
+  /** @default Date.now */
+  now?: () => number;
+}
 
-/**
- * Imports one handler module and returns its `handler`.
- *
- * @throws Error when the module does not export a function named `handler`
- */
-export const loadHandler = async (module: HandlerModule): Promise<LambdaHandler> => {
-  const { handler } = await HANDLER_IMPORTS[module]();
-  if (typeof handler !== 'function') throw new Error(`lambdas/${module}.ts does not export a handler function`);
-  return handler as LambdaHandler;
+/** Every handler module, wired to the local runner's dependencies. */
+export const createLocalHandlers = (options: LocalHandlerOptions): Record<HandlerModule, LambdaHandler> => {
+  const token = async () => options.token;
+  const linkedInDeps = {
+    config: options.config,
+    linkedIn: createLinkedInClient(options.config, token),
+    now: options.now ?? Date.now,
+  };
+  const copyDeps: CopyDependencies = {
+    ...linkedInDeps,
+    token,
+    s3: options.s3,
+    s3IsAws: options.s3IsAws,
+    allowHttpLoopback: options.allowHttpLoopback,
+    onProgress: options.onProgress,
+  };
+  // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
+  return {
+    plan: createPlanHandler(() => ({ config: options.config })) as LambdaHandler,
+    'create-job': createCreateJobHandler(() => linkedInDeps) as LambdaHandler,
+    'check-job': createCheckJobHandler(() => linkedInDeps) as LambdaHandler,
+    'copy-to-s3': createCopyHandler(() => copyDeps) as LambdaHandler,
+  };
 };

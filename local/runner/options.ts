@@ -3,9 +3,10 @@
  * {@link RunLocalOptions}. Usage mistakes are caught here (exit 2) with a message saying what
  * to type instead; the execution input itself is validated by the workflow's Plan state.
  */
+import { LOOPBACK_HOSTS } from '../../lambdas/shared/contract/linkedin-limits';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONTRACT_URN } from '../../lambdas/shared/linkedin/export-types';
+import { CONTRACT_URN } from '../../lambdas/shared/contract/export-types';
 import { parseUtcDay } from '../../lambdas/shared/workflow/windows';
 import { exportTypesFor, type ExportRequest } from './request';
 import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE } from './defaults';
@@ -59,8 +60,6 @@ export class UsageError extends Error {}
 /** node:util parseArgs' own complaints (unknown option, missing value), which read well as they are. */
 export const isParseArgsError = (error: unknown): boolean =>
   typeof (error as { code?: unknown } | null)?.code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const dayOption = (name: string, value: string | undefined): string | undefined => {
   if (value === undefined) return undefined;
@@ -159,7 +158,7 @@ export const parseStartArgs = (
     const linkedInUrl = urlOption('linkedin-url', values['linkedin-url']);
     if (linkedInUrl) {
       const url = new URL(linkedInUrl);
-      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+      if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
         throw new UsageError(`--linkedin-url: plain http is allowed only for a loopback host (127.0.0.1, localhost), not ${url.hostname}`);
       }
     }

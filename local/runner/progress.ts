@@ -1,10 +1,11 @@
 /**
  * What the user sees happen: execution events of aws-local-stepfunctions (and the copy's
- * progress) translated into domain events about exports, jobs and windows. Pure: rendering is
- * render.ts's job.
+ * progress) translated into domain events about exports, jobs and windows. Why a check chose its
+ * next step is the `reason` the transition recorded, never guessed from state diffs. Pure:
+ * rendering is render.ts's job.
  */
-import { STATE_NAMES } from '../../infra/workflow';
-import type { ExportResult, ExportTask, ExportWindow, PlanResult } from '../../lambdas/shared/workflow/state';
+import { STATE_NAMES } from '../../lambdas/shared/contract/names';
+import type { ExportResult, ExportTask, ExportWindow, PlanResult, TransitionReason } from '../../lambdas/shared/contract/state';
 import type { ExecutionEvent } from './local-sfn';
 
 /** Which export an event is about. */
@@ -13,6 +14,9 @@ export interface ExportRef {
   contract: string;
   window?: ExportWindow;
 }
+
+/** What a check of a job decided. */
+export type CheckOutcome = 'poll' | 'copy' | 'split' | 'dataDelay' | 'recreate';
 
 export type RunEvent =
   | { kind: 'info'; message: string }
@@ -26,7 +30,7 @@ export type RunEvent =
       status?: string;
       polls: number;
       /** What happens next, in words: `poll`, `copy`, `split`, `dataDelay`, `recreate`. */
-      next: 'poll' | 'copy' | 'split' | 'dataDelay' | 'recreate' | 'done';
+      next: CheckOutcome;
       waitSeconds: number;
       /** Re-creations / data-delay retries so far for this window. */
       attempt: number;
@@ -53,11 +57,13 @@ const refOf = (task: ExportTask): ExportRef => ({
 const causeText = (cause: unknown): string =>
   typeof cause === 'string' ? cause : cause instanceof Error ? cause.message : (JSON.stringify(cause) ?? '');
 
-/** Why a check sent the export back to "create", from how the task changed. */
-const recreateReason = (before: ExportTask, after: ExportTask): 'split' | 'dataDelay' | 'recreate' => {
-  if (after.pending.length > before.pending.length) return 'split';
-  if (after.retries.dataDelay > before.retries.dataDelay) return 'dataDelay';
-  return 'recreate';
+/** What a check decided, in the words progress uses, from the reason the transition recorded. */
+const CHECK_OUTCOMES: Partial<Record<TransitionReason, CheckOutcome>> = {
+  running: 'poll',
+  completed: 'copy',
+  split: 'split',
+  dataDelay: 'dataDelay',
+  recreate: 'recreate',
 };
 
 /**
@@ -83,7 +89,8 @@ export const describeExecutionEvent = (event: ExecutionEvent): RunEvent | undefi
     if (!isTask(input) || !isTask(output)) return undefined;
     if (name === STATE_NAMES.createJob && output.job) return { kind: 'jobCreated', export: refOf(output), jobId: output.job.id };
     if (name === STATE_NAMES.checkJob && input.job) {
-      const next = output.next === 'create' ? recreateReason(input, output) : output.next;
+      const next = CHECK_OUTCOMES[output.reason];
+      if (!next) return undefined;
       return {
         kind: 'jobChecked',
         export: refOf(input),

@@ -3,6 +3,7 @@
  * attempt, next wait), a progress bar while a CSV is copied (terminal only), and a summary table
  * with where the CSVs are. Pure formatting functions plus a small writer that owns the cursor.
  */
+import { formatDuration } from '../../lambdas/shared/workflow/duration';
 import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
 import type { ExportRef, RunEvent } from './progress';
 import type { RunLocalResult } from './run-local';
@@ -24,14 +25,6 @@ export const formatBytes = (bytes: number): string => {
   return `${(bytes / 1024 / MIB).toFixed(2)} GiB`;
 };
 
-/** `45 s`, `2 min 30 s`, `3 h 00 min` (the ASL's seconds, before scaling). */
-export const formatSeconds = (seconds: number): string => {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-};
-
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 /**
@@ -41,7 +34,7 @@ const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
  */
 export const eventLine = (event: RunEvent, timeScale: number): string | undefined => {
   const scaled = (seconds: number) =>
-    timeScale === 1 ? formatSeconds(seconds) : `${formatSeconds(seconds)}, ${(seconds * timeScale).toFixed(1)} s here`;
+    timeScale === 1 ? formatDuration(seconds) : `${formatDuration(seconds)}, ${(seconds * timeScale).toFixed(1)} s here`;
   switch (event.kind) {
     case 'info':
       return event.message;

@@ -3,7 +3,7 @@
  * input a console run takes: `npm start` and `npm run cli -- start` build the same input.
  */
 import { createHash } from 'node:crypto';
-import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/linkedin/export-types';
+import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
 import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
 
 export interface ExportRequest {

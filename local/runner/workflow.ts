@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import * as path from 'node:path';
 import type { StackConfigInput } from '../../infra/config';
 import type { CfnTemplate } from '../../infra/asl';
-import type { HandlerModule, TaskStateName } from '../../infra/workflow';
+import { PROJECT_ROOT } from '../../infra/paths';
+import type { HandlerModule, TaskStateName } from '../../lambdas/shared/contract/names';
 import type { AslMachine } from './asl-walk';
 import type { LocalFunction } from './lambda-context';
 
@@ -75,7 +76,6 @@ export const workflowFromTemplate = async (template: object): Promise<LocalWorkf
   return { asl, tasks, environment };
 };
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** Synthesized workflows, one file per fingerprint (git-ignored). */
 export const WORKFLOW_CACHE_DIR = path.join(PROJECT_ROOT, '.local', 'cache');
 

@@ -6,11 +6,11 @@
  * Everything is a pure function of (contract, export type, window, seed, row count): the same
  * inputs give the same bytes, whichever job id or request asked for them.
  *
- * Columns of the activity export are LinkedIn's documented schema (reference/linkedin-api.md
+ * Columns of the activity export are LinkedIn's documented schema (docs/linkedin-api.md
  * §10.1). ASSUMPTION: the activity type strings, every outcome column and every seat column
  * are invented (LinkedIn's schema for them is unconfirmed, §10.2-10.4), as is LF line ending.
  */
-import type { ExportType } from '../../lambdas/shared/linkedin/export-types';
+import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import {
   DATE_BYTES,
   STAMP_BYTES,

@@ -3,12 +3,12 @@
  * status is a pure function of the (simulated) clock: no timers, and advancing the clock
  * moves every job forward at once.
  *
- * Queueing follows LinkedIn's FAQ (reference/linkedin-api.md §6): one job in progress per
+ * Queueing follows LinkedIn's FAQ (docs/linkedin-api.md §6): one job in progress per
  * (contract, action); a later job waits ENQUEUED until the earlier one has finished, and only
  * then does its own ENQUEUED → PROCESSING → terminal clock start.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExportAction, ExportType } from '../../lambdas/shared/linkedin/export-types';
+import type { ExportAction, ExportType } from '../../lambdas/shared/contract/export-types';
 
 export interface SimJob {
   readonly id: number;

@@ -2,8 +2,9 @@
  * The request handler: routing, authentication, protocol header, API fault injection, the
  * three API endpoints and the download endpoint.
  */
+import { DAY_MS, MAX_JOB_DAYS } from '../../lambdas/shared/contract/linkedin-limits';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/shared/linkedin/export-types';
+import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
 import { contractsPage, DEFAULT_PAGE_SIZE, type SalesContract } from './contracts';
 import type { CsvSpec } from './csv-rows';
 import { csvByteSize, csvChunks } from './csv-stream';
@@ -21,9 +22,8 @@ import {
 } from './http';
 import { jobStatus, type JobStore, type SimJob } from './jobs';
 
-const DAY_MS = 86_400_000;
-/** LinkedIn: at most 90 days per job (reference/linkedin-api.md §6). */
-export const MAX_WINDOW_MS = 90 * DAY_MS;
+/** LinkedIn: at most this much per job (docs/linkedin-api.md §6). */
+export const MAX_WINDOW_MS = MAX_JOB_DAYS * DAY_MS;
 
 /** Everything the handler reads; `faults` is read afresh on each request (tests replace it). */
 export interface HandlerContext {
@@ -180,7 +180,7 @@ const createJob = async (ctx: HandlerContext, ex: Exchange) => {
   const startAt = epochMs(input, 'startAt');
   const endAt = epochMs(input, 'endAt');
   if (startAt >= endAt) throw badRequest('startAt must be before endAt');
-  if (endAt - startAt > MAX_WINDOW_MS) throw badRequest('The time range must not exceed 90 days');
+  if (endAt - startAt > MAX_WINDOW_MS) throw badRequest(`The time range must not exceed ${MAX_JOB_DAYS} days`);
   const contract = ctx.contracts.find((known) => known.contract === input.contract);
   // ASSUMPTION: a contract the member has no seat on is a 403 like a missing reporting role
   // (the member lacks access to it), not a 404.

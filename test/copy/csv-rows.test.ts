@@ -11,7 +11,7 @@ import {
   type CsvRowTally,
   type StreamExpectations,
 } from '../../lambdas/shared/copy/csv-rows';
-import { ERROR_NAMES } from '../../lambdas/shared/error-names';
+import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 

@@ -6,7 +6,7 @@ import {
   openDownload,
   parseContentLength,
 } from '../../lambdas/shared/copy/download';
-import { ERROR_NAMES } from '../../lambdas/shared/error-names';
+import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import { redirect, serve, startDownloadServer, status, type DownloadServer } from './download-server';
 
 const policy = { allowedHosts: ['www.linkedin.com', 'api.linkedin.com', '127.0.0.1'], allowHttpLoopback: false };

@@ -1,9 +1,11 @@
 import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
-import { parseRuntimeConfig } from '../../lambdas/shared/config';
+import { handlerConfig } from '../helpers/runtime-config';
+
+const AWS = { checksumFromS3: true, allowHttpLoopback: false };
 
 describe('copySettingsFromConfig', () => {
-  it('turns the defaults into bytes and milliseconds, with S3 checksums for real S3', () => {
-    expect(copySettingsFromConfig(parseRuntimeConfig({ BUCKET_NAME: 'exports' }))).toEqual({
+  it('turns the defaults into bytes and milliseconds', () => {
+    expect(copySettingsFromConfig(handlerConfig(), AWS)).toEqual({
       bucket: 'exports',
       keyPrefix: 'linkedin-sales-navigator/',
       checksumFromS3: true,
@@ -17,22 +19,22 @@ describe('copySettingsFromConfig', () => {
     });
   });
 
-  it('skips S3 checksums with a custom endpoint and honours the local runner settings', () => {
+  it('takes where the copy runs from its caller and the tunables from the configuration', () => {
     const settings = copySettingsFromConfig(
-      parseRuntimeConfig({
+      handlerConfig({
         BUCKET_NAME: 'local',
-        S3_ENDPOINT: 'http://127.0.0.1:4568',
         ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1, www.linkedin.com',
-        ALLOW_HTTP_LOOPBACK: 'true',
-        PART_SIZE_MB: '8',
+        PART_SIZE_MB: '16',
         UPLOAD_QUEUE_SIZE: '2',
       }),
+      { checksumFromS3: false, allowHttpLoopback: true },
     );
     expect(settings).toMatchObject({
+      bucket: 'local',
       checksumFromS3: false,
       allowedHosts: ['127.0.0.1', 'www.linkedin.com'],
       allowHttpLoopback: true,
-      partSizeBytes: 8 * 1024 * 1024,
+      partSizeBytes: 16 * 1024 * 1024,
       queueSize: 2,
     });
   });

@@ -6,11 +6,11 @@
  * and that no multipart upload is left open.
  */
 import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
-import { ERROR_NAMES } from '../../lambdas/shared/error-names';
-import type { ExportType } from '../../lambdas/shared/linkedin/export-types';
+import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
+import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import { startSimulator, type FaultSettings, type Simulator } from '../../local/simulator';
 import { runLocal, SIMULATOR_CONTRACT, type RunLocalResult } from '../../local/runner/run-local';
-import { applyEnv } from '../../local/runner/env';
+import { applyEnv } from '../helpers/env';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { S3RVER_CREDENTIALS } from '../../local/s3';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';

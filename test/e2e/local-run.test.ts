@@ -10,8 +10,8 @@ import { parse } from 'csv-parse/sync';
 import { startSimulator, CSV_HEADERS, type Simulator } from '../../local/simulator';
 import { runLocal, type RunLocalOptions, type RunLocalResult } from '../../local/runner/run-local';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
-import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/linkedin/export-types';
-import { ERROR_NAMES } from '../../lambdas/shared/error-names';
+import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
+import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 
 // Short, real waits: the Lambdas' policy shrunk through the stack's own configuration keys.
 const STACK_CONFIG = { pollInitialSeconds: 1, pollMaxSeconds: 2, dataDelayWaitSeconds: 2, recreateBaseSeconds: 1 };

@@ -11,7 +11,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startSimulator, type Simulator } from '../../local/simulator';
 import { S3RVER_CREDENTIALS, parseS3Uri, s3ClientConfig, startLocalS3, type LocalS3 } from '../../local/s3';
 import { main } from '../../local/start';
-import { applyEnv } from '../../local/runner/env';
+import { applyEnv } from '../helpers/env';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 
 const ROOT = path.resolve(__dirname, '..', '..');

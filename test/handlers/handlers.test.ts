@@ -1,6 +1,7 @@
 /**
  * The four Lambda handlers, through their middy chains, against the LinkedIn simulator and a
- * real s3rver. Only Secrets Manager is mocked: it has no local server.
+ * real s3rver, built by their factories with the deployed token source (Secrets Manager, the only
+ * mock: it has no local server). The deployed entries (lambdas/*.ts) are checked at the end.
  */
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -9,9 +10,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { parse } from 'csv-parse/sync';
 import { startSimulator, type Simulator } from '../../local/simulator';
-import { resetRuntimeConfig } from '../../lambdas/shared/config';
-import { resetClients } from '../../lambdas/shared/runtime/clients';
-import type { ExportTask, PlanResult } from '../../lambdas/shared/workflow/state';
+import type { CopyDependencies } from '../../lambdas/handlers/dependencies';
+import { encodeRuntimeEnvironment, RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
+import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
+import { secretTokenSource } from '../../lambdas/shared/linkedin/token';
+import { handlerConfig } from '../helpers/runtime-config';
+import type { ExportTask, PlanResult } from '../../lambdas/shared/contract/state';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
 import { rejectionOf } from '../helpers/rejection';
 
@@ -62,6 +66,7 @@ const task = (window = { startAt: NOV_1, endAt: NOV_1 + 7 * DAY }): ExportTask =
   jobIds: [],
   retries: { recreate: 0, dataDelay: 0 },
   next: 'create',
+  reason: 'planned',
   waitSeconds: 0,
 });
 
@@ -76,28 +81,52 @@ const checkUntilSettled = async (created: ExportTask): Promise<ExportTask> => {
   throw new Error('job did not settle');
 };
 
-beforeAll(async () => {
-  sim = await startSimulator({ enqueuedMs: 100, processingMs: 300 });
-  s3 = await startLocalS3('exports');
-  Object.assign(process.env, {
+/** The copy handler's dependencies as the deployed entry builds them, with s3rver and the simulator. */
+const dependencies = (): CopyDependencies => {
+  const config = handlerConfig({
     LINKEDIN_API_URL: sim.baseUrl,
-    LINKEDIN_TOKEN_SECRET_ID: SECRET_ID,
     CONTRACTS: CONTRACT,
     BUCKET_NAME: s3.bucket,
     KEY_PREFIX: 'li/',
-    S3_ENDPOINT: s3.endpoint,
     ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
-    ALLOW_HTTP_LOOPBACK: 'true',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
   });
-  resetRuntimeConfig();
-  resetClients();
+  const token = secretTokenSource(SECRET_ID);
+  return {
+    config,
+    token,
+    linkedIn: createLinkedInClient(config, token),
+    now: Date.now,
+    s3: s3.s3Client,
+    s3IsAws: false,
+    allowHttpLoopback: true,
+  };
+};
+
+/** Fresh handlers from the factories (fresh modules give a fresh Powertools logger). */
+const buildHandlers = async () => {
+  const deps = dependencies();
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
-  plan = (await import('../../lambdas/plan')).handler as unknown as typeof plan;
-  createJob = (await import('../../lambdas/create-job')).handler as unknown as typeof createJob;
-  checkJob = (await import('../../lambdas/check-job')).handler as unknown as typeof checkJob;
-  copyToS3 = (await import('../../lambdas/copy-to-s3')).handler as unknown as typeof copyToS3;
+  return {
+    plan: (await import('../../lambdas/handlers/plan')).createPlanHandler(() => deps) as unknown as Handler<unknown, PlanResult>,
+    createJob: (await import('../../lambdas/handlers/create-job')).createCreateJobHandler(() => deps) as unknown as Handler<
+      ExportTask,
+      ExportTask
+    >,
+    checkJob: (await import('../../lambdas/handlers/check-job')).createCheckJobHandler(() => deps) as unknown as Handler<
+      ExportTask,
+      ExportTask
+    >,
+    copyToS3: (await import('../../lambdas/handlers/copy-to-s3')).createCopyHandler(() => deps) as unknown as Handler<
+      ExportTask,
+      ExportTask
+    >,
+  };
+};
+
+beforeAll(async () => {
+  sim = await startSimulator({ enqueuedMs: 100, processingMs: 300 });
+  s3 = await startLocalS3('exports');
+  ({ plan, createJob, checkJob, copyToS3 } = await buildHandlers());
 });
 
 beforeEach(() => {
@@ -107,21 +136,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  resetClients();
   await Promise.all([sim?.close(), s3?.close()]);
-  for (const name of [
-    'LINKEDIN_API_URL',
-    'LINKEDIN_TOKEN_SECRET_ID',
-    'CONTRACTS',
-    'BUCKET_NAME',
-    'KEY_PREFIX',
-    'S3_ENDPOINT',
-    'ALLOWED_DOWNLOAD_HOSTS',
-    'ALLOW_HTTP_LOOPBACK',
-  ]) {
-    delete process.env[name];
-  }
-  resetRuntimeConfig();
 });
 
 describe('plan', () => {
@@ -205,15 +220,9 @@ describe('create job, check job, copy to S3', () => {
       return true;
     });
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-    // Fresh modules mean a fresh Secrets Manager client the mock does not cover: use the local token variable.
-    delete process.env.LINKEDIN_TOKEN_SECRET_ID;
-    process.env.LINKEDIN_ACCESS_TOKEN = sim.token;
     try {
       jest.resetModules();
-      const load = async <E, R>(module: string) => (await import(module)).handler as Handler<E, R>;
-      const debugCreate = await load<ExportTask, ExportTask>('../../lambdas/create-job');
-      const debugCheck = await load<ExportTask, ExportTask>('../../lambdas/check-job');
-      const debugCopy = await load<ExportTask, ExportTask>('../../lambdas/copy-to-s3');
+      const { createJob: debugCreate, checkJob: debugCheck, copyToS3: debugCopy } = await buildHandlers();
       let state = await debugCreate(task({ startAt: NOV_1 + 14 * DAY, endAt: NOV_1 + 15 * DAY }), lambdaContext());
       for (let i = 0; i < 40 && state.next === 'poll'; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -222,8 +231,6 @@ describe('create job, check job, copy to S3', () => {
       expect((await debugCopy(state, lambdaContext())).results).toHaveLength(1);
     } finally {
       process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-      process.env.LINKEDIN_TOKEN_SECRET_ID = SECRET_ID;
-      delete process.env.LINKEDIN_ACCESS_TOKEN;
       write.mockRestore();
     }
     const logs = lines.join('');
@@ -299,5 +306,53 @@ describe('create job, check job, copy to S3', () => {
   it('a task in the wrong phase is refused by the parser (mismatched deployments)', async () => {
     const error = await errorOf(checkJob({ ...task(), next: 'sideways' } as unknown as ExportTask, lambdaContext()));
     expect(error.name).toBe('ParseError');
+  });
+});
+
+describe('deployed entries (lambdas/*.ts): configuration from the environment the stack sets', () => {
+  const deployedEnvironment = (): Record<string, string> => ({
+    ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS),
+    CONTRACTS: CONTRACT,
+    BUCKET_NAME: 'exports',
+    LINKEDIN_TOKEN_SECRET_ID: SECRET_ID,
+  });
+
+  /** Imports the deployed plan entry fresh, with exactly `env` as its variables. */
+  const deployedPlan = async (env: Record<string, string>) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      jest.resetModules();
+      const { handler } = await import('../../lambdas/plan');
+      return await (handler as unknown as Handler<unknown, PlanResult>)(
+        { input: { startAt: '2026-11-01', endAt: '2026-11-02' }, executionStartTime: '2026-11-28T10:00:00Z' },
+        lambdaContext(),
+      );
+    } finally {
+      for (const name of Object.keys(env)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  };
+
+  it('plans with a complete environment', async () => {
+    const result = await deployedPlan(deployedEnvironment());
+    expect(result.exports.map((t) => [t.exportType, t.contract, t.pending])).toEqual([
+      ['activity', CONTRACT, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]],
+      ['activityOutcome', CONTRACT, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]],
+      ['seat', CONTRACT, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]],
+    ]);
+  });
+
+  it('a variable missing (or misspelt) fails the invocation as ConfigError naming it, instead of using a default', async () => {
+    const { POLL_MAX_SECONDS, ...rest } = deployedEnvironment();
+    const error = await errorOf(deployedPlan({ ...rest, POLL_MAX_SECNDS: POLL_MAX_SECONDS! }));
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toBe('Invalid Lambda configuration: POLL_MAX_SECONDS: required (it is not set)');
+  });
+
+  it('a bad value fails as ConfigError naming the variable and the value', async () => {
+    const error = await errorOf(deployedPlan({ ...deployedEnvironment(), PART_SIZE_MB: '2' }));
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toBe('Invalid Lambda configuration: PART_SIZE_MB: expected at least 5 (got "2")');
   });
 });

@@ -140,12 +140,10 @@ describe('extracted ASL', () => {
     for (const { state: failName, errors } of FAILURE_ROUTES) {
       expect(catches).toContainEqual({ ErrorEquals: [...errors], Next: failName });
     }
-    // Every error a handler throws on purpose has a route, except input errors (plan only) and
-    // wiring errors (Lambdas and state machine from different deployments: a bug, which the
-    // catch-all ends as "Export failed" with its name and cause).
+    // Every error a handler throws on purpose has a route, except input errors (plan only).
     const routed = new Set(catches.flatMap((c) => c.ErrorEquals));
     const unrouted = Object.values(ERROR_NAMES).filter((name) => !routed.has(name));
-    expect(unrouted).toEqual([ERROR_NAMES.invalidInput, ERROR_NAMES.wiring]);
+    expect(unrouted).toEqual([ERROR_NAMES.invalidInput]);
     for (const name of new Set([...catches.map((c) => c.Next), STATE_NAMES.invalidInput, STATE_NAMES.misconfigured])) {
       expect(state(name)).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
       expect(state(name).Comment).toEqual(expect.any(String));

@@ -14,7 +14,7 @@ import {
   LinkedInThrottled,
   LinkedInUnavailable,
 } from '../../lambdas/shared/linkedin/errors';
-import { EXPORT_ACTIONS, EXPORT_TYPES } from '../../lambdas/shared/linkedin/export-types';
+import { EXPORT_ACTIONS, EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 import { classifyJobStatus } from '../../lambdas/shared/linkedin/status';
 import { DEFAULT_CONTRACTS, manyContracts, startSimulator, type Simulator } from '../../local/simulator';
 import { closedPortUrl, startSilentServer } from './http-stub';

@@ -4,7 +4,10 @@
  */
 import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import { LinkedInAuthError, type LinkedInError, LinkedInProtocolError, LinkedInUnavailable } from '../../lambdas/shared/linkedin/errors';
-import { EXPORT_TYPES, actionOf } from '../../lambdas/shared/linkedin/export-types';
+import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
+
+/** LinkedIn's Rest.li action names, as its documentation spells them (not the code's table). */
+const LINKEDIN_ACTIONS = { activity: 'exportActivityData', activityOutcome: 'exportActivityOutcomeData', seat: 'exportSeatData' } as const;
 import { reply, startHttpStub, type HttpStub } from './http-stub';
 import { rejectionOf } from '../helpers/rejection';
 
@@ -44,7 +47,7 @@ describe('createExportJob', () => {
     expect(created).toEqual({ id: 100002, status: 'ENQUEUED' });
     const [request] = stub.requests;
     expect(request!.method).toBe('POST');
-    expect(request!.url).toBe(`/v2/salesAnalyticsExportJobs?action=${actionOf(exportType)}`);
+    expect(request!.url).toBe(`/v2/salesAnalyticsExportJobs?action=${LINKEDIN_ACTIONS[exportType]}`);
     expect(request!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(request!.headers['x-restli-protocol-version']).toBe('2.0.0');
     expect(request!.headers['content-type']).toBe('application/json');
@@ -205,13 +208,12 @@ describe('listContracts paging', () => {
 });
 
 describe('createLinkedInClient', () => {
-  it('takes the base URL and the token from the runtime configuration', async () => {
+  it('takes the base URL from the runtime configuration and the token from the source it is given', async () => {
     const { createLinkedInClient } = await import('../../lambdas/shared/linkedin/from-config');
-    const configured = createLinkedInClient({
-      LINKEDIN_API_URL: `${stub.baseUrl}/`,
-      LINKEDIN_TIMEOUT_MS: 5_000,
-      LINKEDIN_ACCESS_TOKEN: 'local-runner-token',
-    });
+    const configured = createLinkedInClient(
+      { LINKEDIN_API_URL: `${stub.baseUrl}/`, LINKEDIN_TIMEOUT_MS: 5_000 },
+      async () => 'local-runner-token',
+    );
     stub.handle(reply(200, { id: 7, status: 'PROCESSING' }));
     expect(await configured.getExportJob(7, CONTRACT)).toEqual({ id: 7, status: 'PROCESSING' });
     expect(stub.requests[0]!.url).toBe('/v2/salesAnalyticsExportJobs/7?contract=urn%3Ali%3Acontract%3A123456');

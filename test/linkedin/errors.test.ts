@@ -1,4 +1,4 @@
-import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
+import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import {
   LinkedInAuthError,
   LinkedInBadRequest,
@@ -8,7 +8,6 @@ import {
   LinkedInProtocolError,
   LinkedInThrottled,
   LinkedInUnavailable,
-  isTransientLinkedInError,
   linkedInErrorForStatus,
 } from '../../lambdas/shared/linkedin/errors';
 
@@ -118,10 +117,6 @@ describe('messages say what to fix', () => {
     expect(timeout.reason).toBe('timeout');
     expect(network.message).toContain('Could not reach LinkedIn (ECONNREFUSED)');
     expect(network.reason).toBe('network');
-    expect(isTransientLinkedInError(timeout)).toBe(true);
-    expect(isTransientLinkedInError(linkedInErrorForStatus(context(429)))).toBe(true);
-    expect(isTransientLinkedInError(linkedInErrorForStatus(context(401)))).toBe(false);
-    expect(isTransientLinkedInError(new Error('x'))).toBe(false);
   });
 
   it('a long multi-line LinkedIn message is echoed on one short line', () => {

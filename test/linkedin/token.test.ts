@@ -8,7 +8,7 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { LinkedInAuthError } from '../../lambdas/shared/linkedin/errors';
-import { getLinkedInToken, tokenFromSecretValue } from '../../lambdas/shared/linkedin/token';
+import { secretTokenSource, tokenFromSecretValue } from '../../lambdas/shared/linkedin/token';
 import { rejectionOf } from '../helpers/rejection';
 
 const SECRET_ID = 'linkedin/salesnav/token';
@@ -26,42 +26,39 @@ afterAll(() => {
   secrets.restore();
 });
 
-describe('getLinkedInToken from Secrets Manager', () => {
+const readToken = secretTokenSource(SECRET_ID);
+
+describe('secretTokenSource (Secrets Manager)', () => {
   it('returns a plain-text secret as the token', async () => {
     // Prepare
     secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: `${TOKEN}\n` });
     // Act
-    const token = await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
+    const token = await readToken();
     // Assess
     expect(token).toBe(TOKEN);
   });
 
   it('returns accessToken from a JSON secret, ignoring other keys', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessToken: TOKEN, expiresAt: '2027-01-01' }) });
-    expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID })).toBe(TOKEN);
+    expect(await readToken()).toBe(TOKEN);
   });
 
   it('decodes a binary secret', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new TextEncoder().encode(TOKEN) });
-    expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID })).toBe(TOKEN);
+    expect(await readToken()).toBe(TOKEN);
   });
 
   it('caches the secret across calls (one Secrets Manager read)', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: TOKEN });
-    await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
-    await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
-    await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID });
+    await readToken();
+    await readToken();
+    await readToken();
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
-  });
-
-  it('prefers the secret over LINKEDIN_ACCESS_TOKEN when both are set', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: TOKEN });
-    expect(await getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID, LINKEDIN_ACCESS_TOKEN: 'local-token' })).toBe(TOKEN);
   });
 
   it('an empty secret is a LinkedInAuthError naming the secret', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '' });
-    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    const error = await errorOf(readToken());
     expect(error).toBeInstanceOf(LinkedInAuthError);
     expect(error.name).toBe('LinkedInAuthError');
     expect(error.message).toContain(`The Secrets Manager secret ${SECRET_ID} is empty`);
@@ -74,7 +71,7 @@ describe('getLinkedInToken from Secrets Manager', () => {
         $metadata: {},
       }),
     );
-    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    const error = await errorOf(readToken());
     expect(error.name).toBe('LinkedInAuthError');
     expect(error.message).toContain(`The Secrets Manager secret ${SECRET_ID} has no value yet`);
     expect(error.message).toContain(`aws secretsmanager put-secret-value --secret-id ${SECRET_ID}`);
@@ -82,7 +79,7 @@ describe('getLinkedInToken from Secrets Manager', () => {
 
   it('a secret the role may not read is a ConfigError naming the variable', async () => {
     secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
-    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
+    const error = await errorOf(readToken());
     expect(error.name).toBe('ConfigError');
     expect(error.message).toContain(`Cannot read the LinkedIn token secret ${SECRET_ID} (AccessDeniedException)`);
     expect(error.message).toContain('LINKEDIN_TOKEN_SECRET_ID');
@@ -90,26 +87,9 @@ describe('getLinkedInToken from Secrets Manager', () => {
 
   it('a transient Secrets Manager failure propagates for the caller to retry', async () => {
     secrets.on(GetSecretValueCommand).rejects(new InternalServiceError({ message: 'boom', $metadata: {} }));
-    const error = await errorOf(getLinkedInToken({ LINKEDIN_TOKEN_SECRET_ID: SECRET_ID }));
-    expect(error.name).not.toBe('ConfigError');
+    const error = await errorOf(readToken());
+    expect(error.name).toBe('GetParameterError');
     expect(error.message).toContain('boom');
-  });
-});
-
-describe('getLinkedInToken without a secret', () => {
-  it('uses LINKEDIN_ACCESS_TOKEN (the local runner) and never calls Secrets Manager', async () => {
-    expect(await getLinkedInToken({ LINKEDIN_ACCESS_TOKEN: ' local-token ' })).toBe('local-token');
-    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
-  });
-
-  it.each([
-    ['neither variable', {}],
-    ['a blank LINKEDIN_ACCESS_TOKEN', { LINKEDIN_ACCESS_TOKEN: '   ' }],
-  ])('%s is a ConfigError saying what to set', async (_, config) => {
-    const error = await errorOf(getLinkedInToken(config));
-    expect(error.name).toBe('ConfigError');
-    expect(error.message).toContain('set LINKEDIN_TOKEN_SECRET_ID');
-    expect(error.message).toContain('LINKEDIN_ACCESS_TOKEN');
   });
 });
 

@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../local/cli';
 import { attemptName, executionArnOf, planBackfill } from '../../local/runner/deployed';
 import { executionNameFor } from '../../local/runner/request';
-import { EXPORT_TYPES } from '../../lambdas/shared/linkedin/export-types';
+import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const sfnMock = mockClient(SFNClient);

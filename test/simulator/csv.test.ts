@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { CSV_HEADERS, renderRow, rowModel, TILE_ROWS, type CsvSpec } from '../../local/simulator/csv-rows';
 import { csvByteSize, csvChunks } from '../../local/simulator/csv-stream';
-import { EXPORT_TYPES } from '../../lambdas/shared/linkedin/export-types';
+import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 
 const spec = (overrides: Partial<CsvSpec> = {}): CsvSpec => ({
   contract: 'urn:li:contract:123456',

@@ -165,7 +165,7 @@ describe('LinkedIn simulator faults', () => {
       const res = await fetch(job.downloadUrl!);
       const declared = Number(res.headers.get('content-length'));
       const { bytes, error } = await readAll(res);
-      expect(error).toBeDefined();
+      expect(error).toMatchObject({ name: 'TypeError', message: 'terminated' });
       expect(bytes.length).toBe(1000);
       expect(declared).toBeGreaterThan(1000);
       expect((await readAll(await fetch(job.downloadUrl!))).bytes.length).toBe(declared);
@@ -175,7 +175,7 @@ describe('LinkedIn simulator faults', () => {
       const job = await completedJob(sim);
       sim.faults.expireMidDownload = { count: 1, bytes: 2000 };
       const { bytes, error } = await readAll(await fetch(job.downloadUrl!));
-      expect(error).toBeDefined();
+      expect(error).toMatchObject({ name: 'TypeError', message: 'terminated' });
       expect(bytes.length).toBe(2000);
       expect((await fetch(job.downloadUrl!)).status).toBe(403);
       const fresh = await jobBody(sim, job.id);
@@ -190,7 +190,7 @@ describe('LinkedIn simulator faults', () => {
       const res = await fetch(job.downloadUrl!);
       expect(Number(res.headers.get('content-length'))).toBe(real.length + 100);
       const { bytes, error } = await readAll(res);
-      expect(error).toBeDefined();
+      expect(error).toMatchObject({ name: 'TypeError', message: 'terminated' });
       expect(bytes.equals(real)).toBe(true);
     });
 

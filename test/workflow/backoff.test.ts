@@ -1,13 +1,13 @@
-import { parseRuntimeConfig } from '../../lambdas/shared/config';
+import { handlerConfig } from '../helpers/runtime-config';
 import {
   boundedPollWait,
   dataDelayWaitSeconds,
   nextPollWaitSeconds,
   pollPolicyFromConfig,
   recreateWaitSeconds,
-  simulatePolling,
   type PollPolicy,
 } from '../../lambdas/shared/workflow/backoff';
+import { simulatePolling } from '../../bench/polling/simulate';
 
 const policy: PollPolicy = {
   initialSeconds: 30,
@@ -31,11 +31,11 @@ const seeded = (seed: number) => () => {
 
 describe('pollPolicyFromConfig', () => {
   it('maps the runtime configuration, defaults included', () => {
-    expect(pollPolicyFromConfig(parseRuntimeConfig({ BUCKET_NAME: 'exports' }))).toEqual(policy);
+    expect(pollPolicyFromConfig(handlerConfig())).toEqual(policy);
   });
 
   it('takes every value from its variable', () => {
-    const config = parseRuntimeConfig({
+    const config = handlerConfig({
       BUCKET_NAME: 'exports',
       POLL_INITIAL_SECONDS: '5',
       POLL_MAX_SECONDS: '60',

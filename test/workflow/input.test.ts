@@ -1,7 +1,7 @@
-import { parseRuntimeConfig } from '../../lambdas/shared/config';
-import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
+import { handlerConfig } from '../helpers/runtime-config';
+import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import { parseExecutionInput, planExports, planSettingsFromConfig, type PlanSettings } from '../../lambdas/shared/workflow/input';
-import type { ExportTask } from '../../lambdas/shared/workflow/state';
+import type { ExportTask } from '../../lambdas/shared/contract/state';
 import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
 
 const STARTED = '2026-11-28T06:00:01.234Z';
@@ -42,6 +42,7 @@ describe('planExports: accepted input', () => {
         jobIds: [],
         retries: { recreate: 0, dataDelay: 0 },
         next: 'create',
+        reason: 'planned',
         waitSeconds: 0,
       });
       expect(task).not.toHaveProperty('job');
@@ -350,7 +351,7 @@ describe('parseExecutionInput', () => {
 
 describe('planSettingsFromConfig', () => {
   it('reads contracts, export types, lag and window from the runtime configuration', () => {
-    const config = parseRuntimeConfig({
+    const config = handlerConfig({
       BUCKET_NAME: 'exports',
       CONTRACTS: `${A}, ${B}`,
       EXPORT_TYPES: 'seat',
@@ -361,7 +362,7 @@ describe('planSettingsFromConfig', () => {
   });
 
   it('defaults to every export type, lag 1 and a one-day window', () => {
-    expect(planSettingsFromConfig(parseRuntimeConfig({ BUCKET_NAME: 'exports' }))).toEqual({
+    expect(planSettingsFromConfig(handlerConfig())).toEqual({
       contracts: [],
       exportTypes: ['activity', 'activityOutcome', 'seat'],
       lagDays: 1,

@@ -1,8 +1,9 @@
-import { ERROR_NAMES, NamedError } from '../../lambdas/shared/error-names';
+import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import { KNOWN_JOB_STATUSES } from '../../lambdas/shared/linkedin/status';
 import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
-import type { ExportResult, ExportTask, ExportWindow } from '../../lambdas/shared/workflow/state';
-import { afterCopied, afterJobChecked, afterJobCreated, formatDuration } from '../../lambdas/shared/workflow/transitions';
+import type { ExportResult, ExportTask, ExportWindow } from '../../lambdas/shared/contract/state';
+import { formatDuration } from '../../lambdas/shared/workflow/duration';
+import { afterCopied, afterJobChecked, afterJobCreated } from '../../lambdas/shared/workflow/transitions';
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
 const w = (startAt: string, endAt: string): ExportWindow => ({ startAt: day(startAt), endAt: day(endAt) });
@@ -25,6 +26,7 @@ const policy: PollPolicy = {
 const planned = (pending: ExportWindow[] = [w('2026-11-01', '2026-11-08')]): ExportTask => ({
   exportType: 'activity',
   contract: CONTRACT,
+  reason: 'planned',
   pending,
   results: [],
   jobIds: [],
@@ -68,6 +70,13 @@ const thrown = (run: () => unknown): NamedError => {
 
 const WHAT = `activity export of ${CONTRACT} for 2026-11-01 to 2026-11-08 (end exclusive)`;
 
+/** The state machine handed a task a handler cannot work on: Lambdas and state machine disagree. */
+const wiringError = (what: string) =>
+  new NamedError(
+    'WorkflowWiringError',
+    `The state machine handed the activity export of ${CONTRACT} ${what}; are the Lambdas and the state machine from the same deployment?`,
+  );
+
 describe('afterJobCreated', () => {
   it('records the job and goes straight to the first check (poll first, then wait)', () => {
     expect(afterJobCreated(planned(), 42, T0)).toEqual({
@@ -75,6 +84,7 @@ describe('afterJobCreated', () => {
       job: { id: 42, createdAt: T0, polls: 0, status: 'ENQUEUED', waitedSeconds: 0 },
       jobIds: [42],
       next: 'poll',
+      reason: 'created',
       waitSeconds: 0,
     });
   });
@@ -96,7 +106,7 @@ describe('afterJobCreated', () => {
   });
 
   it('refuses a task with no pending window (a wiring bug)', () => {
-    expect(() => afterJobCreated(planned([]), 42, T0)).toThrow('No pending window');
+    expect(() => afterJobCreated(planned([]), 42, T0)).toThrow(wiringError('with no pending window'));
   });
 });
 
@@ -107,6 +117,7 @@ describe('afterJobChecked: running', () => {
       ...polling(0),
       job: { id: 42, createdAt: T0, polls: 1, status, waitedSeconds: 30 },
       next: 'poll',
+      reason: 'running',
       waitSeconds: 30,
     });
   });
@@ -179,6 +190,7 @@ describe('afterJobChecked: completed', () => {
       ...polling(3),
       job: { id: 42, createdAt: T0, polls: 4, status: 'COMPLETED', waitedSeconds: 0 },
       next: 'copy',
+      reason: 'completed',
       waitSeconds: 0,
     });
   });
@@ -198,6 +210,7 @@ describe('afterJobChecked: file too large', () => {
       ...planned(),
       pending: [w('2026-11-01', '2026-11-05'), w('2026-11-05', '2026-11-08'), w('2026-11-08', '2026-11-10')],
       next: 'create',
+      reason: 'split',
       waitSeconds: 0,
     });
     expect(next).not.toHaveProperty('job');
@@ -230,7 +243,7 @@ describe('afterJobChecked: data delay', () => {
     const task = polling(3, { retries: { recreate: 1, dataDelay: before } });
     const next = afterJobChecked(task, DELAYED, T0, policy, LOWEST);
     const { job: _job, ...rest } = task;
-    expect(next).toEqual({ ...rest, retries: { recreate: 1, dataDelay: after }, next: 'create', waitSeconds: 10_800 });
+    expect(next).toEqual({ ...rest, retries: { recreate: 1, dataDelay: after }, next: 'create', reason: 'dataDelay', waitSeconds: 10_800 });
     expect(next).not.toHaveProperty('job');
   });
 
@@ -258,7 +271,13 @@ describe('afterJobChecked: data delay', () => {
 describe('afterJobChecked: LinkedIn-side failure', () => {
   it.each(['FAILED_DUE_TO_TIMED_OUT', 'FAILED_DUE_TO_INTERNAL_ERROR'])('%s: re-create with backoff', (status) => {
     const first = afterJobChecked(polling(2), { status }, T0, policy, HIGHEST);
-    expect(first).toMatchObject({ retries: { recreate: 1, dataDelay: 0 }, jobIds: [42], next: 'create', waitSeconds: 60 });
+    expect(first).toMatchObject({
+      retries: { recreate: 1, dataDelay: 0 },
+      jobIds: [42],
+      next: 'create',
+      reason: 'recreate',
+      waitSeconds: 60,
+    });
     expect(first).not.toHaveProperty('job');
 
     const second = afterJobChecked(
@@ -332,7 +351,7 @@ describe('afterJobChecked: every known status has a route', () => {
   });
 
   it('refuses a check without a recorded job (a wiring bug)', () => {
-    expect(() => afterJobChecked(planned(), { status: 'COMPLETED' }, T0, policy)).toThrow('No LinkedIn job recorded');
+    expect(() => afterJobChecked(planned(), { status: 'COMPLETED' }, T0, policy)).toThrow(wiringError('with no LinkedIn job'));
   });
 });
 
@@ -350,6 +369,7 @@ describe('afterCopied', () => {
       ...planned([w('2026-11-05', '2026-11-08')]),
       results: [landed],
       next: 'create',
+      reason: 'copied',
       waitSeconds: 0,
     });
     expect(next).not.toHaveProperty('job');
@@ -359,11 +379,11 @@ describe('afterCopied', () => {
     const earlier = result(w('2026-10-25', '2026-11-01'));
     const last = result(w('2026-11-01', '2026-11-08'), 0);
     const next = afterCopied(polling(1, { results: [earlier], next: 'copy' }), last);
-    expect(next).toMatchObject({ pending: [], results: [earlier, last], jobIds: [], next: 'done', waitSeconds: 0 });
+    expect(next).toMatchObject({ pending: [], results: [earlier, last], jobIds: [], next: 'done', reason: 'copied', waitSeconds: 0 });
   });
 
   it('refuses a task with no pending window (a wiring bug)', () => {
-    expect(() => afterCopied(planned([]), result(w('2026-11-01', '2026-11-08')))).toThrow('No pending window');
+    expect(() => afterCopied(planned([]), result(w('2026-11-01', '2026-11-08')))).toThrow(wiringError('with no pending window'));
   });
 });
 

@@ -1,6 +1,5 @@
+import { DAY_MS, MAX_JOB_DAYS } from '../../lambdas/shared/contract/linkedin-limits';
 import {
-  DAY_MS,
-  MAX_JOB_DAYS,
   cutIntoJobWindows,
   formatUtcDay,
   formatWindow,

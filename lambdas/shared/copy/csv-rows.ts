@@ -6,7 +6,7 @@
  * What counts as a row (RFC 4180, with the choices LinkedIn's undocumented format forces):
  * - ASSUMPTION: the first record is a header and is NOT a data row. `rowCount` from LinkedIn is
  *   compared with data rows, so a header-only file has 0 data rows and an empty body has 0.
- *   (reference/linkedin-api.md §10.4: "header row present (probable)".)
+ *   (docs/linkedin-api.md §10.4: a header line is probable, not documented.)
  * - Records end at LF or CR LF outside quotes. The last record may or may not end with one.
  * - A field that starts with `"` is quoted: it may hold commas, CR, LF, and `""` for a quote.
  *   A `"` anywhere else in an unquoted field is an ordinary character (lenient, as most
@@ -25,7 +25,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { ERROR_NAMES, NamedError } from '../error-names';
+import { ERROR_NAMES, NamedError } from '../contract/error-names';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -5,7 +5,7 @@
  * - redirects are followed by hand (`redirect: 'manual'`), at most {@link MAX_REDIRECTS}, and every
  *   hop is checked against the same rules before anything is sent to it;
  * - the LinkedIn bearer token goes only to LinkedIn's own hosts over https, re-decided per hop
- *   (reference/linkedin-api.md §7: whether the download needs it is unconfirmed, and sending it
+ *   (docs/linkedin-api.md §7: whether the download needs it is unconfirmed, and sending it
  *   to LinkedIn costs nothing, but it must never follow a redirect elsewhere);
  * - 403/410 mean "this URL has expired": the caller GETs the job for a fresh one;
  * - a usable Content-Length is required: it is the only proof that the bytes received are the
@@ -16,7 +16,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ERROR_NAMES, NamedError } from '../error-names';
+import { ERROR_NAMES, NamedError } from '../contract/error-names';
 
 /** Redirect hops followed before giving up. */
 export const MAX_REDIRECTS = 3;

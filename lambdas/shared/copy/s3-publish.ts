@@ -26,17 +26,17 @@
  * that needs them waits for the tag, or compares the manifest's `etag` with the object's).
  *
  * Memory: `@aws-sdk/lib-storage` holds about `queueSize × partSize` bytes, whatever the file size.
- * Notes from reference/peers.md §2.1 applied here: lib-storage is pinned with client-s3; parts are
+ * Lessons from docs/design.md, "Why it is built this way", applied here: lib-storage is pinned with client-s3; parts are
  * never left on error (`leavePartsOnError: false`); the download's Content-Length is NOT passed as
  * `ContentLength` (that hangs uploads bigger than a part). No explicit `ChecksumAlgorithm` is
- * passed (peers.md §2.2: lib-storage has had multipart bugs with one); the SDK's default CRC32
+ * passed (same section: lib-storage has had multipart bugs with one); the SDK's default CRC32
  * stays, and the checksum S3 returns for the completed object is recorded as evidence.
  */
 import { PutObjectCommand, PutObjectTaggingCommand, type CompleteMultipartUploadCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import type { ExportType } from '../linkedin/export-types';
-import type { ExportWindow } from '../workflow/state';
+import type { ExportType } from '../contract/export-types';
+import type { ExportWindow } from '../contract/state';
 
 /** S3 allows at most this many parts in one multipart upload. */
 export const S3_MAX_PARTS = 10_000;

@@ -1,5 +1,5 @@
 /**
- * Client of LinkedIn's Sales Navigator Analytics export API (reference/linkedin-api.md §3, §4).
+ * Client of LinkedIn's Sales Navigator Analytics export API (docs/linkedin-api.md §3, §4).
  *
  * One request per call and no retries: the state machine retries by error name
  * (errors.ts), so retrying here as well would multiply attempts and hide them from the
@@ -7,7 +7,7 @@
  * or a body that is not what the schemas say, surfaces as a {@link LinkedInError}.
  */
 import type * as z from 'zod/mini';
-import { actionOf, type ExportType } from './export-types';
+import { actionOf, type ExportType } from '../contract/export-types';
 import {
   LinkedInAuthError,
   LinkedInProtocolError,

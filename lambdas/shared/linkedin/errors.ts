@@ -8,7 +8,7 @@
  * request line (method and resource, no host). What it never keeps: the access token, a
  * `downloadUrl`, or any raw response body.
  */
-import { ERROR_NAMES, NamedError, type ErrorName } from '../error-names';
+import { ERROR_NAMES, NamedError, type ErrorName } from '../contract/error-names';
 import type { LinkedInErrorBody } from './schemas';
 
 /** Everything known about a failed LinkedIn call. */
@@ -245,7 +245,3 @@ export const linkedInErrorForStatus = (context: LinkedInErrorContext & { httpSta
   if (status >= 400 && status <= 499) return new LinkedInBadRequest(context);
   return new LinkedInProtocolError(context, `unexpected HTTP status ${status}`);
 };
-
-/** True for the errors Step Functions retries (throttled, unavailable). */
-export const isTransientLinkedInError = (error: unknown): boolean =>
-  error instanceof LinkedInThrottled || error instanceof LinkedInUnavailable;

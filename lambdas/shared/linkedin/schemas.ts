@@ -1,6 +1,6 @@
 /**
  * zod (zod/mini) schemas of what LinkedIn's Sales Navigator Analytics export API sends back
- * (reference/linkedin-api.md §4, §5, §8).
+ * (docs/linkedin-api.md §4, §5, §8).
  *
  * The job schema is derived from the seed `SalesAnalyticsExportJob` JSON Structure
  * (test/fixtures/SalesAnalyticsExportJob.structure.json) with its known defects fixed:
@@ -14,13 +14,8 @@
  * Optional fields may be absent (LinkedIn's samples) or explicitly `null` (the seed and
  * third-party specs). Unknown fields are tolerated and dropped.
  */
-import { en } from 'zod/locales';
+import '../contract/zod-locale';
 import * as z from 'zod/mini';
-
-// zod/mini registers no locale, so every message would read "Invalid input": register the
-// English one that full zod uses (client.ts puts these messages in LinkedInProtocolError).
-// Only when none is set, as full zod does, so a locale chosen elsewhere wins.
-if (!z.config().localeError) z.config(en());
 
 /**
  * Epoch timestamps below this are seconds, not milliseconds: 1e11 ms is 1973-03-03,
@@ -78,14 +73,12 @@ export const pagingSchema = z.object({
   count: nonNegativeInt(),
   total: z.nullish(nonNegativeInt()),
 });
-export type Paging = z.output<typeof pagingSchema>;
 
 /** `GET /salesContracts?q=contractsByMember`: one page of contracts. */
 export const contractsPageSchema = z.object({
   elements: z.array(contractSchema),
   paging: z.optional(pagingSchema),
 });
-export type ContractsPage = z.output<typeof contractsPageSchema>;
 
 /**
  * LinkedIn's error body, e.g. `{"message":"Empty oauth2_access_token","serviceErrorCode":401,"status":401}`.

@@ -6,14 +6,13 @@
  *   call Secrets Manager on every request, yet picks up a replaced token within minutes.
  *   The secret's value is either the token itself (plain text) or JSON `{"accessToken": "..."}`
  *   (other keys, such as an expiry note, are ignored). A value starting with `{` is JSON.
- * - Local runner: `LINKEDIN_ACCESS_TOKEN` (the stack never sets it). When both are set, the secret wins.
+ * - Local runner and benchmark: a token they pass in themselves (lambdas/handlers/dependencies.ts).
  *
  * The token is returned, never logged, and never put in an error message.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { GetParameterError } from '@aws-lambda-powertools/parameters';
-import type { RuntimeConfig } from '../config';
-import { ERROR_NAMES, NamedError } from '../error-names';
+import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import { LinkedInAuthError } from './errors';
 
 /** How long a token read from Secrets Manager is reused. */
@@ -78,24 +77,11 @@ const readSecret = async (secretId: string): Promise<string | Uint8Array | undef
 };
 
 /**
- * The LinkedIn access token for this invocation.
+ * The deployed token source: the token in the Secrets Manager secret `secretId`, cached for
+ * {@link TOKEN_CACHE_SECONDS}.
  *
- * @param config the runtime configuration (only the two token variables are read)
- * @throws ConfigError when neither variable is set or the secret cannot be read
- * @throws LinkedInAuthError when the secret holds no usable token
+ * @throws ConfigError when the secret cannot be read (permissions, KMS)
+ * @throws LinkedInAuthError when the secret has no value or holds no usable token
  */
-export const getLinkedInToken = async (
-  config: Pick<RuntimeConfig, 'LINKEDIN_TOKEN_SECRET_ID' | 'LINKEDIN_ACCESS_TOKEN'>,
-): Promise<string> => {
-  const secretId = config.LINKEDIN_TOKEN_SECRET_ID;
-  if (secretId) return tokenFromSecretValue(await readSecret(secretId), secretId);
-
-  const local = config.LINKEDIN_ACCESS_TOKEN?.trim();
-  if (local) return local;
-
-  throw new NamedError(
-    ERROR_NAMES.config,
-    'No LinkedIn access token configured: set LINKEDIN_TOKEN_SECRET_ID to the Secrets Manager secret ' +
-      'that holds it (deployed), or LINKEDIN_ACCESS_TOKEN (local runner only).',
-  );
-};
+export const secretTokenSource = (secretId: string) => async (): Promise<string> =>
+  tokenFromSecretValue(await readSecret(secretId), secretId);

@@ -4,7 +4,7 @@
  * polling-cost benchmark can fix it. Every wait is an integer number of seconds >= 1 because
  * the state machine's Wait state reads it through `SecondsPath`, which takes integers only.
  */
-import type { RuntimeConfig } from '../config';
+import type { HandlerConfig } from '../contract/runtime-config';
 
 export interface PollPolicy {
   /** Backoff base: the wait after the first check of a job. */
@@ -25,10 +25,10 @@ export interface PollPolicy {
   maxDataDelayRetries: number;
 }
 
-/** The poll policy of the deployment (environment variables, see config.ts). */
+/** The poll policy of the deployment (lambdas/shared/contract/runtime-config.ts). */
 export const pollPolicyFromConfig = (
   config: Pick<
-    RuntimeConfig,
+    HandlerConfig,
     | 'POLL_INITIAL_SECONDS'
     | 'POLL_MAX_SECONDS'
     | 'JOB_DEADLINE_SECONDS'
@@ -105,50 +105,11 @@ export const dataDelayWaitSeconds = (policy: PollPolicy, random: Random = Math.r
   return base + Math.floor(draw * Math.floor(base / 10 + 1));
 };
 
-/** What polling costs for one job under a policy (see simulatePolling). */
-export interface PollingCost {
-  /** GETs of the job, the first one right after creation included. */
-  polls: number;
-  /** Wait states entered (one per check that found the job still running). */
-  waits: number;
-  /** Seconds spent in those waits. */
-  waitedSeconds: number;
-  /** Seconds between the job completing and the check that saw it complete. */
-  detectionDelaySeconds: number;
-  /** The job ran past the deadline or the poll cap: the workflow would fail it. */
-  deadlineExceeded: boolean;
-}
-
-/**
- * Replays the check → wait loop for a job that takes `jobSeconds` to complete, with the same
- * wait function and the same deadline rule the workflow uses (transitions.ts): the first check
- * happens at creation, every wait is clipped to the time left before the deadline, and the job
- * fails once a still-running check has no time or polls left. Execution time of the checks
- * themselves is ignored. For the polling-cost benchmark and for tests of the policy.
- */
-export const simulatePolling = (jobSeconds: number, policy: PollPolicy, random: Random = Math.random): PollingCost => {
-  let elapsed = 0;
-  let polls = 0;
-  let waits = 0;
-  for (;;) {
-    polls += 1;
-    if (elapsed >= jobSeconds) {
-      return { polls, waits, waitedSeconds: elapsed, detectionDelaySeconds: elapsed - jobSeconds, deadlineExceeded: false };
-    }
-    const wait = boundedPollWait(polls, elapsed, policy, random);
-    if (wait === undefined) {
-      return { polls, waits, waitedSeconds: elapsed, detectionDelaySeconds: 0, deadlineExceeded: true };
-    }
-    waits += 1;
-    elapsed += wait;
-  }
-};
-
 /**
  * The wait after the `polls`-th check found the job running `elapsedSeconds` after its
  * creation, clipped so the next check happens no later than the job's deadline; `undefined`
  * when no further check is allowed (poll cap reached or no whole second left before the
- * deadline). The one rule both the workflow (afterJobChecked) and simulatePolling apply.
+ * deadline). The one rule both the workflow (afterJobChecked) and the polling benchmark apply.
  */
 export const boundedPollWait = (
   polls: number,

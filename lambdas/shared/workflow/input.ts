@@ -15,26 +15,14 @@
  *   window is derived from it (not from "now"), so a retried or late start exports the same
  *   window. Cannot be combined with startAt/endAt.
  */
-import { en } from 'zod/locales';
+import '../contract/zod-locale';
 import * as z from 'zod/mini';
-import type { RuntimeConfig } from '../config';
-import { ERROR_NAMES, NamedError } from '../error-names';
-import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../linkedin/export-types';
-import type { ExportTask, ExportWindow, PlanResult } from './state';
-import {
-  MAX_JOB_DAYS,
-  cutIntoJobWindows,
-  formatUtcDay,
-  formatWindow,
-  isUtcMidnight,
-  latestAllowedEndAt,
-  parseUtcDay,
-  scheduledWindow,
-} from './windows';
-
-// zod/mini registers no locale: register the English one full zod uses, so an issue without a
-// message of its own reads as it did. Only when none is set, as full zod does.
-if (!z.config().localeError) z.config(en());
+import type { HandlerConfig } from '../contract/runtime-config';
+import { ERROR_NAMES, NamedError } from '../contract/error-names';
+import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../contract/export-types';
+import type { ExportTask, ExportWindow, PlanResult } from '../contract/state';
+import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
+import { cutIntoJobWindows, formatUtcDay, formatWindow, isUtcMidnight, latestAllowedEndAt, parseUtcDay, scheduledWindow } from './windows';
 
 export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime'] as const;
 
@@ -151,8 +139,6 @@ export const executionInputSchema = z.strictObject(
   },
 );
 
-/** The input as the console or the schedule writes it. */
-export type ExecutionInput = z.input<typeof executionInputSchema>;
 /** The input after validation: dates and scheduledTime as epoch ms. */
 export type ParsedExecutionInput = z.output<typeof executionInputSchema>;
 
@@ -190,7 +176,7 @@ export interface PlanSettings {
 
 /** The plan settings of the deployment (environment variables, see config.ts). */
 export const planSettingsFromConfig = (
-  config: Pick<RuntimeConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS'>,
+  config: Pick<HandlerConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS'>,
 ): PlanSettings => ({
   contracts: [...config.CONTRACTS],
   exportTypes: [...config.EXPORT_TYPES],
@@ -301,6 +287,7 @@ export const planExports = (input: unknown, executionStartTime: string, settings
         jobIds: [],
         retries: { recreate: 0, dataDelay: 0 },
         next: 'create',
+        reason: 'planned',
         waitSeconds: 0,
       }),
     ),

@@ -3,8 +3,8 @@
  * window), so running a window again overwrites its object instead of adding a second copy,
  * and a reader can list one export type, or one contract of it, by prefix.
  */
-import { CONTRACT_URN, type ExportType } from '../linkedin/export-types';
-import type { ExportWindow } from './state';
+import { CONTRACT_URN, type ExportType } from '../contract/export-types';
+import type { ExportWindow } from '../contract/state';
 import { assertDayAligned, formatUtcDay } from './windows';
 
 /**

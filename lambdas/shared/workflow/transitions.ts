@@ -5,10 +5,11 @@
  * a NamedError whose message names the export type, the contract and the window, so an
  * operator reading the failed execution knows what to re-run.
  */
-import { ERROR_NAMES, NamedError, type ErrorName } from '../error-names';
+import { ERROR_NAMES, NamedError, type ErrorName } from '../contract/error-names';
 import { classifyJobStatus } from '../linkedin/status';
 import { boundedPollWait, dataDelayWaitSeconds, recreateWaitSeconds, type PollPolicy, type Random } from './backoff';
-import type { ExportResult, ExportTask, ExportWindow, JobProgress } from './state';
+import type { ExportResult, ExportTask, ExportWindow, JobProgress } from '../contract/state';
+import { formatDuration } from './duration';
 import { formatWindow, halveWindow } from './windows';
 
 /** What the check step read from LinkedIn: the job's raw status and its rowCount, if any. */
@@ -19,15 +20,23 @@ export interface CheckedJob {
 
 const NO_RETRIES = { recreate: 0, dataDelay: 0 } as const;
 
+const wiringError = (task: ExportTask, what: string): NamedError =>
+  new NamedError(
+    ERROR_NAMES.wiring,
+    `The state machine handed the ${task.exportType} export of ${task.contract} ${what}; ` +
+      'are the Lambdas and the state machine from the same deployment?',
+  );
+
 /** The window being worked on; its absence is a wiring bug, not a LinkedIn outcome. */
-const currentWindow = (task: ExportTask): ExportWindow => {
+export const currentWindow = (task: ExportTask): ExportWindow => {
   const window = task.pending[0];
-  if (!window) throw new Error(`No pending window for the ${task.exportType} export of ${task.contract}`);
+  if (!window) throw wiringError(task, 'with no pending window');
   return window;
 };
 
-const currentJob = (task: ExportTask): JobProgress => {
-  if (!task.job) throw new Error(`No LinkedIn job recorded for the ${task.exportType} export of ${task.contract}`);
+/** The job of the window being worked on; its absence is a wiring bug too. */
+export const currentJob = (task: ExportTask): JobProgress => {
+  if (!task.job) throw wiringError(task, 'with no LinkedIn job');
   return task.job;
 };
 
@@ -36,15 +45,6 @@ const describeExport = (task: ExportTask, window: ExportWindow): string =>
   `${task.exportType} export of ${task.contract} for ${formatWindow(window)}`;
 
 const jobList = (ids: number[]): string => (ids.length === 1 ? `job ${ids[0]}` : `jobs ${ids.join(', ')}`);
-
-/** `3 h 05 min`, `4 min 10 s`, `45 s`: elapsed times as an operator reads them. */
-export const formatDuration = (seconds: number): string => {
-  const total = Math.max(0, Math.round(seconds));
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
-  if (m > 0) return `${m} min ${String(s).padStart(2, '0')} s`;
-  return `${s} s`;
-};
 
 const fail = (name: ErrorName, message: string): never => {
   throw new NamedError(name, message);
@@ -67,6 +67,7 @@ export const afterJobCreated = (task: ExportTask, jobId: number, now: number): E
     job: { id: jobId, createdAt: now, polls: 0, status: 'ENQUEUED', waitedSeconds: 0 },
     jobIds: [...task.jobIds, jobId],
     next: 'poll',
+    reason: 'created',
     waitSeconds: 0,
   };
 };
@@ -115,12 +116,12 @@ export const afterJobChecked = (
             'Run the window again later; a re-run overwrites, never duplicates.',
         );
       }
-      return { ...task, job: { ...job, waitedSeconds: job.waitedSeconds + wait }, next: 'poll', waitSeconds: wait };
+      return { ...task, job: { ...job, waitedSeconds: job.waitedSeconds + wait }, next: 'poll', reason: 'running', waitSeconds: wait };
     }
 
     case 'ready':
     case 'readyEmpty':
-      return { ...task, job, next: 'copy', waitSeconds: 0 };
+      return { ...task, job, next: 'copy', reason: 'completed', waitSeconds: 0 };
 
     case 'split': {
       const halves = halveWindow(window);
@@ -137,6 +138,7 @@ export const afterJobChecked = (
         jobIds: [],
         retries: { ...NO_RETRIES },
         next: 'create',
+        reason: 'split',
         waitSeconds: 0,
       };
     }
@@ -155,6 +157,7 @@ export const afterJobChecked = (
         ...withoutJob(task),
         retries: { ...task.retries, dataDelay: attempt },
         next: 'create',
+        reason: 'dataDelay',
         waitSeconds: dataDelayWaitSeconds(policy, random),
       };
     }
@@ -173,6 +176,7 @@ export const afterJobChecked = (
         ...withoutJob(task),
         retries: { ...task.retries, recreate: attempt },
         next: 'create',
+        reason: 'recreate',
         waitSeconds: recreateWaitSeconds(attempt, policy, random),
       };
     }
@@ -200,6 +204,7 @@ export const afterCopied = (task: ExportTask, result: ExportResult): ExportTask 
     jobIds: [],
     retries: { ...NO_RETRIES },
     next: pending.length > 0 ? 'create' : 'done',
+    reason: 'copied',
     waitSeconds: 0,
   };
 };

@@ -4,12 +4,8 @@
  * than UTC. Epoch milliseconds ignore leap seconds, so every UTC day is exactly DAY_MS long
  * and there is no daylight-saving time to get wrong.
  */
-import type { ExportWindow } from './state';
-
-export const DAY_MS = 86_400_000;
-
-/** LinkedIn accepts at most 90 days per export job (reference/linkedin-api.md §6). */
-export const MAX_JOB_DAYS = 90;
+import { DAY_MS, MAX_JOB_DAYS } from '../contract/linkedin-limits';
+import type { ExportWindow } from '../contract/state';
 
 /** `a mod n` that stays non-negative for negative `a` (epoch ms before 1970). */
 const floorMod = (a: number, n: number): number => ((a % n) + n) % n;

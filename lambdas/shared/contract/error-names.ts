@@ -8,6 +8,9 @@ export const ERROR_NAMES = {
   invalidInput: 'InvalidInput',
   // Lambda environment / deployment configuration is unusable.
   config: 'ConfigError',
+  // The state machine handed a handler state it cannot use (Lambdas and state machine from
+  // different deployments, or a hand-edited redrive).
+  wiring: 'WorkflowWiringError',
 
   // LinkedIn API (lambdas/shared/linkedin/errors.ts)
   throttled: 'LinkedInThrottled', // 429

@@ -10,8 +10,8 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
-import { logger, metrics, tracer } from '../powertools';
+import type * as z from 'zod/mini';
+import { logger, metrics, tracer } from '../shared/powertools';
 
 /**
  * Counts and logs every failed invocation by error name. Registered after `logMetrics`, so its
@@ -27,7 +27,7 @@ const recordFailure = (): MiddlewareObj => ({
   },
 });
 
-export const withPowertools = <S extends z.ZodType, R>(schema: S, fn: (event: z.infer<S>, context: Context) => Promise<R>) =>
+export const withPowertools = <S extends z.ZodMiniType, R>(schema: S, fn: (event: z.infer<S>, context: Context) => Promise<R>) =>
   middy(fn)
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     // logEvent stays off: state never holds secrets, but keeping payloads out of logs is cheap insurance.

@@ -1,6 +1,6 @@
 /**
  * The three Sales Navigator analytics exports, by the friendly name users type and the
- * Rest.li action LinkedIn expects (reference/linkedin-api.md §4.2).
+ * Rest.li action LinkedIn expects (docs/linkedin-api.md §4.2).
  */
 export const EXPORT_TYPES = ['activity', 'activityOutcome', 'seat'] as const;
 export type ExportType = (typeof EXPORT_TYPES)[number];
@@ -11,9 +11,6 @@ export const EXPORT_ACTIONS = {
   seat: 'exportSeatData',
 } as const satisfies Record<ExportType, string>;
 export type ExportAction = (typeof EXPORT_ACTIONS)[ExportType];
-
-export const isExportType = (value: unknown): value is ExportType =>
-  typeof value === 'string' && (EXPORT_TYPES as readonly string[]).includes(value);
 
 export const actionOf = (exportType: ExportType): ExportAction => EXPORT_ACTIONS[exportType];
 

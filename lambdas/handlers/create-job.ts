@@ -1,0 +1,22 @@
+/**
+ * Create export job: asks LinkedIn to export the task's next window. Throttling and
+ * outages surface as named errors that the state machine retries with backoff.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type ExportTask, exportTaskSchema } from '../shared/contract/state';
+import { logger, metrics } from '../shared/powertools';
+import { afterJobCreated, currentWindow } from '../shared/workflow/transitions';
+import type { LinkedInDependencies, Provide } from './dependencies';
+import { logKeys } from './log-keys';
+import { withPowertools } from './middy';
+
+export const createCreateJobHandler = (provide: Provide<LinkedInDependencies>) =>
+  withPowertools(exportTaskSchema, async (task): Promise<ExportTask> => {
+    const { linkedIn, now } = provide();
+    const window = currentWindow(task);
+    logger.appendKeys(logKeys(task));
+    const job = await linkedIn.createExportJob(task.exportType, task.contract, window.startAt, window.endAt);
+    logger.info('Export job created', { jobId: job.id, status: job.status });
+    metrics.addMetric('JobsCreated', MetricUnit.Count, 1);
+    return afterJobCreated(task, job.id, now());
+  });

@@ -1,0 +1,47 @@
+/**
+ * What each handler needs from outside, injected: the deployed entries (lambdas/*.ts) pass the
+ * real clients and configuration, the local runner and the benchmark pass theirs. Nothing here
+ * reads `process.env` or holds module state, so one process can run several configurations.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { HandlerConfig } from '../shared/contract/runtime-config';
+import type { LinkedInClient } from '../shared/linkedin/client';
+
+export interface PlanDependencies {
+  readonly config: HandlerConfig;
+}
+
+export interface LinkedInDependencies {
+  readonly config: HandlerConfig;
+  readonly linkedIn: LinkedInClient;
+  /** Epoch ms: job creation times and deadlines. */
+  readonly now: () => number;
+}
+
+/** Bytes copied so far of one export (never its URL). */
+export interface CopyProgress {
+  exportType: string;
+  contract: string;
+  startAt: number;
+  endAt: number;
+  bytes: number;
+  total: number;
+}
+
+export interface CopyDependencies extends LinkedInDependencies {
+  readonly s3: S3Client;
+  /** The LinkedIn access token, for the download's `Authorization` header. */
+  readonly token: () => Promise<string>;
+  /** `s3` is AWS S3: record S3's own checksum of each object (stand-ins compute none worth keeping). */
+  readonly s3IsAws: boolean;
+  /** Plain http to an allowlisted loopback host (the local simulator); never set when deployed. */
+  readonly allowHttpLoopback?: boolean;
+  readonly onProgress?: (progress: CopyProgress) => void;
+}
+
+/**
+ * Dependencies are resolved on the first invocation, inside the middleware chain: a deployed
+ * Lambda whose environment is wrong fails that invocation as `ConfigError` (routed by the state
+ * machine and counted in the HandlerErrors metric) instead of failing its module import.
+ */
+export type Provide<D> = () => D;

@@ -1,0 +1,22 @@
+/**
+ * Plan exports: turns the execution input (console JSON or the schedule's
+ * `{"scheduledTime": ...}`) into one task per (contract, export type). Invalid input fails
+ * here, as `InvalidInput`, before any LinkedIn call.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type PlanResult, planEventSchema } from '../shared/contract/state';
+import { logger, metrics } from '../shared/powertools';
+import { planExports, planSettingsFromConfig } from '../shared/workflow/input';
+import type { PlanDependencies, Provide } from './dependencies';
+import { withPowertools } from './middy';
+
+export const createPlanHandler = (provide: Provide<PlanDependencies>) =>
+  withPowertools(planEventSchema, async (event): Promise<PlanResult> => {
+    const { config } = provide();
+    const plan = planExports(event.input, event.executionStartTime, planSettingsFromConfig(config));
+    logger.info('Planned exports', {
+      exports: plan.exports.map(({ exportType, contract, pending }) => ({ exportType, contract, jobs: pending.length })),
+    });
+    metrics.addMetric('ExportsPlanned', MetricUnit.Count, plan.exports.length);
+    return plan;
+  });

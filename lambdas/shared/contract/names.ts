@@ -1,0 +1,41 @@
+/**
+ * The names that join the state machine, the handlers and the local runner: every state's name (as
+ * the console graph shows it) and which handler module each Task state runs. The deployed stack
+ * and the local runner both execute the ASL CDK synthesizes from infra/workflow.ts, and the local
+ * runner keys its in-process handlers by these state names.
+ */
+
+export const STATE_NAMES = {
+  plan: 'Plan exports',
+  invalidInput: 'Invalid input',
+  misconfigured: 'Misconfigured deployment',
+  exportEach: 'Export each contract and type',
+  createJob: 'Create export job',
+  checkJob: 'Check export job',
+  route: 'Route on job state',
+  waitForJob: 'Wait for export job',
+  waitBeforeCreate: 'Wait before creating job',
+  copy: 'Copy CSV to S3',
+  exportFinished: 'Export finished',
+  tokenRejected: 'LinkedIn token rejected',
+  noReportingAccess: 'No reporting access',
+  jobFailed: 'LinkedIn job failed',
+  copyFailed: 'Copy to S3 failed',
+  linkedInUnavailable: 'LinkedIn unavailable',
+  linkedInRejected: 'LinkedIn rejected the request',
+  exportFailed: 'Export failed',
+} as const;
+export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
+
+/** The handler modules of lambdas/ (each file exports `handler`), in workflow order. */
+export const HANDLER_MODULES = ['plan', 'create-job', 'check-job', 'copy-to-s3'] as const;
+export type HandlerModule = (typeof HANDLER_MODULES)[number];
+
+/** Which handler module each Task state runs. */
+export const TASK_HANDLERS = {
+  [STATE_NAMES.plan]: 'plan',
+  [STATE_NAMES.createJob]: 'create-job',
+  [STATE_NAMES.checkJob]: 'check-job',
+  [STATE_NAMES.copy]: 'copy-to-s3',
+} as const satisfies Record<string, HandlerModule>;
+export type TaskStateName = keyof typeof TASK_HANDLERS;

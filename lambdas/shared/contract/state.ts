@@ -1,0 +1,110 @@
+/**
+ * The data that flows through the state machine, as strict schemas with the types inferred from
+ * them: one declaration, so a field added to a type is a field the handlers accept. Every Lambda
+ * after `plan` takes an `ExportTask` and returns the next one; the state machine only routes on
+ * `next` and waits `waitSeconds`. A handler receives only what an earlier handler returned, so a
+ * key the schema does not know means mismatched deployed versions or a hand-edited redrive: the
+ * schemas are strict and fail loudly instead of dropping it.
+ *
+ * Nothing secret lives here: no token, no downloadUrl (execution history shows state in the console).
+ */
+import * as z from 'zod/mini';
+import './zod-locale';
+import { EXPORT_TYPES } from './export-types';
+
+const epochMs = z.number().check(z.int(), z.nonnegative());
+const count = z.number().check(z.int(), z.nonnegative());
+const jobId = z.number().check(z.int());
+
+/** A UTC day-aligned window in epoch milliseconds; `startAt` inclusive, `endAt` exclusive. */
+export const exportWindowSchema = z.strictObject({ startAt: epochMs, endAt: epochMs });
+export type ExportWindow = z.infer<typeof exportWindowSchema>;
+
+/**
+ * What the state machine does after a Lambda returns (the Choice state routes on it):
+ * `poll` waits `waitSeconds` then checks the job again; `copy` copies the COMPLETED job's CSV;
+ * `create` waits `waitSeconds` (may be 0) then creates a job for pending[0]; `done`: no window left.
+ */
+export const NEXT_STEPS = ['poll', 'copy', 'create', 'done'] as const;
+export type NextStep = (typeof NEXT_STEPS)[number];
+
+/**
+ * Why the last transition chose `next`, so progress and logs can say it without comparing states:
+ * `planned` (a new export), `created` (job created, check it at once), `running` (still running),
+ * `completed` (copy it), `split` (file too large: the halves replace the window), `dataDelay`
+ * (LinkedIn's data is late: create again later), `recreate` (the job failed: create again),
+ * `copied` (landed: next window or done).
+ */
+export const TRANSITION_REASONS = ['planned', 'created', 'running', 'completed', 'split', 'dataDelay', 'recreate', 'copied'] as const;
+export type TransitionReason = (typeof TRANSITION_REASONS)[number];
+
+/** The LinkedIn job that is exporting `pending[0]`. */
+export const jobProgressSchema = z.strictObject({
+  id: jobId,
+  /** When the job was created, epoch ms: the per-job deadline counts from here. */
+  createdAt: epochMs,
+  /** GETs of this job so far. */
+  polls: count,
+  /** The last status LinkedIn reported (a raw string, it may be one we do not know). */
+  status: z.string(),
+  /** Seconds waited for this job so far (sum of poll waits), for metrics. */
+  waitedSeconds: z.number().check(z.nonnegative()),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+/** One landed, verified object. */
+export const exportResultSchema = z.strictObject({
+  exportType: z.enum(EXPORT_TYPES),
+  contract: z.string(),
+  startAt: epochMs,
+  endAt: epochMs,
+  /** Every LinkedIn job created for this window (re-creations included), oldest first. */
+  jobIds: z.array(jobId),
+  rowCount: count,
+  bytes: count,
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  s3Uri: z.string(),
+  manifestUri: z.string(),
+  /** LinkedIn reported rowCount 0: the object holds the header only. */
+  empty: z.boolean(),
+});
+export type ExportResult = z.infer<typeof exportResultSchema>;
+
+/** One Map item: one (contract, export type) pair, whose windows run one after another. */
+export const exportTaskSchema = z.strictObject({
+  exportType: z.enum(EXPORT_TYPES),
+  contract: z.string(),
+  /** Windows still to export, in order; the head is the one being worked on. */
+  pending: z.array(exportWindowSchema),
+  /** Objects landed so far, in order. */
+  results: z.array(exportResultSchema),
+  /** The job for pending[0], once created. */
+  job: z.optional(jobProgressSchema),
+  /** Jobs created so far for pending[0] (re-creations included). */
+  jobIds: z.array(jobId),
+  /** Bounded retry counters for pending[0]; reset when the window changes. */
+  retries: z.strictObject({ recreate: count, dataDelay: count }),
+  next: z.enum(NEXT_STEPS),
+  reason: z.enum(TRANSITION_REASONS),
+  waitSeconds: count,
+});
+export type ExportTask = z.infer<typeof exportTaskSchema>;
+
+/** The plan Lambda's input: what the state machine hands it. */
+export const planEventSchema = z.strictObject({
+  /** The execution input exactly as given (console JSON or the schedule's template). */
+  input: z.unknown(),
+  /** `$$.Execution.StartTime` (ISO-8601): "now" for inputs that do not name a window. */
+  executionStartTime: z.string(),
+});
+export type PlanEvent = z.infer<typeof planEventSchema>;
+
+/** The plan Lambda's output: one task per (contract, export type). */
+export interface PlanResult {
+  exports: ExportTask[];
+}
+
+/** The execution output. */
+export interface ExecutionOutput {
+  exports: ExportResult[];
+}

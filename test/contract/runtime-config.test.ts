@@ -1,0 +1,113 @@
+import {
+  encodeRuntimeEnvironment,
+  parseHandlerConfig,
+  parseRuntimeConfig,
+  RUNTIME_DEFAULTS,
+  RUNTIME_VARIABLES,
+} from '../../lambdas/shared/contract/runtime-config';
+import { rejectionOf } from '../helpers/rejection';
+
+const complete = { ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS), BUCKET_NAME: 'exports', LINKEDIN_TOKEN_SECRET_ID: 'secret' };
+
+const problem = async (env: Record<string, string | undefined>) => rejectionOf(Promise.resolve().then(() => parseRuntimeConfig(env)));
+
+describe('the runtime configuration table', () => {
+  it('lists every variable with a description', () => {
+    expect(Object.keys(RUNTIME_VARIABLES)).toEqual([
+      'LINKEDIN_API_URL',
+      'LINKEDIN_TOKEN_SECRET_ID',
+      'LINKEDIN_TIMEOUT_MS',
+      'CONTRACTS',
+      'EXPORT_TYPES',
+      'LAG_DAYS',
+      'WINDOW_DAYS',
+      'BUCKET_NAME',
+      'KEY_PREFIX',
+      'ALLOWED_DOWNLOAD_HOSTS',
+      'POLL_INITIAL_SECONDS',
+      'POLL_MAX_SECONDS',
+      'JOB_DEADLINE_SECONDS',
+      'MAX_POLLS',
+      'MAX_RECREATES',
+      'RECREATE_BASE_SECONDS',
+      'DATA_DELAY_WAIT_SECONDS',
+      'MAX_DATA_DELAY_RETRIES',
+      'URL_MIN_REMAINING_SECONDS',
+      'COPY_SAFETY_MARGIN_SECONDS',
+      'MAX_URL_REFRESHES',
+      'PART_SIZE_MB',
+      'UPLOAD_QUEUE_SIZE',
+    ]);
+    for (const variable of Object.values(RUNTIME_VARIABLES)) expect(variable.doc.length).toBeGreaterThan(10);
+  });
+
+  it('has a default for every variable but the two the stack fills from its resources', () => {
+    expect(Object.keys(RUNTIME_VARIABLES).filter((name) => !(name in RUNTIME_DEFAULTS))).toEqual([
+      'LINKEDIN_TOKEN_SECRET_ID',
+      'BUCKET_NAME',
+    ]);
+  });
+
+  it('encodes the defaults as the strings a Lambda environment holds', () => {
+    expect(encodeRuntimeEnvironment(RUNTIME_DEFAULTS)).toEqual({
+      LINKEDIN_API_URL: 'https://api.linkedin.com/v2',
+      LINKEDIN_TIMEOUT_MS: '30000',
+      CONTRACTS: '',
+      EXPORT_TYPES: 'activity,activityOutcome,seat',
+      LAG_DAYS: '1',
+      WINDOW_DAYS: '1',
+      KEY_PREFIX: 'linkedin-sales-navigator/',
+      ALLOWED_DOWNLOAD_HOSTS: 'www.linkedin.com,api.linkedin.com',
+      POLL_INITIAL_SECONDS: '30',
+      POLL_MAX_SECONDS: '600',
+      JOB_DEADLINE_SECONDS: '43200',
+      MAX_POLLS: '200',
+      MAX_RECREATES: '3',
+      RECREATE_BASE_SECONDS: '60',
+      DATA_DELAY_WAIT_SECONDS: '10800',
+      MAX_DATA_DELAY_RETRIES: '4',
+      URL_MIN_REMAINING_SECONDS: '300',
+      COPY_SAFETY_MARGIN_SECONDS: '30',
+      MAX_URL_REFRESHES: '3',
+      PART_SIZE_MB: '8',
+      UPLOAD_QUEUE_SIZE: '4',
+    });
+  });
+
+  it('parses what it encodes back to the same values', () => {
+    expect(parseRuntimeConfig(complete)).toEqual({ ...RUNTIME_DEFAULTS, BUCKET_NAME: 'exports', LINKEDIN_TOKEN_SECRET_ID: 'secret' });
+  });
+
+  it('reads lists item by item, trimmed, empty items dropped', () => {
+    const config = parseRuntimeConfig({ ...complete, CONTRACTS: ' urn:li:contract:1, ,urn:li:contract:22 ', EXPORT_TYPES: 'seat' });
+    expect(config.CONTRACTS).toEqual(['urn:li:contract:1', 'urn:li:contract:22']);
+    expect(config.EXPORT_TYPES).toEqual(['seat']);
+  });
+
+  it('applies no default at run time: a missing variable is a ConfigError naming it', async () => {
+    const { MAX_POLLS: _missing, ...rest } = complete;
+    const error = await problem(rest);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toBe('Invalid Lambda configuration: MAX_POLLS: required (it is not set)');
+  });
+
+  it('names every bad variable and its value in one message', async () => {
+    const error = await problem({
+      ...complete,
+      LAG_DAYS: '-1',
+      UPLOAD_QUEUE_SIZE: '17',
+      EXPORT_TYPES: 'activity,clicks',
+      LINKEDIN_API_URL: 'api',
+    });
+    expect(error.message).toBe(
+      'Invalid Lambda configuration: LINKEDIN_API_URL: Invalid URL (got "api"); EXPORT_TYPES: Invalid option: expected one of "activity"|"activityOutcome"|"seat" (got "activity,clicks"); LAG_DAYS: expected a whole number (got "-1"); UPLOAD_QUEUE_SIZE: expected at most 16 (got "17")',
+    );
+  });
+
+  it("the handlers' part leaves out the token's secret id (the token source is injected)", () => {
+    const { LINKEDIN_TOKEN_SECRET_ID: _secret, ...handlerEnv } = complete;
+    const config = parseHandlerConfig(handlerEnv);
+    expect(config).not.toHaveProperty('LINKEDIN_TOKEN_SECRET_ID');
+    expect(config.BUCKET_NAME).toBe('exports');
+  });
+});
