@@ -22,6 +22,7 @@ export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   target: LAMBDA_BUNDLE.target,
   mainFields: [...LAMBDA_BUNDLE.mainFields],
   banner: { js: LAMBDA_BUNDLE.banner },
+  alias: { ...LAMBDA_BUNDLE.alias },
   // bundleAwsSDK: true and externalModules: [] in infra: nothing is left external.
   external: [],
   logLevel: 'warning',

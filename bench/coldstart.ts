@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../infra/function';
-import { HANDLER_MODULES, type HandlerModule } from '../lambdas/shared/contract/names';
+import { HANDLER_MODULES, type HandlerModule, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/contract/names';
 import { bundleEntry, PROJECT_ROOT, topContributors } from './bundle';
 import { cleanEnv } from './child';
 

@@ -11,7 +11,10 @@ export const LAMBDA_BUNDLE = {
   // middy 6 is ESM only; ESM output keeps it (and any top-level await) as written.
   format: 'esm',
   mainFields: ['module', 'main'],
-  // Bundled CommonJS dependencies (the X-Ray SDK under Powertools Tracer) call `require` for Node
-  // built-ins, which ESM does not define: give them one.
+  // Bundled CommonJS dependencies call `require` for Node built-ins, which ESM does not define:
+  // give them one.
   banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+  // Module → replacement, relative to the repository root (lambdas/shared/runtime/lambda-credentials.ts
+  // says why).
+  alias: { '@aws-sdk/credential-provider-node': './lambdas/shared/runtime/lambda-credentials.ts' },
 } as const;

@@ -1,6 +1,7 @@
 /**
  * One way to build this product's Lambdas (Powertools example-app style): newest Node runtime on
- * ARM64, esbuild bundling done locally, X-Ray, source maps, and a log group with a retention.
+ * ARM64, esbuild bundling done locally, X-Ray active tracing (each invocation in the execution's
+ * trace), source maps, and a log group with a retention.
  */
 import * as path from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -8,15 +9,10 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { HandlerModule } from '../lambdas/shared/contract/names';
+import { type HandlerModule, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/contract/names';
 import type { RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { LAMBDA_BUNDLE } from './bundling';
 import { handlerEntry, PROJECT_ROOT } from './paths';
-
-/** The Powertools service name every function logs, traces and emits metrics under. */
-export const SERVICE_NAME = 'linkedin-salesnav-export';
-/** CloudWatch namespace of the Powertools metrics (rows, bytes, MB/s, polls, wait time). */
-export const METRICS_NAMESPACE = 'LinkedInSalesNavExport';
 
 export interface ExportFunctionProps {
   /** Handler module under lambdas/, without extension, e.g. `copy-to-s3`. It exports `handler`. */
@@ -79,6 +75,7 @@ export class ExportFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         mainFields: [...LAMBDA_BUNDLE.mainFields],
         banner: LAMBDA_BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to])),
         // Ship the SDK version the tests ran against (lib-storage and checksum defaults have
         // changed between releases) instead of whatever the runtime happens to include.
         bundleAwsSDK: true,

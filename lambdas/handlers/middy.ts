@@ -1,9 +1,8 @@
 /**
- * The one middleware chain every handler uses (Powertools' canonical order: tracer, then
- * logger, then metrics), plus input parsing, so each handler file is only its own logic.
+ * The one middleware chain every handler uses (Powertools' canonical order: logger, then
+ * metrics), plus input parsing, so each handler file is only its own logic.
  */
 import middy from '@middy/core';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
@@ -11,7 +10,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 
 /**
  * Counts and logs every failed invocation by error name. Registered after `logMetrics`, so its
@@ -29,7 +28,6 @@ const recordFailure = (): MiddlewareObj => ({
 
 export const withPowertools = <S extends z.ZodMiniType, R>(schema: S, fn: (event: z.infer<S>, context: Context) => Promise<R>) =>
   middy(fn)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     // logEvent stays off: state never holds secrets, but keeping payloads out of logs is cheap insurance.
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))

@@ -39,3 +39,8 @@ export const TASK_HANDLERS = {
   [STATE_NAMES.copy]: 'copy-to-s3',
 } as const satisfies Record<string, HandlerModule>;
 export type TaskStateName = keyof typeof TASK_HANDLERS;
+
+/** The Powertools service name every function logs and emits metrics under. */
+export const SERVICE_NAME = 'linkedin-salesnav-export';
+/** CloudWatch namespace of the handlers' metrics (rows, bytes, throughput, polls, wait time). */
+export const METRICS_NAMESPACE = 'LinkedInSalesNavExport';

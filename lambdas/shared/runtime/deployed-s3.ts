@@ -1,6 +1,5 @@
-/** AWS S3 for the deployed copy Lambda: the default credential chain, traced by X-Ray. */
+/** AWS S3 for the deployed copy Lambda, with the function role's credentials. */
 import { S3Client } from '@aws-sdk/client-s3';
-import { tracer } from '../powertools';
-import { once } from './deployed';
+import { once } from './once';
 
-export const deployedS3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
+export const deployedS3 = once(() => new S3Client({}));
