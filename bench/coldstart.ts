@@ -47,8 +47,8 @@ const timeImport = (file: string, env: Record<string, string>): Promise<number> 
 /** Bundles and times every handler. */
 export const runColdStartBench = async (log: (line: string) => void): Promise<ColdStartFigures[]> => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-bundles-'));
-  // What the deployed function sets (infra/function.ts) plus a region; no Lambda runtime variables,
-  // so Powertools Tracer stays off as it does outside Lambda.
+  // What the deployed function sets (infra/function.ts) plus a region. The handlers read their own
+  // configuration on the first invocation, not at import, so it is not needed here.
   const env = {
     ...cleanEnv(),
     AWS_REGION: 'us-east-1',

@@ -10,8 +10,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { executionStatus, planBackfill, runBackfill, startExport, type ExecutionReport } from './runner/deployed';
 import { isParseArgsError, REQUEST_FLAGS, requestFromFlags, UsageError } from './runner/options';
 import { buildExecutionInput } from './runner/request';
-import { table } from './runner/render';
-import { formatUtcDay } from '../lambdas/shared/workflow/windows';
+import { EXPORT_COLUMNS, exportCells, table } from './runner/render';
 
 /** The CDK stack id (infra/create-app.ts), the key of `cdk deploy --outputs-file`'s JSON. */
 const STACK_ID = 'LinkedInSalesNavExport';
@@ -123,15 +122,8 @@ const statusText = (report: ExecutionReport): string => {
     lines.push(
       '',
       table(
-        ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ROWS', 'BYTES', 'S3 URI'],
-        report.exports.map((e) => [
-          e.exportType,
-          e.contract,
-          `${formatUtcDay(e.startAt)}..${formatUtcDay(e.endAt)}`,
-          `${e.rowCount}${e.empty ? ' (empty)' : ''}`,
-          String(e.bytes),
-          e.s3Uri,
-        ]),
+        [...EXPORT_COLUMNS, 'BYTES', 'S3 URI'],
+        report.exports.map((e) => [...exportCells(e), String(e.bytes), e.s3Uri]),
       ),
     );
   }

@@ -6,7 +6,7 @@
 import { formatDuration } from '../../lambdas/shared/workflow/duration';
 import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
 import type { ExportRef, RunEvent } from './progress';
-import type { RunLocalResult } from './run-local';
+import type { LandedExport, RunLocalResult } from './run-local';
 
 const MIB = 1024 * 1024;
 
@@ -94,21 +94,22 @@ export const table = (header: string[], rows: string[][]): string => {
 };
 
 /** The end of a run: the table of landed objects and where to find them, or the failure. */
+/** The cells every table of landed exports starts with (local run summary, deployed status). */
+export const EXPORT_COLUMNS = ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ROWS'];
+export const exportCells = (e: Pick<LandedExport, 'exportType' | 'contract' | 'startAt' | 'endAt' | 'rowCount' | 'empty'>): string[] => [
+  e.exportType,
+  e.contract,
+  `${formatUtcDay(e.startAt)}..${formatUtcDay(e.endAt)}`,
+  `${e.rowCount}${e.empty ? ' (empty)' : ''}`,
+];
+
 export const summary = (result: RunLocalResult): string => {
   const lines: string[] = [];
   if (result.exports.length > 0) {
     lines.push(
       table(
-        ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ROWS', 'SIZE', 'SHA-256', 'JOBS'],
-        result.exports.map((e) => [
-          e.exportType,
-          e.contract,
-          `${formatUtcDay(e.startAt)}..${formatUtcDay(e.endAt)}`,
-          `${e.rowCount}${e.empty ? ' (empty)' : ''}`,
-          formatBytes(e.bytes),
-          `${e.sha256.slice(0, 12)}…`,
-          e.jobIds.join(','),
-        ]),
+        [...EXPORT_COLUMNS, 'SIZE', 'SHA-256', 'JOBS'],
+        result.exports.map((e) => [...exportCells(e), formatBytes(e.bytes), `${e.sha256.slice(0, 12)}…`, e.jobIds.join(',')]),
       ),
       '',
     );

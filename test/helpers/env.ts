@@ -1,6 +1,7 @@
 /**
- * Process environment changes that can be undone: the handlers read their configuration from
- * `process.env`, and one process (a test worker) may run the workflow several times.
+ * Process environment changes that can be undone, for tests of what really reads the environment:
+ * the AWS SDK's default credential chain (the e2e runs against an S3 endpoint "from the standard
+ * chain") and the deployed entries.
  */
 
 /**

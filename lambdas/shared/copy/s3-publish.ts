@@ -5,7 +5,7 @@
  * have been verified.
  *
  * Why this is safe: S3 makes an object visible only when CompleteMultipartUpload (or, for a body
- * smaller than one part, PutObject) succeeds, and lib-storage 3.1175 sends either call only after
+ * smaller than one part, PutObject) succeeds, and lib-storage 3.1164 (pinned: re-read this on an upgrade) sends either call only after
  * the body has ENDED: `getChunkStream` (node_modules/@aws-sdk/lib-storage/dist-cjs/index.js)
  * yields the `lastPart` only when `for await` over the body finishes, `__doConcurrentUpload`
  * sends PutObject only for a first part that is also the last, and `__doMultipartUpload` sends

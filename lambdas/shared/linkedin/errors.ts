@@ -9,6 +9,7 @@
  * `downloadUrl`, or any raw response body.
  */
 import { ERROR_NAMES, NamedError, type ErrorName } from '../contract/error-names';
+import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
 import type { LinkedInErrorBody } from './schemas';
 
 /** Everything known about a failed LinkedIn call. */
@@ -191,7 +192,7 @@ export class LinkedInBadRequest extends LinkedInError {
       compose(
         'LinkedIn rejected the request as invalid',
         context,
-        'Check the window (epoch ms, start before end, at most 90 days), the contract URN and the ' +
+        `Check the window (epoch ms, start before end, at most ${MAX_JOB_DAYS} days), the contract URN and the ` +
           'export type; retrying the same request will not help.',
       ),
       context,
