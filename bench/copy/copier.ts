@@ -1,7 +1,7 @@
 /**
  * The measured process of the copy benchmark, bundled like a Lambda (bench/bundle.ts) and run
  * once per case with plain `node`. BENCH_MODE picks the case:
- * - `project`: the real copy handler (lambdas/handlers/copy-to-s3.ts, built by the local runner's
+ * - `project`: the real copy handler (lambdas/shared/handlers/copy-to-s3.ts, built by the local runner's
  *   wiring) on BENCH_TASK (an ExportTask whose job is COMPLETED), with a Lambda context that has 15
  *   minutes left;
  * - `download`: GET of BENCH_URL with the same fetch, the body read and dropped;

@@ -2,7 +2,7 @@
  * Turns the copy handler's byte counts into progress events with a transfer rate, measured from
  * the moment each copy (attempt) started.
  */
-import type { CopyProgress } from '../../lambdas/handlers/dependencies';
+import type { CopyProgress } from '../../lambdas/shared/handlers/dependencies';
 import type { ExportRef, RunEvent } from './progress';
 
 const keyOf = (exportType: string, contract: string, startAt: number | undefined) => `${exportType}|${contract}|${startAt}`;

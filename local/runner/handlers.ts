@@ -1,15 +1,15 @@
 /**
  * The workflow's handlers for an in-process run: the same factories the deployed entries use
- * (lambdas/handlers), given the local runner's clients, configuration and progress sink. Nothing
+ * (lambdas/shared/handlers), given the local runner's clients, configuration and progress sink. Nothing
  * goes through `process.env`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { createCheckJobHandler } from '../../lambdas/handlers/check-job';
-import { createCopyHandler } from '../../lambdas/handlers/copy-to-s3';
-import { createCreateJobHandler } from '../../lambdas/handlers/create-job';
-import type { CopyDependencies } from '../../lambdas/handlers/dependencies';
-import { createPlanHandler } from '../../lambdas/handlers/plan';
+import { createCheckJobHandler } from '../../lambdas/shared/handlers/check-job';
+import { createCopyHandler } from '../../lambdas/shared/handlers/copy-to-s3';
+import { createCreateJobHandler } from '../../lambdas/shared/handlers/create-job';
+import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
+import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import type { HandlerModule } from '../../lambdas/shared/contract/names';
 import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { parse } from 'csv-parse/sync';
 import { startSimulator, type Simulator } from '../../local/simulator';
-import type { CopyDependencies } from '../../lambdas/handlers/dependencies';
+import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
 import { encodeRuntimeEnvironment, RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
 import { secretTokenSource } from '../../lambdas/shared/linkedin/token';
@@ -107,16 +107,16 @@ const buildHandlers = async () => {
   const deps = dependencies();
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
-    plan: (await import('../../lambdas/handlers/plan')).createPlanHandler(() => deps) as unknown as Handler<unknown, PlanResult>,
-    createJob: (await import('../../lambdas/handlers/create-job')).createCreateJobHandler(() => deps) as unknown as Handler<
+    plan: (await import('../../lambdas/shared/handlers/plan')).createPlanHandler(() => deps) as unknown as Handler<unknown, PlanResult>,
+    createJob: (await import('../../lambdas/shared/handlers/create-job')).createCreateJobHandler(() => deps) as unknown as Handler<
       ExportTask,
       ExportTask
     >,
-    checkJob: (await import('../../lambdas/handlers/check-job')).createCheckJobHandler(() => deps) as unknown as Handler<
+    checkJob: (await import('../../lambdas/shared/handlers/check-job')).createCheckJobHandler(() => deps) as unknown as Handler<
       ExportTask,
       ExportTask
     >,
-    copyToS3: (await import('../../lambdas/handlers/copy-to-s3')).createCopyHandler(() => deps) as unknown as Handler<
+    copyToS3: (await import('../../lambdas/shared/handlers/copy-to-s3')).createCopyHandler(() => deps) as unknown as Handler<
       ExportTask,
       ExportTask
     >,

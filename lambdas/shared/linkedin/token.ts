@@ -6,7 +6,7 @@
  *   call Secrets Manager on every request, yet picks up a replaced token within minutes.
  *   The secret's value is either the token itself (plain text) or JSON `{"accessToken": "..."}`
  *   (other keys, such as an expiry note, are ignored). A value starting with `{` is JSON.
- * - Local runner and benchmark: a token they pass in themselves (lambdas/handlers/dependencies.ts).
+ * - Local runner and benchmark: a token they pass in themselves (lambdas/shared/handlers/dependencies.ts).
  *
  * The token is returned, never logged, and never put in an error message.
  */

@@ -3,7 +3,7 @@
  * client that uses it. Kept apart from the configuration so the plan handler, which never calls
  * LinkedIn, does not bundle the Secrets Manager client.
  */
-import type { LinkedInDependencies } from '../../handlers/dependencies';
+import type { LinkedInDependencies } from '../handlers/dependencies';
 import { createLinkedInClient } from '../linkedin/from-config';
 import { secretTokenSource } from '../linkedin/token';
 import { deployedConfig } from './deployed-config';

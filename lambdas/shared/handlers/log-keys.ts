@@ -1,4 +1,4 @@
-import type { ExportTask } from '../shared/contract/state';
+import type { ExportTask } from '../contract/state';
 
 /** Log keys that identify the export on every line (never the URL or the token). */
 export const logKeys = (task: ExportTask) => {

@@ -4,9 +4,9 @@
  * here, as `InvalidInput`, before any LinkedIn call.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type PlanResult, planEventSchema } from '../shared/contract/state';
-import { logger, metrics } from '../shared/powertools';
-import { planExports, planSettingsFromConfig } from '../shared/workflow/input';
+import { type PlanResult, planEventSchema } from '../contract/state';
+import { logger, metrics } from '../powertools';
+import { planExports, planSettingsFromConfig } from '../workflow/input';
 import type { PlanDependencies, Provide } from './dependencies';
 import { withPowertools } from './middy';
 

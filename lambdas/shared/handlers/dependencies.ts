@@ -4,8 +4,8 @@
  * reads `process.env` or holds module state, so one process can run several configurations.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { HandlerConfig } from '../shared/contract/runtime-config';
-import type { LinkedInClient } from '../shared/linkedin/client';
+import type { HandlerConfig } from '../contract/runtime-config';
+import type { LinkedInClient } from '../linkedin/client';
 
 export interface PlanDependencies {
   readonly config: HandlerConfig;

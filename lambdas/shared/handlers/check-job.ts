@@ -3,10 +3,10 @@
  * machine does next (poll again after a backoff, copy, split, re-create, or fail by name).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type ExportTask, exportTaskSchema } from '../shared/contract/state';
-import { logger, metrics } from '../shared/powertools';
-import { pollPolicyFromConfig } from '../shared/workflow/backoff';
-import { afterJobChecked, currentJob } from '../shared/workflow/transitions';
+import { type ExportTask, exportTaskSchema } from '../contract/state';
+import { logger, metrics } from '../powertools';
+import { pollPolicyFromConfig } from '../workflow/backoff';
+import { afterJobChecked, currentJob } from '../workflow/transitions';
 import type { LinkedInDependencies, Provide } from './dependencies';
 import { logKeys } from './log-keys';
 import { withPowertools } from './middy';

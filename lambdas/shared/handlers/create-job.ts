@@ -3,9 +3,9 @@
  * outages surface as named errors that the state machine retries with backoff.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type ExportTask, exportTaskSchema } from '../shared/contract/state';
-import { logger, metrics } from '../shared/powertools';
-import { afterJobCreated, currentWindow } from '../shared/workflow/transitions';
+import { type ExportTask, exportTaskSchema } from '../contract/state';
+import { logger, metrics } from '../powertools';
+import { afterJobCreated, currentWindow } from '../workflow/transitions';
 import type { LinkedInDependencies, Provide } from './dependencies';
 import { logKeys } from './log-keys';
 import { withPowertools } from './middy';

@@ -10,7 +10,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { logger, metrics } from '../shared/powertools';
+import { logger, metrics } from '../powertools';
 
 /**
  * Counts and logs every failed invocation by error name. Registered after `logMetrics`, so its

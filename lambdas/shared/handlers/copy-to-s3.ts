@@ -4,11 +4,11 @@
  * publishes it at its deterministic key.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type ExportTask, exportTaskSchema } from '../shared/contract/state';
-import { copyExport } from '../shared/copy/copy-export';
-import { copySettingsFromConfig } from '../shared/copy/settings';
-import { logger, metrics } from '../shared/powertools';
-import { afterCopied, currentJob, currentWindow } from '../shared/workflow/transitions';
+import { type ExportTask, exportTaskSchema } from '../contract/state';
+import { copyExport } from '../copy/copy-export';
+import { copySettingsFromConfig } from '../copy/settings';
+import { logger, metrics } from '../powertools';
+import { afterCopied, currentJob, currentWindow } from '../workflow/transitions';
 import type { CopyDependencies, Provide } from './dependencies';
 import { logKeys } from './log-keys';
 import { withPowertools } from './middy';
