@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import type { IConstruct } from 'constructs';
 import { CONTRACT_URN, EXPORT_TYPES } from '../lambdas/shared/contract/export-types';
-import { LINKEDIN_DOWNLOAD_HOSTS, MAX_JOB_DAYS } from '../lambdas/shared/contract/linkedin-limits';
+import { LINKEDIN_DOWNLOAD_HOSTS } from '../lambdas/shared/contract/linkedin-limits';
 import {
   encodeRuntimeEnvironment,
+  type BoundedVariable,
   RUNTIME_DEFAULTS,
+  RUNTIME_VARIABLES,
   type ResourceVariable,
   type RuntimeEnvironment,
   type RuntimeVariable,
@@ -66,36 +68,44 @@ const wholeHours = (seconds: number): number => {
 };
 
 /**
- * The Lambdas' poll/copy policy. Each key defaults to the contract's default
- * (lambdas/shared/contract/runtime-config.ts) and always reaches the functions' environment.
+ * A cdk.json key for one of the Lambdas' whole-number variables: its bounds and default are the
+ * contract's (lambdas/shared/contract/runtime-config.ts), so the two cannot disagree.
+ */
+const runtimeNumber = (name: BoundedVariable) => {
+  const variable = RUNTIME_VARIABLES[name];
+  return wholeNumber(variable.min, 'max' in variable ? variable.max : undefined).default(variable.fallback);
+};
+
+/**
+ * The Lambdas' poll/copy policy. Each key always reaches the functions' environment.
  */
 const policyShape = {
   /** First wait between polls of a job (POLL_INITIAL_SECONDS). */
-  pollInitialSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.POLL_INITIAL_SECONDS),
+  pollInitialSeconds: runtimeNumber('POLL_INITIAL_SECONDS'),
   /** Cap of the exponential poll wait (POLL_MAX_SECONDS). */
-  pollMaxSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.POLL_MAX_SECONDS),
+  pollMaxSeconds: runtimeNumber('POLL_MAX_SECONDS'),
   /** A job that has not finished this long after creation fails (JOB_DEADLINE_SECONDS). */
   jobDeadlineHours: wholeNumber(1).default(wholeHours(RUNTIME_DEFAULTS.JOB_DEADLINE_SECONDS)),
   /** GETs of one job before it fails (MAX_POLLS). */
-  maxPolls: wholeNumber(1).default(RUNTIME_DEFAULTS.MAX_POLLS),
+  maxPolls: runtimeNumber('MAX_POLLS'),
   /** Re-creations after FAILED_DUE_TO_TIMED_OUT / INTERNAL_ERROR (MAX_RECREATES). */
-  maxRecreates: wholeNumber(0).default(RUNTIME_DEFAULTS.MAX_RECREATES),
+  maxRecreates: runtimeNumber('MAX_RECREATES'),
   /** Base wait before a re-creation, doubled each time (RECREATE_BASE_SECONDS). */
-  recreateBaseSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.RECREATE_BASE_SECONDS),
+  recreateBaseSeconds: runtimeNumber('RECREATE_BASE_SECONDS'),
   /** Wait after FAILED_DUE_TO_DATA_DELAY (DATA_DELAY_WAIT_SECONDS). */
-  dataDelayWaitSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.DATA_DELAY_WAIT_SECONDS),
+  dataDelayWaitSeconds: runtimeNumber('DATA_DELAY_WAIT_SECONDS'),
   /** Retries after FAILED_DUE_TO_DATA_DELAY (MAX_DATA_DELAY_RETRIES). */
-  maxDataDelayRetries: wholeNumber(0).default(RUNTIME_DEFAULTS.MAX_DATA_DELAY_RETRIES),
+  maxDataDelayRetries: runtimeNumber('MAX_DATA_DELAY_RETRIES'),
   /** The copy refreshes a downloadUrl with less time left than this (URL_MIN_REMAINING_SECONDS). */
-  urlMinRemainingSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.URL_MIN_REMAINING_SECONDS),
+  urlMinRemainingSeconds: runtimeNumber('URL_MIN_REMAINING_SECONDS'),
   /** The copy stops this long before the Lambda's deadline (COPY_SAFETY_MARGIN_SECONDS). */
-  copySafetyMarginSeconds: wholeNumber(1).default(RUNTIME_DEFAULTS.COPY_SAFETY_MARGIN_SECONDS),
+  copySafetyMarginSeconds: runtimeNumber('COPY_SAFETY_MARGIN_SECONDS'),
   /** Fresh GETs of a job for a new downloadUrl (MAX_URL_REFRESHES). */
-  maxUrlRefreshes: wholeNumber(0).default(RUNTIME_DEFAULTS.MAX_URL_REFRESHES),
+  maxUrlRefreshes: runtimeNumber('MAX_URL_REFRESHES'),
   /** Multipart part size (PART_SIZE_MB). */
-  partSizeMb: wholeNumber(5, 512).default(RUNTIME_DEFAULTS.PART_SIZE_MB),
+  partSizeMb: runtimeNumber('PART_SIZE_MB'),
   /** Parts uploaded in parallel (UPLOAD_QUEUE_SIZE). */
-  uploadQueueSize: wholeNumber(1, 16).default(RUNTIME_DEFAULTS.UPLOAD_QUEUE_SIZE),
+  uploadQueueSize: runtimeNumber('UPLOAD_QUEUE_SIZE'),
 };
 
 export const stackConfigSchema = z.strictObject({
@@ -121,8 +131,8 @@ export const stackConfigSchema = z.strictObject({
     },
     { error: 'expected an object {"cron": "0 6 * * ? *", "timeZone": "UTC"}' },
   ),
-  lagDays: wholeNumber(0).default(RUNTIME_DEFAULTS.LAG_DAYS),
-  windowDays: wholeNumber(1, MAX_JOB_DAYS).default(RUNTIME_DEFAULTS.WINDOW_DAYS),
+  lagDays: runtimeNumber('LAG_DAYS'),
+  windowDays: runtimeNumber('WINDOW_DAYS'),
   bucketName: z
     .string({ error: 'expected a bucket name or null' })
     .regex(BUCKET_NAME, { error: 'expected a valid S3 bucket name (3-63 of a-z 0-9 . -) or null' })

@@ -33,23 +33,37 @@ const defaulted = <T>(schema: z.ZodMiniType<T, string>, encode: (value: T) => st
   fallback,
 });
 
+/** A whole number with its bounds, which infra's cdk.json validation repeats from here. */
+interface Bounded extends Defaulted<number> {
+  readonly min: number;
+  readonly max?: number;
+}
+
 /** Filled in by the stack from one of its resources. */
 const resource = (doc: string): Variable<string> => ({ schema: z.string().check(z.minLength(1)), encode: String, doc });
 
 /** A whole number of some unit, as the variable's name says (`_SECONDS`, `_DAYS`, `_MS`, a count). */
-const wholeNumber = (doc: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  defaulted(
+const wholeNumber = (doc: string, fallback: number, min: number, max?: number): Bounded => ({
+  ...defaulted(
     z.pipe(
       z.string().check(z.regex(/^\d+$/, { error: 'expected a whole number' })),
       z.pipe(
         z.transform((value: string) => Number(value)),
-        z.number().check(z.minimum(min, { error: `expected at least ${min}` }), z.maximum(max, { error: `expected at most ${max}` })),
+        z
+          .number()
+          .check(
+            z.minimum(min, { error: `expected at least ${min}` }),
+            z.maximum(max ?? Number.MAX_SAFE_INTEGER, { error: `expected at most ${max}` }),
+          ),
       ),
     ),
     String,
     doc,
     fallback,
-  );
+  ),
+  min,
+  ...(max !== undefined && { max }),
+});
 
 /** A comma-separated list (empty items dropped). */
 const list = <T extends string>(item: z.ZodMiniType<T, string>, doc: string, fallback: readonly T[]) =>
@@ -72,7 +86,7 @@ const list = <T extends string>(item: z.ZodMiniType<T, string>, doc: string, fal
   );
 
 export const RUNTIME_VARIABLES = {
-  LINKEDIN_API_URL: defaulted(z.url(), String, "Base URL of LinkedIn's REST API (docs/linkedin-api.md §2).", DEFAULT_LINKEDIN_API_URL),
+  LINKEDIN_API_URL: defaulted(z.url(), String, "Base URL of LinkedIn's REST API (docs/linkedin-api.md §3).", DEFAULT_LINKEDIN_API_URL),
   LINKEDIN_TOKEN_SECRET_ID: resource('Secrets Manager id/ARN of the LinkedIn access token (the stack fills it in).'),
   LINKEDIN_TIMEOUT_MS: wholeNumber('Timeout of one LinkedIn API call, in milliseconds.', 30_000, 1),
 
@@ -119,6 +133,10 @@ export type HandlerConfig = Omit<RuntimeConfig, 'LINKEDIN_TOKEN_SECRET_ID'>;
 
 type WithFallback = {
   [K in RuntimeVariable]: (typeof RUNTIME_VARIABLES)[K] extends { readonly fallback: unknown } ? K : never;
+}[RuntimeVariable];
+/** The whole-number variables (poll and copy policy, lag, window). */
+export type BoundedVariable = {
+  [K in RuntimeVariable]: (typeof RUNTIME_VARIABLES)[K] extends { readonly min: number } ? K : never;
 }[RuntimeVariable];
 /** The variables that come from the stack's resources, not from a default or cdk.json. */
 export type ResourceVariable = Exclude<RuntimeVariable, WithFallback>;
