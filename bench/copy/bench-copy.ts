@@ -15,7 +15,7 @@ import { RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
 import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import type { ExportTask } from '../../lambdas/shared/contract/state';
-import { S3RVER_CREDENTIALS } from '../../local/s3';
+import { S3RVER_CREDENTIALS } from '../../local/s3-client';
 import { SERVICE_NAME } from '../../lambdas/shared/contract/names';
 import { bundleEntry, PROJECT_ROOT } from '../bundle';
 import { cleanEnv, runPipe, runWorker, startServerProcess, type ServerProcess } from '../child';

@@ -17,7 +17,7 @@ import { streamToObject } from '../../lambdas/shared/copy/s3-publish';
 import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
 import { createLocalHandlers } from '../../local/runner/handlers';
 import { createLambdaContext } from '../../local/runner/lambda-context';
-import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3';
+import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
 
 interface CaseResult {
   seconds: number;

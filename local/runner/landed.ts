@@ -4,7 +4,7 @@
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ExportResult } from '../../lambdas/shared/contract/state';
-import { parseS3Uri } from '../s3';
+import { parseS3Uri } from '../s3-client';
 
 /** Error names of the runner's own after-run check (not workflow errors). */
 export const LANDED_OBJECT_MISSING = 'LandedObjectMissing';

@@ -10,7 +10,7 @@ import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-nam
 import type { ExecutionOutput } from '../../lambdas/shared/contract/state';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
 import type { Simulator, SimulatorOptions } from '../simulator';
-import { parseS3Uri } from '../s3';
+import { parseS3Uri } from '../s3-client';
 import { createCopyProgress } from './copy-progress';
 import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE, SIMULATOR_CONTRACT } from './defaults';
 import { executeWorkflow } from './execute';

@@ -5,7 +5,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_LINKEDIN_API_URL, LOOPBACK_HOSTS } from '../../lambdas/shared/contract/linkedin-limits';
-import { type LocalS3, S3RVER_CREDENTIALS, s3ClientConfig, startLocalS3 } from '../s3';
+import { type LocalS3, startLocalS3 } from '../s3';
+import { S3RVER_CREDENTIALS, s3ClientConfig } from '../s3-client';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator';
 
 export interface ServiceOptions {

@@ -12,7 +12,7 @@ import { startSimulator, type FaultSettings, type Simulator } from '../../local/
 import { runLocal, SIMULATOR_CONTRACT, type RunLocalResult } from '../../local/runner/run-local';
 import { applyEnv } from '../helpers/env';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
-import { S3RVER_CREDENTIALS } from '../../local/s3';
+import { S3RVER_CREDENTIALS } from '../../local/s3-client';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
 import { headOutcome, listKeys, readLanded } from './copy-faults-helpers';
 
