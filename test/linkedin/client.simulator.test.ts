@@ -30,6 +30,8 @@ const END = START + DAY;
 
 let sim: Simulator;
 let client: LinkedInClient;
+/** The waits between attempts the client asked for (returned at once: the tests stay fast). */
+let sleeps: number[];
 
 const failureOf = async (promise: Promise<unknown>): Promise<LinkedInError> => {
   const error = await rejectionOf<LinkedInError>(promise);
@@ -52,7 +54,15 @@ afterAll(async () => {
 beforeEach(() => {
   sim.clearFaults();
   sim.resetCalls();
-  client = new LinkedInClient({ baseUrl: sim.baseUrl, token: async () => sim.token, timeoutMs: 10_000 });
+  sleeps = [];
+  client = new LinkedInClient({
+    baseUrl: sim.baseUrl,
+    token: async () => sim.token,
+    timeoutMs: 10_000,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
 });
 
 describe('listContracts', () => {
@@ -69,11 +79,20 @@ describe('listContracts', () => {
     expect(sim.countCalls({ route: 'contracts', status: 200 })).toBe(3);
   });
 
-  it('a schema violation (no elements) is a protocol error', async () => {
-    sim.faults.schemaViolation = { count: 1, route: 'contracts' };
+  it('a schema violation (no elements) on every attempt is a protocol error after 3 attempts', async () => {
+    sim.faults.schemaViolation = { count: 3, route: 'contracts' };
     const error = await failureOf(client.listContracts());
     expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toContain('after 3 attempts');
     expect(error.message).toContain('elements');
+    expect(sim.countCalls({ route: 'contracts' })).toBe(3);
+  });
+
+  it('a schema violation on one page is asked again and the walk completes', async () => {
+    sim.faults.schemaViolation = { count: 1, route: 'contracts' };
+    expect(await client.listContracts()).toHaveLength(sim.contracts.length);
+    expect(sim.countCalls({ route: 'contracts' })).toBe(4);
+    expect(sleeps).toEqual([1_000]);
   });
 });
 
@@ -217,34 +236,64 @@ describe('error classes', () => {
     expect(sim.jobs()).toHaveLength(jobsBefore);
   });
 
-  it.each(['contracts', 'createJob', 'getJob'] as const)('malformed JSON on %s is LinkedInProtocolError', async (route) => {
+  it.each(['contracts', 'getJob'] as const)('malformed JSON once on %s is asked again after 1 s and succeeds', async (route) => {
     const { id } = await client.createExportJob('activity', WITH_ACCESS, START, END);
     sim.faults.malformedJson = { count: 1, route };
-    const call =
-      route === 'contracts'
-        ? client.listContracts()
-        : route === 'createJob'
-          ? client.createExportJob('seat', WITH_ACCESS, START, END)
-          : client.getExportJob(id, WITH_ACCESS);
-    const error = await failureOf(call);
-    expect(error).toBeInstanceOf(LinkedInProtocolError);
-    expect(error.message).toContain('body is not JSON');
+    await (route === 'contracts' ? client.listContracts() : client.getExportJob(id, WITH_ACCESS));
+    expect(sim.countCalls({ route })).toBe(route === 'contracts' ? 4 : 2);
+    expect(sleeps).toEqual([1_000]);
   });
 
-  it.each([
-    ['createJob', 'value.id'],
-    ['getJob', 'status'],
-  ] as const)('a schema violation on %s is LinkedInProtocolError naming %s', async (route, field) => {
+  it.each(['contracts', 'getJob'] as const)('malformed JSON three times on %s is LinkedInProtocolError after 3 attempts', async (route) => {
+    const { id } = await client.createExportJob('activity', WITH_ACCESS, START, END);
+    sim.faults.malformedJson = { count: 3, route };
+    const error = await failureOf(route === 'contracts' ? client.listContracts() : client.getExportJob(id, WITH_ACCESS));
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toMatch(/^LinkedIn sent an unusable response after 3 attempts \(body is not JSON \(\d+ chars\)\) \(200\)/);
+    expect((error as LinkedInProtocolError).attempts).toBe(3);
+    expect(sim.countCalls({ route })).toBe(3);
+    expect(sleeps).toEqual([1_000, 2_000]);
+  });
+
+  it('malformed JSON on createJob is LinkedInProtocolError after exactly one POST (a repeat could create a second job)', async () => {
+    sim.faults.malformedJson = { count: 1, route: 'createJob' };
+    const jobsBefore = sim.jobs().length;
+    const error = await failureOf(client.createExportJob('seat', WITH_ACCESS, START, END));
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toContain('after 1 attempt (body is not JSON');
+    expect(error.message).toContain('A create is never sent twice');
+    expect(sim.countCalls({ route: 'createJob' })).toBe(1);
+    // The simulator created the job although its answer was unreadable: the reason not to repeat.
+    expect(sim.jobs()).toHaveLength(jobsBefore + 1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('a schema violation on createJob is LinkedInProtocolError naming value.id, after one POST', async () => {
+    sim.faults.schemaViolation = { count: 1, route: 'createJob' };
+    const error = await failureOf(client.createExportJob('seat', WITH_ACCESS, START, END));
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toContain('value.id: Invalid input');
+    expect(sim.countCalls({ route: 'createJob' })).toBe(1);
+  });
+
+  it('a schema violation on getJob, on every attempt, is LinkedInProtocolError naming status, never quoting the URL', async () => {
     const { id } = await client.createExportJob('activity', WITH_ACCESS, START, END);
     finishJobs();
-    sim.faults.schemaViolation = { count: 1, route };
-    const call = route === 'createJob' ? client.createExportJob('seat', WITH_ACCESS, START, END) : client.getExportJob(id, WITH_ACCESS);
-    const error = await failureOf(call);
+    sim.faults.schemaViolation = { count: 3, route: 'getJob' };
+    const error = await failureOf(client.getExportJob(id, WITH_ACCESS));
     expect(error).toBeInstanceOf(LinkedInProtocolError);
-    expect(error.message).toContain(`${field}: Invalid input`);
+    expect(error.message).toContain('status: Invalid input');
     // The COMPLETED job's body carried a downloadUrl: it must not leak into the error.
     expect(JSON.stringify(error)).not.toContain('x-li-ambry-ep');
     expect(error.message).not.toContain('x-li-ambry-ep');
+    expect(sim.countCalls({ route: 'getJob' })).toBe(3);
+  });
+
+  it('a schema violation on getJob once is asked again and returns the job', async () => {
+    const { id } = await client.createExportJob('activity', WITH_ACCESS, START, END);
+    finishJobs();
+    sim.faults.schemaViolation = { count: 1, route: 'getJob' };
+    expect(await client.getExportJob(id, WITH_ACCESS)).toMatchObject({ id, status: 'COMPLETED', rowCount: 40 });
   });
 
   it('a network error (nothing listening) is LinkedInUnavailable', async () => {

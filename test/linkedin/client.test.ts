@@ -8,7 +8,7 @@ import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 
 /** LinkedIn's Rest.li action names, as its documentation spells them (not the code's table). */
 const LINKEDIN_ACTIONS = { activity: 'exportActivityData', activityOutcome: 'exportActivityOutcomeData', seat: 'exportSeatData' } as const;
-import { reply, startHttpStub, type HttpStub } from './http-stub';
+import { reply, startHttpStub, type HttpStub, type StubHandler } from './http-stub';
 import { rejectionOf } from '../helpers/rejection';
 
 const TOKEN = 'AQV-test-token-with-enough-length';
@@ -18,6 +18,11 @@ const END = Date.UTC(2026, 9, 2);
 
 let stub: HttpStub;
 let client: LinkedInClient;
+/** The waits the client asked for between attempts (the injected sleep returns at once). */
+let sleeps: number[];
+const sleep = async (ms: number): Promise<void> => {
+  sleeps.push(ms);
+};
 
 const failureOf = (promise: Promise<unknown>) => rejectionOf<LinkedInError>(promise);
 
@@ -34,7 +39,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   stub.requests.length = 0;
-  client = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, timeoutMs: 10_000 });
+  sleeps = [];
+  client = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, timeoutMs: 10_000, sleep });
 });
 
 describe('createExportJob', () => {
@@ -99,6 +105,148 @@ describe('getExportJob', () => {
   });
 });
 
+/** Answers with each handler in turn; the last one keeps answering. */
+const inTurn =
+  (...handlers: StubHandler[]): StubHandler =>
+  (request, response) =>
+    (handlers[Math.min(stub.requests.length, handlers.length) - 1] ?? handlers[0]!)(request, response);
+
+const CUT_JOB = '{"id":7,"status":"COMP';
+const JOB_REQUEST = 'GET salesAnalyticsExportJobs/7?contract=urn:li:contract:123456';
+const PROTOCOL_ADVICE = 'The API may have changed or a proxy answered instead; the workflow does not retry this error.';
+
+describe('an unusable answer to a read is asked again; a create never', () => {
+  it('a job GET answered malformed once, then well, succeeds after one retry 1 s later', async () => {
+    stub.handle(inTurn(reply(200, CUT_JOB), reply(200, { id: 7, status: 'PROCESSING' })));
+    expect(await client.getExportJob(7, CONTRACT)).toEqual({ id: 7, status: 'PROCESSING' });
+    expect(stub.requests).toHaveLength(2);
+    expect(sleeps).toEqual([1_000]);
+  });
+
+  it('three malformed answers fail as LinkedInProtocolError after 3 attempts, 1 s then 2 s apart', async () => {
+    stub.handle(reply(200, CUT_JOB, { 'x-li-uuid': 'uuid-3' }));
+    const error = await failureOf(client.getExportJob(7, CONTRACT));
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toBe(
+      `LinkedIn sent an unusable response after 3 attempts (body is not JSON (${CUT_JOB.length} chars)) (200) on ${JOB_REQUEST}. ` +
+        `${PROTOCOL_ADVICE} [x-li-uuid uuid-3]`,
+    );
+    expect((error as LinkedInProtocolError).attempts).toBe(3);
+    expect(stub.requests).toHaveLength(3);
+    expect(sleeps).toEqual([1_000, 2_000]);
+  });
+
+  it('a schema-violating job is asked again too', async () => {
+    stub.handle(inTurn(reply(200, { id: 7 }), reply(200, { id: 7, status: 'ENQUEUED' })));
+    expect(await client.getExportJob(7, CONTRACT)).toEqual({ id: 7, status: 'ENQUEUED' });
+    expect(stub.requests).toHaveLength(2);
+  });
+
+  it("a proxy's HTML page with HTTP 200 is named as such, retried, and never quoted", async () => {
+    const page = '<!DOCTYPE html><html><body>Please sign in to the corporate proxy SECRET-PAGE</body></html>';
+    stub.handle(reply(200, page, { 'content-type': 'text/html' }));
+    const error = await failureOf(client.getExportJob(7, CONTRACT));
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toBe(
+      `LinkedIn sent an unusable response after 3 attempts (body is an HTML page, not JSON (${page.length} chars): ` +
+        `a proxy or gateway answered?) (200) on ${JOB_REQUEST}. ${PROTOCOL_ADVICE}`,
+    );
+    expect(JSON.stringify(error)).not.toContain('SECRET-PAGE');
+    expect(stub.requests).toHaveLength(3);
+  });
+
+  it('an empty 200 body is named as such', async () => {
+    stub.handle(inTurn(reply(200, ''), reply(200, { id: 7, status: 'ENQUEUED' })));
+    expect(await client.getExportJob(7, CONTRACT)).toEqual({ id: 7, status: 'ENQUEUED' });
+    stub.handle(reply(200, ''));
+    const error = await failureOf(client.getExportJob(7, CONTRACT));
+    expect(error.message).toContain('after 3 attempts (body is empty)');
+  });
+
+  it('a malformed answer to the create is not retried: exactly one POST', async () => {
+    stub.handle(reply(200, '{"value":{"id":5'));
+    const error = await failureOf(client.createExportJob('seat', CONTRACT, START, END));
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toBe(
+      'LinkedIn sent an unusable response after 1 attempt (body is not JSON (16 chars)) (200) on ' +
+        'POST salesAnalyticsExportJobs?action=exportSeatData. A create is never sent twice: a second one could start ' +
+        `a second LinkedIn job. ${PROTOCOL_ADVICE}`,
+    );
+    expect(stub.requests.map((r) => r.method)).toEqual(['POST']);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('a contracts page answered malformed once is asked again, and paging goes on', async () => {
+    stub.handle(inTurn(reply(200, '{"elements":['), reply(200, { elements: contracts(0, 2), paging: { start: 0, count: 10 } })));
+    expect(await client.listContracts()).toHaveLength(2);
+    expect(stub.requests.map((r) => r.url)).toEqual([
+      '/v2/salesContracts?q=contractsByMember&start=0&count=10',
+      '/v2/salesContracts?q=contractsByMember&start=0&count=10',
+    ]);
+  });
+
+  it('HTTP errors are not retried here: the state machine retries them by name', async () => {
+    stub.handle(reply(503, { message: 'down' }));
+    expect(await failureOf(client.getExportJob(7, CONTRACT))).toBeInstanceOf(LinkedInUnavailable);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('no repeat starts once the retry budget would be overrun, and the message says why', async () => {
+    let clock = 0;
+    const slow = new LinkedInClient({
+      baseUrl: stub.baseUrl,
+      token: TOKEN,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      now: () => clock,
+      readRetryBudgetMs: 10_000,
+    });
+    stub.handle((request, response) => {
+      clock += 4_000; // each answer takes 4 s
+      reply(200, CUT_JOB)(request, response);
+    });
+    const error = await failureOf(slow.getExportJob(7, CONTRACT));
+    // 4 s answer + 1 s wait fits in 10 s; after the second answer (9 s) a 2 s wait does not.
+    expect(stub.requests).toHaveLength(2);
+    expect(error.message).toContain('after 2 attempts (body is not JSON');
+    expect(error.message).toContain('No further attempt: the 10000 ms retry budget is spent.');
+  });
+
+  it("a caller's abort during the wait rejects with the caller's reason and sends nothing more", async () => {
+    const controller = new AbortController();
+    const reason = new Error('Lambda is out of time');
+    const aborting = new LinkedInClient({
+      baseUrl: stub.baseUrl,
+      token: TOKEN,
+      sleep: async () => controller.abort(reason),
+    });
+    stub.handle(reply(200, CUT_JOB));
+    await expect(aborting.getExportJob(7, CONTRACT, { signal: controller.signal })).rejects.toBe(reason);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('the default wait is cut short by an abort', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const real = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN });
+    stub.handle(reply(200, CUT_JOB));
+    const started = Date.now();
+    const pending = real.getExportJob(7, CONTRACT, { signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 100);
+    await expect(pending).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('readRetryDelaysMs [] turns the repeats off', async () => {
+    const once = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, sleep, readRetryDelaysMs: [] });
+    stub.handle(reply(200, CUT_JOB));
+    expect((await failureOf(once.getExportJob(7, CONTRACT))).message).toContain('after 1 attempt (body is not JSON');
+    expect(stub.requests).toHaveLength(1);
+  });
+});
+
 describe('the token', () => {
   it('is asked for before every request, so a replaced token is picked up', async () => {
     const tokens = ['first-token-aaaaaaaa', 'second-token-bbbbbbb'];
@@ -124,6 +272,60 @@ describe('the token', () => {
     expect(error.message).toContain('Invalid access token [redacted]');
     expect(error.message).not.toContain(TOKEN);
     expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+});
+
+describe('the token in what LinkedIn echoes', () => {
+  /** Mixed case and the characters URL encoding changes. */
+  const SPECIAL = 'AQVx+y/Z=Tok42';
+  const echo = async (token: string, message: string, headers: Record<string, string> = {}) => {
+    const echoed = new LinkedInClient({ baseUrl: stub.baseUrl, token, sleep });
+    stub.handle(reply(401, { message, serviceErrorCode: 65600, status: 401 }, headers));
+    return failureOf(echoed.getExportJob(1, CONTRACT));
+  };
+
+  it.each([
+    ['exact', `Invalid access token ${SPECIAL}`, 'Invalid access token [redacted]'],
+    ['URL-encoded', 'Invalid access token AQVx%2By%2FZ%3DTok42', 'Invalid access token [redacted]'],
+    ['URL-encoded, lower-case hex', 'token=AQVx%2by%2fZ%3dTok42&x=1', 'token=[redacted]&x=1'],
+    ['URL-encoded twice', 'Invalid access token AQVx%252By%252FZ%253DTok42', 'Invalid access token [redacted]'],
+    ['upper case', 'INVALID ACCESS TOKEN AQVX+Y/Z=TOK42', 'INVALID ACCESS TOKEN [redacted]'],
+    ['lower case', 'invalid access token aqvx+y/z=tok42', 'invalid access token [redacted]'],
+    ['base64', `credentials ${Buffer.from(SPECIAL).toString('base64')} rejected`, 'credentials [redacted] rejected'],
+    ['base64url', `credentials ${Buffer.from(SPECIAL).toString('base64url')} rejected`, 'credentials [redacted] rejected'],
+    ['after Bearer', `Header was "Bearer ${SPECIAL}"`, 'Header was "Bearer [redacted]"'],
+    ['after Bearer, cut short', 'Header was Bearer AQVx+y/Z=To…', 'Header was Bearer [redacted]…'],
+    ['twice', `${SPECIAL} is not ${SPECIAL.toLowerCase()}`, '[redacted] is not [redacted]'],
+  ])('%s', async (_form, message, expected) => {
+    const error = await echo(SPECIAL, message);
+    expect(error.linkedIn?.message).toBe(expected);
+    expect(error.message).toContain(`on GET salesAnalyticsExportJobs/1?contract=urn:li:contract:123456: "${expected}". The token is`);
+    expect(JSON.stringify(error).toLowerCase()).not.toContain(SPECIAL.toLowerCase());
+  });
+
+  it('a 4-character token is still searched for (the floor), case-insensitively', async () => {
+    const error = await echo('k9Zq', 'token K9ZQ unknown; expected a token like k9zq-…');
+    expect(error.linkedIn?.message).toBe('token [redacted] unknown; expected a token like [redacted]-…');
+  });
+
+  it('a shorter token is not searched for in words, but is redacted after Bearer', async () => {
+    const error = await echo('abc', 'token abc is not valid: Bearer abc');
+    expect(error.linkedIn?.message).toBe('token abc is not valid: Bearer [redacted]');
+  });
+
+  it('"Bearer token" in prose is left alone', async () => {
+    const error = await echo(SPECIAL, 'Missing Bearer token in the Authorization header');
+    expect(error.linkedIn?.message).toBe('Missing Bearer token in the Authorization header');
+  });
+
+  it('is redacted from the tracing headers too', async () => {
+    const error = await echo(SPECIAL, 'Invalid access token', {
+      'x-li-uuid': `uuid-${SPECIAL}`,
+      'x-li-request-id': 'AQVx%2By%2FZ%3DTok42',
+    });
+    expect(error.liUuid).toBe('uuid-[redacted]');
+    expect(error.liRequestId).toBe('[redacted]');
+    expect(error.message).toContain('[x-li-uuid uuid-[redacted], x-li-request-id [redacted]]');
   });
 });
 

@@ -53,6 +53,18 @@ describe('LinkedIn simulator faults', () => {
       expect((await contracts(sim)).status).toBe(200);
     });
 
+    it('malformedJson narrowed to getJob cuts the job body only, for the next N GETs', async () => {
+      const id = await createId(sim);
+      sim.faults.malformedJson = { count: 2, route: 'getJob' };
+      expect((await create(sim)).status).toBe(200);
+      for (let k = 0; k < 2; k++) {
+        const res = await getJob(sim, id);
+        expect(res.status).toBe(200);
+        await expect(res.json()).rejects.toThrow();
+      }
+      expect(await jobBody(sim, id)).toMatchObject({ id, status: expect.any(String) });
+    });
+
     it('schemaViolation: a required field is missing', async () => {
       const id = await createId(sim);
       sim.faults.schemaViolation = { count: 1 };

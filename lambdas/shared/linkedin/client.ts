@@ -1,10 +1,14 @@
 /**
  * Client of LinkedIn's Sales Navigator Analytics export API (docs/linkedin-api.md §3, §4).
  *
- * One request per call and no retries: the state machine retries by error name
- * (errors.ts), so retrying here as well would multiply attempts and hide them from the
- * execution history. Every failure, whether an HTTP status, a network error, a timeout
- * or a body that is not what the schemas say, surfaces as a {@link LinkedInError}.
+ * HTTP statuses, network errors and timeouts are not retried here: the state machine retries
+ * them by error name (errors.ts), so retrying here as well would multiply attempts and hide them
+ * from the execution history. The one exception is an unusable 2xx body (not JSON, a proxy's
+ * HTML page, schema-violating) to a read: the state machine does not retry LinkedInProtocolError
+ * (the same request usually gets the same answer), yet one garbled answer to a GET that is safe
+ * to repeat should not fail a whole export, so reads are sent again a bounded number of times.
+ * A create is never sent twice: its first POST may have started a job, and a second would start
+ * another. Every failure surfaces as a {@link LinkedInError}.
  */
 import type * as z from 'zod/mini';
 import { actionOf, type ExportType } from '../contract/export-types';
@@ -16,6 +20,7 @@ import {
   type LinkedInError,
   type LinkedInErrorContext,
 } from './errors';
+import { redactToken } from './redact';
 import {
   contractsPageSchema,
   createExportJobResponseSchema,
@@ -33,6 +38,13 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONTRACTS_PAGE_SIZE = 10;
 /** A member has a handful of contracts; more pages than this means the server is looping. */
 export const DEFAULT_MAX_CONTRACT_PAGES = 100;
+/** Waits before the 2nd and 3rd attempt of a read whose answer was unusable. */
+export const DEFAULT_READ_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000];
+/**
+ * No further attempt of a read starts once this much time, plus the wait, has passed since its
+ * first: with a 30 s request timeout the worst case stays near 40 s, inside the 60 s check Lambda.
+ */
+export const DEFAULT_READ_RETRY_BUDGET_MS = 10_000;
 
 export interface LinkedInClientOptions {
   /** @default 'https://api.linkedin.com/v2' */
@@ -47,6 +59,18 @@ export interface LinkedInClientOptions {
   contractsPageSize?: number;
   /** listContracts gives up with LinkedInProtocolError after this many pages. @default 100 */
   maxContractPages?: number;
+  /**
+   * The waits before each further attempt of a read (job GET, contracts page) whose 2xx answer
+   * was unusable; one attempt more than there are waits. `[]` sends every read once. Creates are
+   * never sent twice. @default [1000, 2000]
+   */
+  readRetryDelaysMs?: readonly number[];
+  /** See {@link DEFAULT_READ_RETRY_BUDGET_MS}. @default 10000 */
+  readRetryBudgetMs?: number;
+  /** Waits between attempts; must reject with `signal.reason` on abort. @default a timer */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Measures the retry budget. @default Date.now */
+  now?: () => number;
 }
 
 /** Per-call options. */
@@ -70,11 +94,21 @@ interface Call<T> {
   signal?: AbortSignal;
 }
 
-/** LinkedIn's request-tracing headers, kept on errors for support tickets. */
-const tracingHeaders = (headers: Headers): Pick<LinkedInErrorContext, 'liUuid' | 'liRequestId'> => ({
-  liUuid: headers.get('x-li-uuid') ?? undefined,
-  liRequestId: headers.get('x-li-request-id') ?? undefined,
-});
+/** One answer that a repeat of the same request may cure. */
+interface Unusable {
+  ok: false;
+  context: LinkedInErrorContext;
+  problem: string;
+}
+
+/**
+ * LinkedIn's request-tracing headers, kept on errors for support tickets; redacted like the body,
+ * as a gateway that echoes the Authorization header may do it anywhere.
+ */
+const tracingHeaders = (headers: Headers, token: string): Pick<LinkedInErrorContext, 'liUuid' | 'liRequestId'> => {
+  const safe = (value: string | null) => (value === null ? undefined : redactToken(value, token));
+  return { liUuid: safe(headers.get('x-li-uuid')), liRequestId: safe(headers.get('x-li-request-id')) };
+};
 
 const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
   try {
@@ -91,12 +125,32 @@ const describeIssues = (error: z.core.$ZodError): string =>
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
 
-/** Shorter strings are not worth redacting: they would mangle ordinary words. */
-const MIN_REDACTED_LENGTH = 8;
+/** A body that does not parse, in words that never quote it (it may hold a downloadUrl). */
+const notJson = (response: Response, text: string): string => {
+  if (text.trim().length === 0) return 'body is empty';
+  const html = /html/i.test(response.headers.get('content-type') ?? '') || /^\s*<(?:!doctype|html|head|body)\b/i.test(text);
+  return html
+    ? `body is an HTML page, not JSON (${text.length} chars): a proxy or gateway answered?`
+    : `body is not JSON (${text.length} chars)`;
+};
 
-/** A gateway could echo the Authorization header back, and messages are shown to operators. */
-const redact = (text: string, secret: string): string =>
-  secret.length >= MIN_REDACTED_LENGTH ? text.split(secret).join('[redacted]') : text;
+/** A timer that an abort cuts short, rejecting with the abort's reason like the request would. */
+const sleepUnlessAborted = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 
 /**
  * `ECONNREFUSED`, `ENOTFOUND`…: the useful part of undici's "fetch failed". Duck-typed, as the
@@ -124,6 +178,10 @@ export class LinkedInClient {
   private readonly fetch: typeof fetch;
   private readonly contractsPageSize: number;
   private readonly maxContractPages: number;
+  private readonly readRetryDelaysMs: readonly number[];
+  private readonly readRetryBudgetMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
 
   constructor(options: LinkedInClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_LINKEDIN_API_URL).replace(/\/+$/, '');
@@ -133,6 +191,10 @@ export class LinkedInClient {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.contractsPageSize = options.contractsPageSize ?? DEFAULT_CONTRACTS_PAGE_SIZE;
     this.maxContractPages = options.maxContractPages ?? DEFAULT_MAX_CONTRACT_PAGES;
+    this.readRetryDelaysMs = options.readRetryDelaysMs ?? DEFAULT_READ_RETRY_DELAYS_MS;
+    this.readRetryBudgetMs = options.readRetryBudgetMs ?? DEFAULT_READ_RETRY_BUDGET_MS;
+    this.sleep = options.sleep ?? sleepUnlessAborted;
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -211,7 +273,36 @@ export class LinkedInClient {
     );
   }
 
+  /**
+   * Sends `call`, and sends a GET again after an unusable answer (see the module comment).
+   * @throws LinkedInProtocolError naming how many attempts were made
+   */
   private async call<T>(call: Call<T>): Promise<T> {
+    // Only a GET is safe to repeat: the create's POST may have started a job already.
+    const delays = call.method === 'GET' ? this.readRetryDelaysMs : [];
+    const started = this.now();
+    for (let made = 1; ; made += 1) {
+      const answer = await this.send(call);
+      if (answer.ok) return answer.value;
+      const delay = delays[made - 1];
+      const inBudget = delay !== undefined && this.now() - started + delay <= this.readRetryBudgetMs;
+      if (delay === undefined || !inBudget) {
+        const stoppedBecause =
+          call.method !== 'GET'
+            ? 'A create is never sent twice: a second one could start a second LinkedIn job.'
+            : delay !== undefined
+              ? `No further attempt: the ${this.readRetryBudgetMs} ms retry budget is spent.`
+              : undefined;
+        throw new LinkedInProtocolError(answer.context, answer.problem, { made, stoppedBecause });
+      }
+      await this.sleep(delay, call.signal);
+      // An injected sleep may ignore the signal; the caller's abort still wins.
+      if (call.signal?.aborted) throw call.signal.reason;
+    }
+  }
+
+  /** One request: its validated body, an unusable 2xx answer, or a thrown LinkedInError. */
+  private async send<T>(call: Call<T>): Promise<{ ok: true; value: T } | Unusable> {
     const query = new URLSearchParams(call.query);
     // Readable and free of secrets: the resource and its parameters, no host, no token.
     const request = `${call.method} ${call.path}?${decodeURIComponent(query.toString())}`;
@@ -250,19 +341,17 @@ export class LinkedInClient {
       throw new LinkedInUnavailable({ request, cause: error }, { kind: 'network', detail: networkDetail(error) });
     }
 
-    const context: LinkedInErrorContext = { request, httpStatus: response.status, ...tracingHeaders(response.headers) };
+    const context: LinkedInErrorContext = { request, httpStatus: response.status, ...tracingHeaders(response.headers, token) };
     if (response.status < 200 || response.status > 299) {
       throw this.failure({ ...context, httpStatus: response.status }, text, token, call.contract);
     }
     const json = parseJson(text);
-    if (!json.ok) {
-      throw new LinkedInProtocolError(context, `body is not JSON (${text.length} chars)`);
-    }
+    if (!json.ok) return { ok: false, context, problem: notJson(response, text) };
     const parsed = call.schema.safeParse(json.value);
     if (!parsed.success) {
-      throw new LinkedInProtocolError(context, `body does not match the schema: ${describeIssues(parsed.error)}`);
+      return { ok: false, context, problem: `body does not match the schema: ${describeIssues(parsed.error)}` };
     }
-    return parsed.data;
+    return { ok: true, value: parsed.data };
   }
 
   /** The error for a non-2xx answer, keeping LinkedIn's error body when there is one. */
@@ -274,7 +363,9 @@ export class LinkedInClient {
   ): LinkedInError {
     const json = parseJson(text);
     const body = json.ok ? linkedInErrorBodySchema.safeParse(json.value) : undefined;
-    const linkedIn: LinkedInErrorBody | undefined = body?.success ? { ...body.data, message: redact(body.data.message, token) } : undefined;
+    const linkedIn: LinkedInErrorBody | undefined = body?.success
+      ? { ...body.data, message: redactToken(body.data.message, token) }
+      : undefined;
     return linkedInErrorForStatus({ ...context, linkedIn }, contract);
   }
 }

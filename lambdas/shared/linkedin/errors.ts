@@ -211,21 +211,39 @@ export class LinkedInNotFound extends LinkedInError {
   }
 }
 
+/** How often a request was sent before its answer was given up on. */
+export interface ProtocolAttempts {
+  made: number;
+  /** Why no further attempt was made, when the count alone does not say it. */
+  stoppedBecause?: string;
+}
+
 /** A response this client cannot trust: not JSON, schema-violating, or an unexpected status. */
 export class LinkedInProtocolError extends LinkedInError {
+  /** How many times the request was sent (absent when the problem is not one answer's body). */
+  readonly attempts?: number;
+
   /**
    * @param problem what was wrong, in words that never quote the body (it may hold a downloadUrl)
+   * @param attempts how often the request was sent, when the client repeats it for such answers
    */
-  constructor(context: LinkedInErrorContext, problem: string) {
+  constructor(context: LinkedInErrorContext, problem: string, attempts?: ProtocolAttempts) {
+    const tries = attempts ? ` after ${attempts.made} ${attempts.made === 1 ? 'attempt' : 'attempts'}` : '';
+    const stopped = attempts?.stoppedBecause ? `${attempts.stoppedBecause} ` : '';
     super(
       ERROR_NAMES.protocol,
       compose(
-        `LinkedIn sent an unusable response (${oneLine(problem)})`,
+        `LinkedIn sent an unusable response${tries} (${oneLine(problem)})`,
         context,
-        'The API may have changed or a proxy answered instead; this is not retried.',
+        `${stopped}The API may have changed or a proxy answered instead; the workflow does not retry this error.`,
       ),
       context,
     );
+    this.attempts = attempts?.made;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), attempts: this.attempts };
   }
 }
 
