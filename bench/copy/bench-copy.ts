@@ -127,7 +127,7 @@ const lambdaEnv = (sim: SimInfo, s3Endpoint: string): Record<string, string> => 
   BENCH_TOKEN: sim.token,
   BUCKET_NAME: BUCKET,
   BENCH_S3_ENDPOINT: s3Endpoint,
-  ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
+  ALLOWED_DOWNLOAD_HOSTS: new URL(sim.baseUrl).origin,
   AWS_REGION: 'us-east-1',
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -7,7 +7,7 @@ import { type HandlerConfig, parseHandlerConfig } from '../../lambdas/shared/con
 
 export interface LocalSettings {
   bucket: string;
-  /** LinkedIn's (or the simulator's) base URL; its host may serve downloads too. */
+  /** LinkedIn's (or the simulator's) base URL; its origin (scheme, host, port) may serve downloads too. */
   apiUrl: string;
   /** Overrides the deployment's CONTRACTS. */
   contracts?: readonly string[];
@@ -27,8 +27,10 @@ export const localHandlerConfig = (templateEnvironment: Readonly<Record<string, 
     ...(local.contracts && { CONTRACTS: local.contracts.join(',') }),
     ...(local.prefix !== undefined && { KEY_PREFIX: local.prefix }),
   });
-  // The simulator (or a LinkedIn stand-in) serves its CSVs from its own host.
-  const apiHost = new URL(local.apiUrl).hostname;
+  // The simulator (or a LinkedIn stand-in) serves its CSVs from its own origin, port included: the
+  // allowlist matches origins (a bare host name means https on port 443), so no other service on
+  // this machine becomes reachable through a downloadUrl.
+  const apiOrigin = new URL(local.apiUrl).origin;
   const hosts = config.ALLOWED_DOWNLOAD_HOSTS;
-  return { ...config, ALLOWED_DOWNLOAD_HOSTS: hosts.includes(apiHost) ? hosts : [...hosts, apiHost] };
+  return { ...config, ALLOWED_DOWNLOAD_HOSTS: hosts.includes(apiOrigin) ? hosts : [...hosts, apiOrigin] };
 };

@@ -98,7 +98,8 @@ const baseDeps = (getJob: CopyDeps['getJob'], overrides: Partial<CopyDeps> = {})
   bucket: s3.bucket,
   keyPrefix: `run-${++testNo}/`,
   checksumFromS3: false,
-  allowedHosts: ['127.0.0.1', 'www.linkedin.com'],
+  // The test server's origin, port included: a bare "127.0.0.1" would mean https on port 443.
+  allowedHosts: [web.origin, 'www.linkedin.com'],
   allowHttpLoopback: true,
   remainingTimeMs: () => 600_000,
   safetyMarginMs: 30_000,
@@ -154,7 +155,8 @@ const expectCopyFailure = async (deps: CopyDeps, name: string, req = request()):
   expect(error).toMatchObject({ name });
   const named = error as NamedError;
   expect(named.message).not.toContain('SECRET');
-  expect(named.message).not.toContain(web.origin);
+  // The origin may be named (the allowlist is), a URL on it never: it always goes on with a "/".
+  expect(named.message).not.toContain(`${web.origin}/`);
   expect(logLines.join('\n')).not.toContain('SECRET');
   await expectNothingLanded(deps);
   return named;
@@ -418,7 +420,7 @@ describe('copyExport: a re-run that fails verification leaves the earlier export
   it.each<[string, Buffer, number, Handler, string]>([
     ['a multipart-sized body with one row too many', big, 200_000, serve(activityCsv(200_001)), ERROR_NAMES.rowCount],
     ['a multipart-sized body that keeps dropping near its end', big, 200_000, cutAfter(big, big.length - 500), ERROR_NAMES.truncated],
-    ['a single-part body cut inside its last record', small, 4, serve(cutInLastRecord), ERROR_NAMES.malformedCsv],
+    ['a single-part body cut inside its last record', small, 4, serve(cutInLastRecord), ERROR_NAMES.truncated],
   ])('%s', async (_name, good, rowCount, rerun, name) => {
     const path = `/rerun-${testNo}`;
     web.on(path, serve(good));
@@ -588,18 +590,53 @@ describe('copyExport: verification failures leave nothing behind', () => {
     client.destroy();
   });
 
-  it('MalformedCsv when the right number of rows arrives but the last one is cut inside a field list', async () => {
+  // What a Content-Length smaller than the file delivers: every announced byte, the row count
+  // intact, and a last field cut short. The seat export ends in a number, so the shape holds too.
+  const seatCsv = Buffer.from('seatId,seatHolderName,totalConnections,totalLeadsSaved\n1,"Doe, John",812,26341\n2,Ana,77,1990\n');
+
+  it.each([1, 2, 3, 5])('TruncatedDownload when a body %i byte(s) short of the file ends inside its last field', async (missing) => {
+    const path = `/seat-short-${missing}`;
+    web.on(path, serve(seatCsv.subarray(0, seatCsv.length - missing)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor(path), rowCount: 2 }).getJob);
+    const error = await expectCopyFailure(deps, ERROR_NAMES.truncated);
+    expect(error.message).toMatch(
+      /^The download for job \d+ ended after \d+ bytes, as its Content-Length announced, but without a line break/,
+    );
+    // Thrown, not retried on the same URL: it would announce the same length again.
+    expect(web.hits(path)).toBe(1);
+  });
+
+  it('TruncatedDownload for a multipart-sized body cut inside its last field: the upload is aborted, not completed', async () => {
+    const full = activityCsv(200_000);
+    web.on('/big-short', serve(full.subarray(0, full.length - 3)));
+    const { client, sent } = recordingClient();
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/big-short'), rowCount: 200_000 }).getJob, { s3: client });
+    await expectCopyFailure(deps, ERROR_NAMES.truncated);
+    expect(count(sent, 'UploadPartCommand')).toBeGreaterThanOrEqual(2);
+    expect(count(sent, 'AbortMultipartUploadCommand')).toBe(1);
+    expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(0);
+    client.destroy();
+  });
+
+  it('with requireFinalLineBreak off, a file without a final line break lands (and a cut inside its last number would too)', async () => {
+    web.on('/no-final-lf', serve(seatCsv.subarray(0, seatCsv.length - 1)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/no-final-lf'), rowCount: 2 }).getJob, { requireFinalLineBreak: false });
+    const outcome = await copyExport(request(), deps);
+    expect(outcome).toMatchObject({ rowCount: 2, bytes: seatCsv.length - 1 });
+  });
+
+  it('MalformedCsv (requireFinalLineBreak off) when the right number of rows arrives but the last one is cut inside a field list', async () => {
     const full = activityCsv(4);
     const cut = full.subarray(0, full.lastIndexOf(',VIEWED_PROFILE') + ',VIEWED_PROFILE'.length); // 2 of 5 fields
     web.on('/cut', serve(cut));
-    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/cut'), rowCount: 4 }).getJob);
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/cut'), rowCount: 4 }).getJob, { requireFinalLineBreak: false });
     const error = await expectCopyFailure(deps, ERROR_NAMES.malformedCsv);
     expect(error.message).toMatch(/record 5 has 2 field\(s\), the header has 5/);
   });
 
-  it('MalformedCsv when the file ends inside a quoted field', async () => {
+  it('MalformedCsv (requireFinalLineBreak off) when the file ends inside a quoted field', async () => {
     web.on('/open-quote', serve(Buffer.from('id,note\n1,"fine"\n2,"cut off mid-')));
-    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/open-quote'), rowCount: 2 }).getJob);
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/open-quote'), rowCount: 2 }).getJob, { requireFinalLineBreak: false });
     const error = await expectCopyFailure(deps, ERROR_NAMES.malformedCsv);
     expect(error.message).toMatch(/ends inside a quoted field/);
   });
@@ -718,7 +755,9 @@ describe('copyExport: where the download may come from', () => {
   it('DownloadHostNotAllowed for a host outside the allowlist (no request made)', async () => {
     const deps = baseDeps(scriptedJobs({ downloadUrl: `https://files.example.com/export.csv?${SECRET}`, rowCount: 1 }).getJob);
     const error = await expectCopyFailure(deps, ERROR_NAMES.hostNotAllowed);
-    expect(error.message).toMatch(/"files\.example\.com", which is not in the allowed download hosts/);
+    expect(error.message).toMatch(
+      /"https:\/\/files\.example\.com" \(host "files\.example\.com"\), which is not an allowed download origin/,
+    );
   });
 
   it('DownloadHostNotAllowed for plain http to a non-loopback host, even with the loopback exception on', async () => {

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import {
   CsvRowCounter,
   CsvVerifyingStream,
+  MissingFinalLineBreakError,
   ShortBodyError,
   countCsvDataRows,
   verdictOf,
@@ -208,5 +209,77 @@ describe("CsvRowCounter: an unterminated last record must be whole (header's fie
     const bytes = Buffer.from(text);
     for (let at = 0; at < bytes.length; at += 777) counter.push(bytes.subarray(at, at + 777));
     expect(counter.finish().ragged).toEqual({ record: 3, fields: 2, expected: 3 });
+  });
+});
+
+describe('a final line break, required: a Content-Length shorter than the file is caught wherever it cuts', () => {
+  /** The seat export's shape: the last field is a number, so a cut inside it keeps every field. */
+  const file = 'seatId,seatHolderName,totalLeadsSaved\n1,"Doe, John",26341\n2,"Line\nBreak",1990\n';
+
+  it.each([
+    ['an LF file', 'a,b\n1,2\n', false],
+    ['a CR LF file', 'a,b\r\n1,2\r\n', false],
+    ['a header-only file', 'a,b\n', false],
+    ['an empty body (no rows to lose)', '', false],
+    ['a file whose last record has no line break', 'a,b\n1,2', true],
+    ['half a CR LF', 'a,b\r\n1,2\r', true],
+    ['a file ending inside quotes, after a quoted LF', 'a,b\n1,"x\n', true],
+    ['a file ending on a closing quote', 'a,b\n1,"x"', true],
+  ])('%s', (_name, text, missing) => {
+    expect(countCsvDataRows(bytes(text)).missingFinalLineBreak).toBe(missing);
+    expect(byteAtATime(bytes(text)).missingFinalLineBreak).toBe(missing);
+  });
+
+  it('every cut of the last line (what too-small Content-Lengths deliver) fails as TruncatedDownload', () => {
+    const body = bytes(file);
+    const lastLineStart = body.lastIndexOf(0x0a, body.length - 2) + 1;
+    for (let cut = 1; body.length - cut > lastLineStart; cut++) {
+      const short = body.subarray(0, body.length - cut);
+      const tally = { ...countCsvDataRows(short), bytes: short.length, sha256: '' };
+      const wanted = { expectedBytes: short.length, expectedDataRows: 2, requireFinalLineBreak: true, describe: 'The download for job 5' };
+      const verdict = verdictOf(tally, wanted);
+      expect({ cut, name: verdict?.name }).toEqual({ cut, name: ERROR_NAMES.truncated });
+      expect(verdict).toBeInstanceOf(MissingFinalLineBreakError);
+      // Without the requirement, cuts inside the last (numeric, unquoted) field pass: the gap it closes.
+      if (cut <= 4) expect(verdictOf(tally, { ...wanted, requireFinalLineBreak: false })).toBeUndefined();
+    }
+  });
+
+  it('a cut right after a line break loses whole rows, which the row count names first', () => {
+    const body = bytes(file);
+    const short = body.subarray(0, body.indexOf(0x0a, body.indexOf(0x0a) + 1) + 1);
+    const tally = { ...countCsvDataRows(short), bytes: short.length, sha256: '' };
+    expect(tally.missingFinalLineBreak).toBe(false);
+    expect(verdictOf(tally, { expectedDataRows: 2, requireFinalLineBreak: true })?.name).toBe(ERROR_NAMES.rowCount);
+  });
+
+  it('fails the stream instead of ending it, naming the cause and the switch', async () => {
+    const verifier = new CsvVerifyingStream({
+      expectedBytes: 10,
+      expectedDataRows: 1,
+      requireFinalLineBreak: true,
+      describe: 'The download for job 3',
+    });
+    let ended = false;
+    verifier.on('end', () => (ended = true));
+    verifier.resume();
+    const error = await pipeline(Readable.from([bytes('a,b\n'), bytes('12,199')]), verifier).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ name: ERROR_NAMES.truncated, received: 10 });
+    expect((error as Error).message).toMatch(
+      /^The download for job 3 ended after 10 bytes, as its Content-Length announced, but without a line break/,
+    );
+    expect((error as Error).message).toMatch(/REQUIRE_FINAL_LINE_BREAK/);
+    expect(ended).toBe(false);
+  });
+
+  it('is checked after bytes and rows, and before the shape (a cut, not a malformed file)', () => {
+    const tally = { ...countCsvDataRows(bytes('a,b,c\n1,2,3\n4,5')), bytes: 16, sha256: '' };
+    expect(verdictOf(tally, { expectedBytes: 17, requireFinalLineBreak: true })).toBeInstanceOf(ShortBodyError);
+    expect(verdictOf(tally, { expectedDataRows: 1, requireFinalLineBreak: true })?.name).toBe(ERROR_NAMES.rowCount);
+    expect(verdictOf(tally, { expectedDataRows: 2, requireFinalLineBreak: true })).toBeInstanceOf(MissingFinalLineBreakError);
+    expect(verdictOf(tally, { expectedDataRows: 2 })?.name).toBe(ERROR_NAMES.malformedCsv);
   });
 });

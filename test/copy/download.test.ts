@@ -1,7 +1,8 @@
 import {
   MAX_REDIRECTS,
   assertDownloadUrlAllowed,
-  isLinkedInHost,
+  allowedOrigin,
+  isLinkedInOrigin,
   networkErrorCode,
   openDownload,
   parseContentLength,
@@ -17,9 +18,15 @@ describe('assertDownloadUrlAllowed', () => {
   });
 
   it.each([
-    ['another host', 'https://files.example.com/a.csv', /"files\.example\.com", which is not in the allowed/],
-    ['a look-alike suffix', 'https://www.linkedin.com.evil.io/a', /not in the allowed/],
-    ['a subdomain of an allowed host (exact match only)', 'https://x.www.linkedin.com/a', /not in the allowed/],
+    [
+      'another host',
+      'https://files.example.com/a.csv',
+      /"https:\/\/files\.example\.com" \(host "files\.example\.com"\), which is not an allowed/,
+    ],
+    ['a look-alike suffix', 'https://www.linkedin.com.evil.io/a', /not an allowed download origin/],
+    ['a subdomain of an allowed host (exact match only)', 'https://x.www.linkedin.com/a', /not an allowed download origin/],
+    ['an allowed host on another port', 'https://www.linkedin.com:1/ambry/', /"https:\/\/www\.linkedin\.com:1" .*https on port 443 only/],
+    ['a bare loopback host entry on another port', 'https://127.0.0.1:9000/a', /"https:\/\/127\.0\.0\.1:9000"/],
     ['plain http to an allowed host', 'http://www.linkedin.com/a', /uses http .* must use https/],
     ['plain http to loopback without the exception', 'http://127.0.0.1:9000/a', /must use https/],
     ['another scheme', 'ftp://www.linkedin.com/a', /uses ftp/],
@@ -41,18 +48,34 @@ describe('assertDownloadUrlAllowed', () => {
     expect.assertions(2);
   });
 
-  it('allows plain http to an allowlisted loopback host only with the exception on', () => {
-    const local = { allowedHosts: ['127.0.0.1', 'localhost', '::1'], allowHttpLoopback: true };
-    expect(assertDownloadUrlAllowed('http://127.0.0.1:8080/x', local, 1).port).toBe('8080');
-    expect(assertDownloadUrlAllowed('http://localhost:8080/x', local, 1).hostname).toBe('localhost');
-    expect(assertDownloadUrlAllowed('http://[::1]:8080/x', { ...local, allowedHosts: ['[::1]'] }, 1).hostname).toBe('[::1]');
-    // The exception relaxes the scheme, not the allowlist.
-    expect(() => assertDownloadUrlAllowed('http://localhost:8080/x', { ...local, allowedHosts: ['127.0.0.1'] }, 1)).toThrow(
-      /not in the allowed/,
-    );
+  it('accepts the default port written out: an entry "h" is https://h:443', () => {
+    expect(assertDownloadUrlAllowed('https://www.linkedin.com:443/ambry/', policy, 1).hostname).toBe('www.linkedin.com');
   });
 
-  it('matches host:port entries', () => {
+  it('allows plain http only to a listed loopback origin (port included), and only with the exception on', () => {
+    const local = { allowedHosts: ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'], allowHttpLoopback: true };
+    expect(assertDownloadUrlAllowed('http://127.0.0.1:8080/x', local, 1).port).toBe('8080');
+    expect(assertDownloadUrlAllowed('http://localhost:8080/x', local, 1).hostname).toBe('localhost');
+    expect(assertDownloadUrlAllowed('http://[::1]:8080/x', local, 1).hostname).toBe('[::1]');
+    // Another service on the same machine: same host, another port.
+    expect(() => assertDownloadUrlAllowed('http://127.0.0.1:8081/x', local, 1)).toThrow(/"http:\/\/127\.0\.0\.1:8081"/);
+    // A bare loopback host means https on 443, never http on some port.
+    expect(() => assertDownloadUrlAllowed('http://127.0.0.1:8080/x', { ...local, allowedHosts: ['127.0.0.1'] }, 1)).toThrow(
+      /not an allowed download origin/,
+    );
+    // The exception relaxes the scheme, not the allowlist.
+    expect(() => assertDownloadUrlAllowed('http://localhost:8080/x', { ...local, allowedHosts: ['http://127.0.0.1:8080'] }, 1)).toThrow(
+      /not an allowed download origin/,
+    );
+    // Without it, a listed http origin is refused all the same.
+    expect(() => assertDownloadUrlAllowed('http://127.0.0.1:8080/x', { ...local, allowHttpLoopback: false }, 1)).toThrow(/must use https/);
+    // And http to a non-loopback origin is refused even when listed.
+    expect(() =>
+      assertDownloadUrlAllowed('http://files.example.com/x', { allowedHosts: ['http://files.example.com'], allowHttpLoopback: true }, 1),
+    ).toThrow(/must use https/);
+  });
+
+  it('matches host:port entries (https on that port)', () => {
     expect(
       assertDownloadUrlAllowed(
         'https://files.example.com:8443/x',
@@ -63,17 +86,39 @@ describe('assertDownloadUrlAllowed', () => {
   });
 });
 
-describe('isLinkedInHost: where the bearer token may go', () => {
+describe('allowedOrigin: what an allowlist entry stands for', () => {
+  it.each<[string, string | undefined]>([
+    ['www.linkedin.com', 'https://www.linkedin.com'],
+    [' WWW.LinkedIn.com ', 'https://www.linkedin.com'],
+    ['www.linkedin.com:443', 'https://www.linkedin.com'],
+    ['files.example.com:8443', 'https://files.example.com:8443'],
+    ['https://www.linkedin.com:443/', 'https://www.linkedin.com'],
+    ['http://127.0.0.1:43567', 'http://127.0.0.1:43567'],
+    ['http://[::1]:80', 'http://[::1]'],
+    ['https://www.linkedin.com/ambry', undefined],
+    ['https://user@www.linkedin.com', undefined],
+    ['ftp://www.linkedin.com', undefined],
+    ['www.linkedin.com:99999', undefined],
+    ['', undefined],
+  ])('%j -> %j', (entry, expected) => {
+    expect(allowedOrigin(entry)).toBe(expected);
+  });
+});
+
+describe('isLinkedInOrigin: where the bearer token may go', () => {
   it.each([
     ['https://www.linkedin.com/ambry/', true],
+    ['https://www.linkedin.com:443/ambry/', true],
     ['https://linkedin.com/x', true],
     ['https://media.licdn.linkedin.com/x', true],
+    ['https://www.linkedin.com:1/x', false],
+    ['https://www.linkedin.com:8443/x', false],
     ['http://www.linkedin.com/x', false],
     ['https://notlinkedin.com/x', false],
     ['https://www.linkedin.com.evil.io/x', false],
     ['http://127.0.0.1:1234/x', false],
   ])('%s -> %s', (url, expected) => {
-    expect(isLinkedInHost(new URL(url))).toBe(expected);
+    expect(isLinkedInOrigin(new URL(url))).toBe(expected);
   });
 });
 
@@ -113,7 +158,7 @@ describe('openDownload against a loopback server', () => {
 
   const options = () => ({
     jobId: 7,
-    allowedHosts: ['127.0.0.1'],
+    allowedHosts: [web.origin],
     allowHttpLoopback: true,
     signal: new AbortController().signal,
     authorization: jest.fn(async () => 'Bearer token'),
@@ -160,8 +205,51 @@ describe('openDownload against a loopback server', () => {
     const closed = await startDownloadServer();
     const origin = closed.origin;
     await closed.close();
-    const error = (await openDownload(`${origin}/x?sig=TOPSECRET`, options()).catch((e: unknown) => e)) as Error;
+    const error = (await openDownload(`${origin}/x?sig=TOPSECRET`, { ...options(), allowedHosts: [origin] }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toMatchObject({ name: ERROR_NAMES.downloadFailed, message: expect.stringMatching(/ECONNREFUSED/) });
     expect(error.message).not.toContain('TOPSECRET');
+  });
+
+  describe('origins, not hosts: another port is another place', () => {
+    let other: DownloadServer;
+    beforeAll(async () => {
+      other = await startDownloadServer();
+    });
+    afterAll(async () => other?.close());
+    beforeEach(() => other.reset());
+
+    it('refuses https://www.linkedin.com:1/ before any request, and sends no token', async () => {
+      const fetchSpy = jest.spyOn(globalThis, 'fetch');
+      try {
+        const opts = { ...options(), allowedHosts: ['www.linkedin.com'] };
+        await expect(openDownload('https://www.linkedin.com:1/ambry/?x-li-ambry-ep=abc', opts)).rejects.toMatchObject({
+          name: ERROR_NAMES.hostNotAllowed,
+          message: expect.stringMatching(/"https:\/\/www\.linkedin\.com:1"/),
+        });
+        expect(fetchSpy).not.toHaveBeenCalled();
+        expect(opts.authorization).not.toHaveBeenCalled();
+      } finally {
+        fetchSpy.mockRestore();
+      }
+    });
+
+    it('refuses another port of the allowed loopback host: nothing fetched, no token', async () => {
+      other.on('/f', serve(Buffer.from('a,b\n1,2\n')));
+      expect(new URL(other.origin).hostname).toBe(new URL(web.origin).hostname);
+      const opts = options();
+      await expect(openDownload(`${other.origin}/f`, opts)).rejects.toMatchObject({ name: ERROR_NAMES.hostNotAllowed });
+      expect(other.hits('/f')).toBe(0);
+      expect(opts.authorization).not.toHaveBeenCalled();
+    });
+
+    it('re-checks a redirect hop the same way: a hop to another port is never contacted', async () => {
+      web.on('/hop', redirect(`${other.origin}/f`));
+      other.on('/f', serve(Buffer.from('a,b\n1,2\n')));
+      await expect(openDownload(`${web.origin}/hop`, options())).rejects.toMatchObject({ name: ERROR_NAMES.hostNotAllowed });
+      expect(web.hits('/hop')).toBe(1);
+      expect(other.hits('/f')).toBe(0);
+    });
   });
 });

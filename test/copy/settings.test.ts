@@ -16,6 +16,7 @@ describe('copySettingsFromConfig', () => {
       maxUrlRefreshes: 3,
       partSizeBytes: 8 * 1024 * 1024,
       queueSize: 4,
+      requireFinalLineBreak: true,
     });
   });
 
@@ -23,19 +24,21 @@ describe('copySettingsFromConfig', () => {
     const settings = copySettingsFromConfig(
       handlerConfig({
         BUCKET_NAME: 'local',
-        ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1, www.linkedin.com',
+        ALLOWED_DOWNLOAD_HOSTS: 'http://127.0.0.1:43567, www.linkedin.com',
         PART_SIZE_MB: '16',
         UPLOAD_QUEUE_SIZE: '2',
+        REQUIRE_FINAL_LINE_BREAK: 'false',
       }),
       { checksumFromS3: false, allowHttpLoopback: true },
     );
     expect(settings).toMatchObject({
       bucket: 'local',
       checksumFromS3: false,
-      allowedHosts: ['127.0.0.1', 'www.linkedin.com'],
+      allowedHosts: ['http://127.0.0.1:43567', 'www.linkedin.com'],
       allowHttpLoopback: true,
       partSizeBytes: 16 * 1024 * 1024,
       queueSize: 2,
+      requireFinalLineBreak: false,
     });
   });
 });

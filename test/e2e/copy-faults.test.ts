@@ -5,6 +5,8 @@
  * the execution ends with, that no reader of the bucket can see a CSV at the export's final key,
  * and that no multipart upload is left open.
  */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
 import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
@@ -73,7 +75,7 @@ afterEach(async () => {
   await simulator.close();
 });
 
-const run = (faults: FaultSettings, stackConfig = STACK_CONFIG): Promise<RunLocalResult> => {
+const run = (faults: FaultSettings, stackConfig = STACK_CONFIG, exportType: ExportType = EXPORT_TYPE): Promise<RunLocalResult> => {
   Object.assign(simulator.faults, faults);
   return runLocal({
     simulator,
@@ -82,21 +84,21 @@ const run = (faults: FaultSettings, stackConfig = STACK_CONFIG): Promise<RunLoca
     prefix,
     stackConfig,
     timeScale: TIME_SCALE,
-    exportTypes: [EXPORT_TYPE],
+    exportTypes: [exportType],
     from: FROM,
     to: TO,
   });
 };
 
-const finalKeys = () => exportObjectKeys(prefix, EXPORT_TYPE, SIMULATOR_CONTRACT, WINDOW);
+const finalKeys = (exportType: ExportType = EXPORT_TYPE) => exportObjectKeys(prefix, exportType, SIMULATOR_CONTRACT, WINDOW);
 const downloads = () => simulator.calls.filter((call) => call.route === 'download');
 
 /** The run failed with `error`, and the bucket shows nothing of it: no CSV, no manifest, no open upload. */
-const expectFailedCleanly = async (result: RunLocalResult, error: string): Promise<void> => {
+const expectFailedCleanly = async (result: RunLocalResult, error: string, exportType: ExportType = EXPORT_TYPE): Promise<void> => {
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error });
   expect(result.exports).toEqual([]);
-  expect(await headOutcome(s3.s3Client, BUCKET, finalKeys().csvKey)).toBe('NotFound');
-  expect(await headOutcome(s3.s3Client, BUCKET, finalKeys().manifestKey)).toBe('NotFound');
+  expect(await headOutcome(s3.s3Client, BUCKET, finalKeys(exportType).csvKey)).toBe('NotFound');
+  expect(await headOutcome(s3.s3Client, BUCKET, finalKeys(exportType).manifestKey)).toBe('NotFound');
   expect((await listKeys(s3.s3Client, BUCKET, prefix)).filter((key) => key.endsWith('.csv'))).toEqual([]);
   expect(await s3.openUploads()).toEqual([]);
 };
@@ -129,13 +131,26 @@ describe('copy failures through the real workflow (runLocal + simulator + s3rver
     await expectFailedCleanly(result, ERROR_NAMES.rowCount);
   });
 
-  // The row count still matches here (the cut falls inside the last record), so only the shape
-  // gives it away: that record has fewer fields than the header.
-  it('a Content-Length smaller than the body, cutting inside the last row, fails with MalformedCsv', async () => {
+  // The row count still matches here (the cut falls inside the last record), and so may the
+  // shape: the seat file's last field is a number, and a cut inside it ("…,26341,1990" arriving
+  // as "…,26341,199") keeps every field. What is missing is the line break every file ends with
+  // (REQUIRE_FINAL_LINE_BREAK, on by default), so the copy names it a truncation.
+  it.each([-1, -3])(
+    'a Content-Length %i bytes smaller than the seat file, cutting inside its last field, fails with TruncatedDownload',
+    async (delta) => {
+      const result = await run({ contentLengthDelta: { count: PERSISTENT, delta } }, STACK_CONFIG, 'seat');
+
+      await expectFailedCleanly(result, ERROR_NAMES.truncated, 'seat');
+      expect(result.cause).toMatch(/without a line break after its last record/);
+      // Each attempt of the state machine fetched a fresh URL and met the same short length.
+      expect(downloads().length).toBeGreaterThan(1);
+    },
+  );
+
+  it('a Content-Length smaller than the activity file, cutting inside its last row, fails with TruncatedDownload', async () => {
     const result = await run({ contentLengthDelta: { count: PERSISTENT, delta: -3 } });
 
-    await expectFailedCleanly(result, ERROR_NAMES.malformedCsv);
-    expect(result.cause).toMatch(/field\(s\), the header has 5/);
+    await expectFailedCleanly(result, ERROR_NAMES.truncated);
   });
 
   it('a rowCount that differs from the rows in the file fails with RowCountMismatch', async () => {
@@ -198,6 +213,42 @@ describe('copy failures through the real workflow (runLocal + simulator + s3rver
     await expectFailedCleanly(result, ERROR_NAMES.hostNotAllowed);
     expect(result.cause).toMatch(/"localhost"/);
     expect(simulator.countCalls({ route: 'download' })).toBe(0);
+  });
+
+  describe("another service on the same machine (the simulator's host, another port)", () => {
+    let other: Server;
+    let requests: IncomingHttpHeaders[];
+    let otherHost: string;
+    beforeEach(async () => {
+      requests = [];
+      other = createServer((req, res) => {
+        requests.push(req.headers);
+        res.end('a,b\n1,2\n');
+      });
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+      otherHost = `127.0.0.1:${(other.address() as AddressInfo).port}`;
+    });
+    afterEach(async () => {
+      await new Promise((resolve) => other.close(resolve));
+    });
+
+    it('a download URL on it fails with DownloadHostNotAllowed, the service never contacted', async () => {
+      // The runner allows the simulator's origin, port included, not every port of its host.
+      const result = await run({ downloadHost: otherHost });
+
+      await expectFailedCleanly(result, ERROR_NAMES.hostNotAllowed);
+      expect(result.cause).toContain(`"http://${otherHost}"`);
+      expect(requests).toEqual([]);
+      expect(simulator.countCalls({ route: 'download' })).toBe(0);
+    });
+
+    it('a redirect to it fails with DownloadHostNotAllowed, the service never contacted', async () => {
+      const result = await run({ redirect: { count: PERSISTENT, host: otherHost } });
+
+      await expectFailedCleanly(result, ERROR_NAMES.hostNotAllowed);
+      expect(downloads().map((call) => call.status)).toEqual([302]);
+      expect(requests).toEqual([]);
+    });
   });
 
   it('a redirect to another host fails with DownloadHostNotAllowed, the target never contacted', async () => {

@@ -75,6 +75,11 @@ export interface CopyDeps {
   maxDroppedConnectionRetries?: number;
   partSizeBytes: number;
   queueSize: number;
+  /**
+   * ASSUMPTION: LinkedIn's files end with a line break, so a body without one was cut short by a
+   * too-small Content-Length (`TruncatedDownload`; csv-rows.ts). @default true
+   */
+  requireFinalLineBreak?: boolean;
   now: () => number;
   onProgress?: (progress: { bytes: number; total: number }) => void;
   logger?: CopyLogger;
@@ -181,7 +186,7 @@ const copyOnce = async (job: CompletedJob, request: CopyRequest, deps: CopyDeps,
     const claims = claimsOf(request, job, opened.contentLength);
     const streamed = await streamVerified(
       opened,
-      { jobId: job.id, rowCount: job.rowCount },
+      { jobId: job.id, rowCount: job.rowCount, requireFinalLineBreak: deps.requireFinalLineBreak ?? true },
       {
         s3: deps.s3,
         bucket: deps.bucket,

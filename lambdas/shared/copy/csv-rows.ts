@@ -20,6 +20,14 @@
  *   only its shape gives it away. Only the header and that last record are measured: counting
  *   every record's fields would halve the scan speed, and truncation only ever hits the end.
  *   (A cut inside the last *unquoted* field keeps the shape and cannot be told from the data.)
+ * - ASSUMPTION, on by default in the copy (`requireFinalLineBreak`, REQUIRE_FINAL_LINE_BREAK): a
+ *   non-empty file ends with a line terminator after its last record. RFC 4180 allows either, and
+ *   LinkedIn's line endings are undocumented (docs/linkedin-api.md §10.4); common CSV writers and
+ *   the simulator end every record with one. It closes the gap above: a body cut short by a
+ *   too-small Content-Length ends without its final LF wherever the cut falls, and a cut right
+ *   after an LF loses whole rows, which the row count catches. It reads one flag once the stream
+ *   has ended, so it costs nothing per byte. A deployment whose files lack the final LF turns it
+ *   off and is back to the shape check alone. An empty body passes: it has no rows to lose.
  *
  * Pure: no AWS, no I/O. Bytes are compared, never decoded, so any ASCII-compatible encoding works.
  */
@@ -43,6 +51,11 @@ export interface CsvRowTally {
   unterminatedQuote: boolean;
   /** The unterminated last record has a different field count than the header (cut short). */
   ragged?: { record: number; fields: number; expected: number };
+  /**
+   * The input is not empty and its last byte is not an LF outside quotes: the last record has
+   * no line terminator (or the file ends inside quotes, or with half a CR LF).
+   */
+  missingFinalLineBreak: boolean;
 }
 
 /** Records longer than this are not kept for the last-record check (a pathological file). */
@@ -139,6 +152,7 @@ export class CsvRowCounter {
       dataRows: Math.max(0, this.records - 1),
       unterminatedQuote: this.inQuotes,
       ...(this.ragged && { ragged: this.ragged }),
+      missingFinalLineBreak: this.offset > 0 && (this.inQuotes || this.previousByte !== LF),
     };
   }
 
@@ -232,6 +246,12 @@ export interface StreamExpectations {
   expectedBytes?: number;
   /** Exactly this many data rows, the header excluded (LinkedIn's rowCount). */
   expectedDataRows?: number;
+  /**
+   * A non-empty file must end with a line terminator (ASSUMPTION about LinkedIn's files, see the
+   * module comment): without it, a Content-Length shorter than the file goes unnoticed whenever
+   * the cut falls inside the last unquoted field. @default false
+   */
+  requireFinalLineBreak?: boolean;
   /** The download in byte messages, e.g. `The download for job 42`. @default 'The download' */
   describe?: string;
   /** The file in content messages, e.g. `Job 42`. @default 'The file' */
@@ -253,8 +273,30 @@ export class ShortBodyError extends NamedError {
 }
 
 /**
+ * The body has every byte its Content-Length announced, but stops without the line break that
+ * ends every file (ASSUMPTION, `requireFinalLineBreak`): the Content-Length was smaller than the
+ * file and the HTTP client stopped reading there. Named `TruncatedDownload`: the state machine
+ * retries with a fresh URL. Not a {@link ShortBodyError}, which the copy retries on the same URL:
+ * the same URL would announce the same length again.
+ */
+export class MissingFinalLineBreakError extends NamedError {
+  constructor(
+    readonly received: number,
+    describe: string,
+  ) {
+    super(
+      ERROR_NAMES.truncated,
+      `${describe} ended after ${received} bytes, as its Content-Length announced, but without a line break after ` +
+        'its last record: the file was most likely longer than announced and cut short. LinkedIn files are assumed ' +
+        'to end with one (requireFinalLineBreak in cdk.json, REQUIRE_FINAL_LINE_BREAK; turn it off if they do not)',
+    );
+  }
+}
+
+/**
  * The verdict on a finished tally, in the order a reader would want the reason: too few bytes,
- * then the wrong number of rows, then a cut inside the last record.
+ * then the wrong number of rows, then a body that stops without its final line break (when
+ * required: a cut, named `TruncatedDownload` like a short body), then a cut inside the last record.
  * @returns the error to fail the stream with, or undefined when the file is what was promised.
  */
 export const verdictOf = (tally: StreamTally, wanted: StreamExpectations): NamedError | undefined => {
@@ -272,6 +314,7 @@ export const verdictOf = (tally: StreamTally, wanted: StreamExpectations): Named
   }
   // The right number of rows is not enough: a body cut inside its last record (a too-small
   // Content-Length, which fetch honours silently) still counts that record.
+  if (wanted.requireFinalLineBreak && tally.missingFinalLineBreak) return new MissingFinalLineBreakError(tally.bytes, describe);
   if (tally.unterminatedQuote) {
     return new NamedError(ERROR_NAMES.malformedCsv, `${subject}: the file ends inside a quoted field (cut short or corrupt)`);
   }
@@ -294,8 +337,9 @@ export const verdictOf = (tally: StreamTally, wanted: StreamExpectations): Named
  * - more bytes than `expectedBytes`: `ContentLengthMismatch` the moment they arrive, before the
  *   surplus is uploaded;
  * - at the end ({@link verdictOf}): fewer bytes ({@link ShortBodyError}, `TruncatedDownload`),
- *   a different data-row count (`RowCountMismatch`), a file ending inside quotes or with a
- *   ragged unterminated last record (`MalformedCsv`).
+ *   a different data-row count (`RowCountMismatch`), no final line break when one is required
+ *   ({@link MissingFinalLineBreakError}, `TruncatedDownload`), a file ending inside quotes or
+ *   with a ragged unterminated last record (`MalformedCsv`).
  */
 export class CsvVerifyingStream extends Transform {
   private readonly counter = new CsvRowCounter();

@@ -1,18 +1,23 @@
 /**
  * Opens the export's download with the guard rails the copy relies on:
- * - only `https` to an allowlisted host (exact host name match); plain `http` only to a loopback
- *   host and only when the local runner asks for it (`allowHttpLoopback`);
+ * - only origins (scheme, host and port) on the allowlist: a bare host name `h` there means
+ *   `https://h:443`, a `host:port` means `https://host:port`, and a full origin such as
+ *   `http://127.0.0.1:43567` means exactly that. Plain `http` is allowed only to a loopback host,
+ *   only when its origin is listed as such, and only when the local runner asks for it
+ *   (`allowHttpLoopback`); a port is never implied by a host name, so no other service on the same
+ *   machine is reachable through a downloadUrl;
  * - redirects are followed by hand (`redirect: 'manual'`), at most {@link MAX_REDIRECTS}, and every
  *   hop is checked against the same rules before anything is sent to it;
- * - the LinkedIn bearer token goes only to LinkedIn's own hosts over https, re-decided per hop
- *   (docs/linkedin-api.md §7: whether the download needs it is unconfirmed, and sending it
- *   to LinkedIn costs nothing, but it must never follow a redirect elsewhere);
+ * - the LinkedIn bearer token goes only to LinkedIn's own origins (https, port 443) that the
+ *   allowlist admits, re-decided per hop (docs/linkedin-api.md §7: whether the download needs it
+ *   is unconfirmed, and sending it to LinkedIn costs nothing, but it must never follow a redirect
+ *   elsewhere);
  * - 403/410 mean "this URL has expired": the caller GETs the job for a fresh one;
  * - a usable Content-Length is required: it is the only proof that the bytes received are the
  *   whole file (a dropped connection and a finished download otherwise look the same).
  *
  * The download URL is a bearer credential for the file (valid for an hour): it never appears in an
- * error message or a log line. Messages name "the download URL for job <id>" and at most a host.
+ * error message or a log line. Messages name "the download URL for job <id>" and at most an origin.
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -27,9 +32,13 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Which URLs the download may touch. */
 export interface DownloadPolicy {
-  /** Host names (exact, case-insensitive), e.g. `www.linkedin.com`; `host:port` also matches. */
+  /**
+   * Allowed origins. A bare host name (exact, case-insensitive), e.g. `www.linkedin.com`, means
+   * `https://www.linkedin.com:443`; `host:port` means https on that port; `scheme://host:port`
+   * is that origin exactly. An entry that is none of these never matches.
+   */
   allowedHosts: readonly string[];
-  /** Local runner only: allow plain http to a loopback host that is in the allowlist. */
+  /** Local runner only: allow plain http to a loopback origin that is in the allowlist. */
   allowHttpLoopback: boolean;
 }
 
@@ -37,7 +46,7 @@ export interface OpenDownloadOptions extends DownloadPolicy {
   /** Used in messages instead of the URL. */
   jobId: number;
   signal: AbortSignal;
-  /** `Authorization` header value for LinkedIn hosts (`Bearer …`), if any. */
+  /** `Authorization` header value for LinkedIn's origins (`Bearer …`), if any. */
   authorization?: () => Promise<string | undefined>;
   maxRedirects?: number;
 }
@@ -62,9 +71,29 @@ export type DownloadResponse = OpenedDownload | ExpiredDownload;
 
 const describeUrl = (jobId: number): string => `the download URL for job ${jobId}`;
 
+/** `scheme://host[:port]` and nothing else: no path, query or credentials (an IPv6 host in brackets). */
+const ORIGIN_SHAPE = /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$/;
+
+/**
+ * The origin an allowlist entry stands for, as `URL.origin` writes it (a scheme's default port
+ * omitted): `https://h` for a bare host `h`, `https://h:8443` for `h:8443`, the entry itself for
+ * `http(s)://host[:port]`. An entry with a path, query, credentials or another scheme is not an
+ * origin and yields undefined, so it matches nothing rather than more than it says.
+ */
+export const allowedOrigin = (entry: string): string | undefined => {
+  const written = entry.trim().toLowerCase().replace(/\/$/, '');
+  const withScheme = written.includes('://') ? written : `https://${written}`;
+  if (!ORIGIN_SHAPE.test(withScheme)) return undefined;
+  try {
+    return new URL(withScheme).origin;
+  } catch {
+    return undefined; // e.g. a port above 65535
+  }
+};
+
 /**
  * Checks one URL (the first or a redirect target) against the policy and returns it parsed.
- * @throws NamedError `DownloadHostNotAllowed` naming the scheme and host, never the URL.
+ * @throws NamedError `DownloadHostNotAllowed` naming the scheme and origin, never the URL.
  */
 export const assertDownloadUrlAllowed = (raw: string, policy: DownloadPolicy, jobId: number): URL => {
   let url: URL;
@@ -74,19 +103,21 @@ export const assertDownloadUrlAllowed = (raw: string, policy: DownloadPolicy, jo
     throw new NamedError(ERROR_NAMES.hostNotAllowed, `${describeUrl(jobId)} is not a valid absolute URL`);
   }
   const host = url.hostname.toLowerCase();
-  const allowed = policy.allowedHosts.map((h) => h.trim().toLowerCase());
-  if (!allowed.includes(host) && !allowed.includes(url.host.toLowerCase())) {
-    throw new NamedError(
-      ERROR_NAMES.hostNotAllowed,
-      `${describeUrl(jobId)} points to host "${host}", which is not in the allowed download hosts (${allowed.join(', ')})`,
-    );
-  }
   const httpAllowed = policy.allowHttpLoopback && LOOPBACK_HOSTS.has(host);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
     throw new NamedError(
       ERROR_NAMES.hostNotAllowed,
       `${describeUrl(jobId)} uses ${url.protocol.replace(':', '')} to "${host}"; downloads must use https` +
-        (policy.allowHttpLoopback ? ' (plain http is allowed to loopback hosts only)' : ''),
+        (policy.allowHttpLoopback ? ' (plain http is allowed to listed loopback origins only)' : ''),
+    );
+  }
+  const origins = policy.allowedHosts.map(allowedOrigin).filter((origin): origin is string => origin !== undefined);
+  // `URL.origin` omits a scheme's default port, so `https://h:443/` and an entry `h` agree.
+  if (!origins.includes(url.origin)) {
+    throw new NamedError(
+      ERROR_NAMES.hostNotAllowed,
+      `${describeUrl(jobId)} points to "${url.origin}" (host "${host}"), which is not an allowed download origin ` +
+        `(${origins.join(', ') || 'none'}; a host name allows https on port 443 only)`,
     );
   }
   if (url.username || url.password) {
@@ -95,10 +126,13 @@ export const assertDownloadUrlAllowed = (raw: string, policy: DownloadPolicy, jo
   return url;
 };
 
-/** The bearer token goes to LinkedIn's own hosts, over https, and nowhere else. */
-export const isLinkedInHost = (url: URL): boolean => {
+/**
+ * The bearer token goes to LinkedIn's own origins only: https on the default port, to
+ * `linkedin.com` or one of its subdomains. Callers check the allowlist first.
+ */
+export const isLinkedInOrigin = (url: URL): boolean => {
   const host = url.hostname.toLowerCase();
-  return url.protocol === 'https:' && (host === 'linkedin.com' || host.endsWith('.linkedin.com'));
+  return url.protocol === 'https:' && url.port === '' && (host === 'linkedin.com' || host.endsWith('.linkedin.com'));
 };
 
 /**
@@ -124,7 +158,7 @@ export const openDownload = async (downloadUrl: string, options: OpenDownloadOpt
   let url = assertDownloadUrlAllowed(downloadUrl, options, options.jobId);
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { 'accept-encoding': 'identity', accept: 'text/csv, */*' };
-    if (isLinkedInHost(url) && options.authorization) {
+    if (isLinkedInOrigin(url) && options.authorization) {
       const value = await options.authorization();
       if (value) headers.authorization = value;
     }

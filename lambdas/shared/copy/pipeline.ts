@@ -20,6 +20,8 @@ import { maxUploadBytes, streamToObject, type UploadedObject } from './s3-publis
 export interface Promised {
   jobId: number;
   rowCount: number;
+  /** ASSUMPTION (csv-rows.ts): LinkedIn's files end with a line break, so one missing means a cut. */
+  requireFinalLineBreak: boolean;
 }
 
 /** Where the verified bytes go. */
@@ -122,6 +124,7 @@ export const streamVerified = async (
   const verifier = new CsvVerifyingStream({
     expectedBytes: contentLength,
     expectedDataRows: promised.rowCount,
+    requireFinalLineBreak: promised.requireFinalLineBreak,
     describe: `The download for job ${promised.jobId}${contentEncoding ? ` (Content-Encoding ${contentEncoding})` : ''}`,
     subject: `Job ${promised.jobId}`,
   });

@@ -12,7 +12,14 @@ export type CopyTarget = Pick<CopyDeps, 'checksumFromS3' | 'allowHttpLoopback'>;
 
 export type CopySettings = Pick<
   CopyDeps,
-  'keyPrefix' | 'allowedHosts' | 'safetyMarginMs' | 'urlMinRemainingMs' | 'maxUrlRefreshes' | 'partSizeBytes' | 'queueSize'
+  | 'keyPrefix'
+  | 'allowedHosts'
+  | 'safetyMarginMs'
+  | 'urlMinRemainingMs'
+  | 'maxUrlRefreshes'
+  | 'partSizeBytes'
+  | 'queueSize'
+  | 'requireFinalLineBreak'
 > &
   CopyTarget & { bucket: string };
 
@@ -25,5 +32,6 @@ export const copySettingsFromConfig = (config: HandlerConfig, target: CopyTarget
   maxUrlRefreshes: config.MAX_URL_REFRESHES,
   partSizeBytes: config.PART_SIZE_MB * MiB,
   queueSize: config.UPLOAD_QUEUE_SIZE,
+  requireFinalLineBreak: config.REQUIRE_FINAL_LINE_BREAK,
   ...target,
 });
