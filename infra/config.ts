@@ -106,6 +106,8 @@ const policyShape = {
   partSizeMb: runtimeNumber('PART_SIZE_MB'),
   /** Parts uploaded in parallel (UPLOAD_QUEUE_SIZE). */
   uploadQueueSize: runtimeNumber('UPLOAD_QUEUE_SIZE'),
+  /** A download without a final line break was cut short (REQUIRE_FINAL_LINE_BREAK; an assumption about LinkedIn's files). */
+  requireFinalLineBreak: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.REQUIRE_FINAL_LINE_BREAK),
 };
 
 export const stackConfigSchema = z.strictObject({
@@ -133,6 +135,13 @@ export const stackConfigSchema = z.strictObject({
   ),
   lagDays: runtimeNumber('LAG_DAYS'),
   windowDays: runtimeNumber('WINDOW_DAYS'),
+  /** The earliest day an execution may export (EARLIEST_DAY), `YYYY-MM-DD`; parsed as the Lambdas parse it. */
+  earliestDay: z
+    .string({ error: 'expected a day written YYYY-MM-DD' })
+    .refine((text) => RUNTIME_VARIABLES.EARLIEST_DAY.schema.safeParse(text).success, {
+      error: 'expected a day written YYYY-MM-DD, on or after 1970-01-01',
+    })
+    .default(encodeRuntimeEnvironment({ EARLIEST_DAY: RUNTIME_DEFAULTS.EARLIEST_DAY }).EARLIEST_DAY),
   bucketName: z
     .string({ error: 'expected a bucket name or null' })
     .regex(BUCKET_NAME, { error: 'expected a valid S3 bucket name (3-63 of a-z 0-9 . -) or null' })
@@ -245,6 +254,7 @@ export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment
     EXPORT_TYPES: config.exportTypes,
     LAG_DAYS: config.lagDays,
     WINDOW_DAYS: config.windowDays,
+    EARLIEST_DAY: RUNTIME_VARIABLES.EARLIEST_DAY.schema.parse(config.earliestDay),
     KEY_PREFIX: config.keyPrefix,
     ALLOWED_DOWNLOAD_HOSTS: config.allowedDownloadHosts,
     POLL_INITIAL_SECONDS: config.pollInitialSeconds,
@@ -260,4 +270,5 @@ export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment
     MAX_URL_REFRESHES: config.maxUrlRefreshes,
     PART_SIZE_MB: config.partSizeMb,
     UPLOAD_QUEUE_SIZE: config.uploadQueueSize,
+    REQUIRE_FINAL_LINE_BREAK: config.requireFinalLineBreak,
   });

@@ -169,7 +169,11 @@ export class ExportWorkflow extends Construct {
     const plan = task(
       STATE_NAMES.plan,
       sfn.TaskInput.fromObject({
-        input: sfn.JsonPath.entirePayload,
+        // Not `$`: aws-local-stepfunctions finds no value at `$` for the inputs null, 0, false
+        // and "" and fails with States.Runtime before the Plan can say what is wrong. The context
+        // object holds the execution input as a member on AWS and locally alike, whatever its
+        // JSON type, so every input reaches the Plan's validation.
+        input: sfn.JsonPath.executionInput,
         executionStartTime: sfn.JsonPath.executionStartTime,
       }),
     )

@@ -21,6 +21,7 @@ describe('the runtime configuration table', () => {
       'EXPORT_TYPES',
       'LAG_DAYS',
       'WINDOW_DAYS',
+      'EARLIEST_DAY',
       'BUCKET_NAME',
       'KEY_PREFIX',
       'ALLOWED_DOWNLOAD_HOSTS',
@@ -37,6 +38,7 @@ describe('the runtime configuration table', () => {
       'MAX_URL_REFRESHES',
       'PART_SIZE_MB',
       'UPLOAD_QUEUE_SIZE',
+      'REQUIRE_FINAL_LINE_BREAK',
     ]);
     for (const variable of Object.values(RUNTIME_VARIABLES)) expect(variable.doc.length).toBeGreaterThan(10);
   });
@@ -56,6 +58,7 @@ describe('the runtime configuration table', () => {
       EXPORT_TYPES: 'activity,activityOutcome,seat',
       LAG_DAYS: '1',
       WINDOW_DAYS: '1',
+      EARLIEST_DAY: '2014-01-01',
       KEY_PREFIX: 'linkedin-sales-navigator/',
       ALLOWED_DOWNLOAD_HOSTS: 'www.linkedin.com,api.linkedin.com',
       POLL_INITIAL_SECONDS: '30',
@@ -71,6 +74,7 @@ describe('the runtime configuration table', () => {
       MAX_URL_REFRESHES: '3',
       PART_SIZE_MB: '8',
       UPLOAD_QUEUE_SIZE: '4',
+      REQUIRE_FINAL_LINE_BREAK: 'true',
     });
   });
 
@@ -102,6 +106,29 @@ describe('the runtime configuration table', () => {
     expect(error.message).toBe(
       'Invalid Lambda configuration: LINKEDIN_API_URL: Invalid URL (got "api"); EXPORT_TYPES: Invalid option: expected one of "activity"|"activityOutcome"|"seat" (got "activity,clicks"); LAG_DAYS: expected a whole number (got "-1"); UPLOAD_QUEUE_SIZE: expected at most 16 (got "17")',
     );
+  });
+
+  it('reads EARLIEST_DAY as the epoch ms of a real day on or after 1970-01-01', async () => {
+    expect(parseRuntimeConfig({ ...complete, EARLIEST_DAY: '2020-02-29' }).EARLIEST_DAY).toBe(Date.UTC(2020, 1, 29));
+    expect(parseRuntimeConfig({ ...complete, EARLIEST_DAY: '1970-01-01' }).EARLIEST_DAY).toBe(0);
+    expect((await problem({ ...complete, EARLIEST_DAY: '1969-12-31' })).message).toBe(
+      'Invalid Lambda configuration: EARLIEST_DAY: expected a day on or after 1970-01-01 (got "1969-12-31")',
+    );
+    for (const bad of ['2026-02-30', '2014-1-1', '1388534400000', '']) {
+      expect((await problem({ ...complete, EARLIEST_DAY: bad })).message).toBe(
+        `Invalid Lambda configuration: EARLIEST_DAY: expected a day written YYYY-MM-DD (got ${JSON.stringify(bad)})`,
+      );
+    }
+  });
+
+  it('reads REQUIRE_FINAL_LINE_BREAK as exactly true or false', async () => {
+    expect(parseRuntimeConfig({ ...complete, REQUIRE_FINAL_LINE_BREAK: 'false' }).REQUIRE_FINAL_LINE_BREAK).toBe(false);
+    expect(parseRuntimeConfig({ ...complete, REQUIRE_FINAL_LINE_BREAK: 'true' }).REQUIRE_FINAL_LINE_BREAK).toBe(true);
+    for (const bad of ['TRUE', '1', 'no', '']) {
+      expect((await problem({ ...complete, REQUIRE_FINAL_LINE_BREAK: bad })).message).toBe(
+        `Invalid Lambda configuration: REQUIRE_FINAL_LINE_BREAK: expected true or false (got ${JSON.stringify(bad)})`,
+      );
+    }
   });
 
   it("the handlers' part leaves out the token's secret id (the token source is injected)", () => {

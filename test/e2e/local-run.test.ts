@@ -139,6 +139,25 @@ describe('npm start, in-process (runLocal)', () => {
     expect(simulator.calls).toHaveLength(0);
   });
 
+  it.each([
+    ['null', 'null'],
+    ['a number', '5'],
+    ['an array', '[]'],
+    ['a string', '"x"'],
+  ])('fails --input %s with InvalidInput from the Plan before any LinkedIn call', async (_kind, inputText) => {
+    const result = await run({ inputText });
+
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      error: ERROR_NAMES.invalidInput,
+      cause: `Invalid input: expected a JSON object such as {} or {"startAt": "2026-11-01", "endAt": "2026-11-08"}, got ${
+        inputText === '[]' ? 'an array' : inputText
+      }`,
+      exports: [],
+    });
+    expect(simulator.countCalls()).toBe(0);
+  });
+
   it('reports --input that is not JSON as InvalidInput too', async () => {
     const result = await run({ inputText: '{startAt: 1' });
 

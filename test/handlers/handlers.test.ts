@@ -88,7 +88,7 @@ const dependencies = (): CopyDependencies => {
     CONTRACTS: CONTRACT,
     BUCKET_NAME: s3.bucket,
     KEY_PREFIX: 'li/',
-    ALLOWED_DOWNLOAD_HOSTS: '127.0.0.1',
+    ALLOWED_DOWNLOAD_HOSTS: new URL(sim.baseUrl).origin,
   });
   const token = secretTokenSource(SECRET_ID);
   return {

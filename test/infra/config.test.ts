@@ -22,6 +22,7 @@ describe('parseStackConfig', () => {
       schedule: { cron: '0 6 * * ? *', timeZone: 'UTC', enabled: true },
       lagDays: 1,
       windowDays: 1,
+      earliestDay: '2014-01-01',
       bucketName: null,
       keyPrefix: 'linkedin-sales-navigator/',
       dataRetentionDays: null,
@@ -45,6 +46,7 @@ describe('parseStackConfig', () => {
       maxUrlRefreshes: 3,
       partSizeMb: 8,
       uploadQueueSize: 4,
+      requireFinalLineBreak: true,
     });
   });
 
@@ -56,6 +58,17 @@ describe('parseStackConfig', () => {
     ['lagDays', { lagDays: 'x' }, '"salesNavExport.lagDays": expected a whole number >= 0, got "x"'],
     ['lagDays', { lagDays: -1 }, '"salesNavExport.lagDays": expected a whole number >= 0, got -1'],
     ['windowDays', { windowDays: 91 }, '"salesNavExport.windowDays": expected a whole number from 1 to 90, got 91'],
+    [
+      'earliestDay',
+      { earliestDay: '1969-12-31' },
+      '"salesNavExport.earliestDay": expected a day written YYYY-MM-DD, on or after 1970-01-01, got "1969-12-31"',
+    ],
+    [
+      'earliestDay',
+      { earliestDay: '2014-02-30' },
+      '"salesNavExport.earliestDay": expected a day written YYYY-MM-DD, on or after 1970-01-01, got "2014-02-30"',
+    ],
+    ['earliestDay', { earliestDay: 1388534400000 }, '"salesNavExport.earliestDay": expected a day written YYYY-MM-DD, got 1388534400000'],
     ['contracts', { contracts: [] }, '"salesNavExport.contracts": expected a non-empty list of contract URNs, got []'],
     ['contracts', { contracts: 'urn:li:contract:1' }, '"salesNavExport.contracts": expected a list of contract URNs'],
     [
@@ -116,6 +129,7 @@ describe('parseStackConfig', () => {
     ['pollInitialSeconds', { pollInitialSeconds: 0 }, '"salesNavExport.pollInitialSeconds": expected a whole number >= 1, got 0'],
     ['jobDeadlineHours', { jobDeadlineHours: '12' }, '"salesNavExport.jobDeadlineHours": expected a whole number >= 1, got "12"'],
     ['partSizeMb', { partSizeMb: 4 }, '"salesNavExport.partSizeMb": expected a whole number from 5 to 512, got 4'],
+    ['requireFinalLineBreak', { requireFinalLineBreak: 'no' }, '"salesNavExport.requireFinalLineBreak": expected true or false, got "no"'],
     ['an unknown key', { lagDay: 1 }, '"salesNavExport": unknown key "lagDay"'],
     ['an unknown schedule key', { schedule: { cron: '0 6 * * ? *', tz: 'UTC' } }, '"salesNavExport.schedule": unknown key "tz"'],
   ])('names %s when it is bad', (_key, override, message) => {
@@ -178,11 +192,13 @@ describe('runtimeEnvironment', () => {
       exportTypes: ['seat'],
       lagDays: 2,
       windowDays: 7,
+      earliestDay: '2018-05-01',
       keyPrefix: '',
       allowedDownloadHosts: ['downloads.example.com'],
       jobDeadlineHours: 6,
       dataDelayWaitSeconds: 7200,
       partSizeMb: 32,
+      requireFinalLineBreak: false,
     });
     // Act
     const parsed = parseRuntimeConfig({ ...runtimeEnvironment(config), ...resources });
@@ -195,6 +211,7 @@ describe('runtimeEnvironment', () => {
       EXPORT_TYPES: ['seat'],
       LAG_DAYS: 2,
       WINDOW_DAYS: 7,
+      EARLIEST_DAY: Date.UTC(2018, 4, 1),
       BUCKET_NAME: 'bucket',
       KEY_PREFIX: '',
       ALLOWED_DOWNLOAD_HOSTS: ['downloads.example.com'],
@@ -211,6 +228,7 @@ describe('runtimeEnvironment', () => {
       MAX_URL_REFRESHES: 3,
       PART_SIZE_MB: 32,
       UPLOAD_QUEUE_SIZE: 4,
+      REQUIRE_FINAL_LINE_BREAK: false,
     });
   });
 

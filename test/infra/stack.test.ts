@@ -216,6 +216,8 @@ describe('functions', () => {
       MAX_URL_REFRESHES: 3,
       PART_SIZE_MB: 8,
       UPLOAD_QUEUE_SIZE: 4,
+      EARLIEST_DAY: Date.UTC(2014, 0, 1),
+      REQUIRE_FINAL_LINE_BREAK: true,
     });
   });
 

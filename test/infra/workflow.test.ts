@@ -73,8 +73,11 @@ describe('extracted ASL', () => {
     expect(state(STATE_NAMES.copy).TimeoutSeconds).toBeGreaterThan(900);
   });
 
-  it('hands the plan the execution input and start time', () => {
-    expect(state(STATE_NAMES.plan).Parameters).toEqual({ 'input.$': '$', 'executionStartTime.$': '$$.Execution.StartTime' });
+  it('hands the plan the execution input (from the context object, so null is a value too) and start time', () => {
+    expect(state(STATE_NAMES.plan).Parameters).toEqual({
+      'input.$': '$$.Execution.Input',
+      'executionStartTime.$': '$$.Execution.StartTime',
+    });
     expect(state(STATE_NAMES.plan).Catch).toEqual([
       { ErrorEquals: [ERROR_NAMES.invalidInput], Next: STATE_NAMES.invalidInput },
       { ErrorEquals: [ERROR_NAMES.config], Next: STATE_NAMES.misconfigured },
@@ -217,18 +220,17 @@ const scriptedHandlers = (plan: ExportTask[], overrides: Partial<Record<string, 
   return { handlers: recorded, calls };
 };
 
-const run = async (handlers: Record<string, (input: any) => Promise<any>>) => {
+type ExecutionInput = Parameters<StateMachine['run']>[0];
+
+const run = async (handlers: Record<string, (input: any) => Promise<any>>, input: ExecutionInput = {}) => {
   const machine = new StateMachine(asl as any, { validationOptions: { checkArn: true, checkPaths: true } });
-  const execution = machine.run(
-    {},
-    {
-      overrides: {
-        taskResourceLocalHandlers: handlers,
-        waitTimeOverrides: { [STATE_NAMES.waitForJob]: 0, [STATE_NAMES.waitBeforeCreate]: 0 },
-        retryIntervalOverrides: Object.fromEntries(Object.keys(TASK_HANDLERS).map((name) => [name, 0])),
-      },
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      waitTimeOverrides: { [STATE_NAMES.waitForJob]: 0, [STATE_NAMES.waitBeforeCreate]: 0 },
+      retryIntervalOverrides: Object.fromEntries(Object.keys(TASK_HANDLERS).map((name) => [name, 0])),
     },
-  );
+  });
   const entered: string[] = [];
   let failure: { Error: string; Cause: unknown } | undefined;
   for await (const event of execution.eventLogs) {
@@ -301,6 +303,32 @@ describe('executing the extracted ASL', () => {
     expect(entered.at(-1)).toBe(failState);
     expect(failure?.Error).toBe(errorName);
     expect(JSON.stringify(failure?.Cause)).toContain(`cause of ${errorName}`);
+  });
+
+  it.each<[string, ExecutionInput]>([
+    ['null', null],
+    ['0', 0],
+    ['false', false],
+    ['""', ''],
+    ['5', 5],
+    ['"x"', 'x'],
+    ['[]', []],
+    ['{"startAt": "2026-11-01"}', { startAt: '2026-11-01' }],
+  ])('hands the input %s to the Plan as is, for it to judge', async (_json, input) => {
+    // Prepare
+    const received: unknown[] = [];
+    const { handlers } = scriptedHandlers([], {
+      [STATE_NAMES.plan]: (event: unknown) => {
+        received.push(event);
+        throw Object.assign(new Error('judged'), { name: ERROR_NAMES.invalidInput });
+      },
+    });
+    // Act
+    const { failure, entered } = await run(handlers, input);
+    // Assess
+    expect(received).toEqual([{ input, executionStartTime: expect.any(String) }]);
+    expect(failure?.Error).toBe(ERROR_NAMES.invalidInput);
+    expect(entered).toEqual([STATE_NAMES.plan, STATE_NAMES.invalidInput]);
   });
 
   it('fails with States.NoChoiceMatched into "Export failed" on an unknown next step', async () => {

@@ -7,8 +7,14 @@ import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
 const STARTED = '2026-11-28T06:00:01.234Z';
 const A = 'urn:li:contract:111';
 const B = 'urn:li:contract:222';
-const settings: PlanSettings = { contracts: [A, B], exportTypes: ['activity', 'seat'], lagDays: 1, windowDays: 1 };
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
+const settings: PlanSettings = {
+  contracts: [A, B],
+  exportTypes: ['activity', 'seat'],
+  lagDays: 1,
+  windowDays: 1,
+  earliestDay: day('2014-01-01'),
+};
 
 const windowsOf = (task: ExportTask) => task.pending.map((w) => `${formatUtcDay(w.startAt)}_${formatUtcDay(w.endAt)}`);
 
@@ -128,6 +134,7 @@ describe('planExports: accepted input', () => {
 describe('planExports: invalid input fails with InvalidInput naming the field', () => {
   const HINT = '(use YYYY-MM-DD or epoch milliseconds at 00:00 UTC)';
   const OBJECT = 'Invalid input: expected a JSON object such as {} or {"startAt": "2026-11-01", "endAt": "2026-11-08"}, got';
+  const EARLIEST = '2014-01-01, the earliest day this deployment exports (earliestDay in cdk.json)';
   const LATEST = 'the execution started 2026-11-28T06:00:01.234Z, so the latest allowed endAt is 2026-11-29 (end exclusive)';
 
   it.each<[string, unknown, string]>([
@@ -304,8 +311,48 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
       { scheduledTime: '2026-12-05T06:00:00Z' },
       `Invalid input: scheduledTime: 2026-12-05T06:00:00.000Z gives the window 2026-12-03 to 2026-12-04 (end exclusive), which is in the future: ${LATEST}`,
     ],
+    [
+      'a startAt before the earliest day',
+      { startAt: '1900-01-01', endAt: '2026-11-08' },
+      `Invalid input: startAt: 1900-01-01 is before ${EARLIEST}`,
+    ],
+    [
+      'year 1 (thousands of jobs otherwise)',
+      { startAt: '0001-01-01', endAt: '2026-11-08' },
+      `Invalid input: startAt: 0001-01-01 is before ${EARLIEST}`,
+    ],
+    ['epoch 0 (1970-01-01)', { startAt: 0, endAt: '2026-11-08' }, `Invalid input: startAt: 1970-01-01 is before ${EARLIEST}`],
+    [
+      'a window entirely before the earliest day',
+      { startAt: '1900-01-01', endAt: '1900-01-08' },
+      `Invalid input: startAt: 1900-01-01 is before ${EARLIEST}; endAt: 1900-01-08 is not after ${EARLIEST}`,
+    ],
+    [
+      'an endAt on the earliest day (end exclusive: no day left)',
+      { startAt: '2013-12-31', endAt: '2014-01-01' },
+      `Invalid input: startAt: 2013-12-31 is before ${EARLIEST}; endAt: 2014-01-01 is not after ${EARLIEST}`,
+    ],
+    [
+      'a scheduledTime in 1900',
+      { scheduledTime: '1900-01-03T06:00:00Z' },
+      `Invalid input: scheduledTime: 1900-01-03T06:00:00.000Z gives the window 1900-01-01 to 1900-01-02 (end exclusive), which starts before ${EARLIEST}`,
+    ],
   ])('%s', (_case, input, message) => {
     expect(rejection(input)).toBe(message);
+  });
+
+  it('accepts the earliest day itself', () => {
+    const { exports } = planExports({ startAt: '2014-01-01', endAt: '2014-01-02' }, STARTED, settings);
+    expect(windowsOf(exports[0]!)).toEqual(['2014-01-01_2014-01-02']);
+  });
+
+  it('takes the earliest day from the settings', () => {
+    expect(rejection({ startAt: '2019-12-31', endAt: '2020-01-02' }, { earliestDay: day('2020-01-01') })).toBe(
+      'Invalid input: startAt: 2019-12-31 is before 2020-01-01, the earliest day this deployment exports (earliestDay in cdk.json)',
+    );
+    expect(rejection({}, { earliestDay: day('2026-11-27') })).toBe(
+      'Invalid input: the default window 2026-11-26 to 2026-11-27 (end exclusive) starts before 2026-11-27, the earliest day this deployment exports (earliestDay in cdk.json)',
+    );
   });
 
   it('no contracts configured and none given', () => {
@@ -330,6 +377,61 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
       'Invalid input: contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts); ' +
         'startAt: missing; give both startAt (inclusive) and endAt (exclusive), or neither for the default window',
     );
+  });
+
+  // Inputs stay under Step Functions' 256 KiB, which the Plan checks first.
+  it('lists at most five problems, then how many more', () => {
+    const contracts = Array.from({ length: 2_000 }, (_, i) => `urn:li:contract:${i}`);
+    expect(rejection({ contracts: [...contracts, ...contracts] })).toBe(
+      'Invalid input: contracts: "urn:li:contract:0" is listed more than once; ' +
+        'contracts: "urn:li:contract:1" is listed more than once; ' +
+        'contracts: "urn:li:contract:2" is listed more than once; ' +
+        'contracts: "urn:li:contract:3" is listed more than once; ' +
+        'contracts: "urn:li:contract:4" is listed more than once; ' +
+        'and 1995 more problems',
+    );
+  });
+
+  it('reports a value listed 5,000 times once', () => {
+    expect(rejection({ contracts: Array.from({ length: 5_000 }, () => A) })).toBe(
+      `Invalid input: contracts: "${A}" is listed more than once`,
+    );
+  });
+
+  it('cuts a 200,000-character unknown field name', () => {
+    expect(rejection({ ['k'.repeat(200_000)]: 1 })).toBe(
+      `Invalid input: unknown field "${'k'.repeat(59)}…" (200000 characters) (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)`,
+    );
+  });
+
+  it('names at most five unknown fields, then how many more', () => {
+    const input = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i]));
+    expect(rejection(input)).toBe(
+      'Invalid input: unknown fields "f0", "f1", "f2", "f3", "f4" and 995 more (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)',
+    );
+  });
+
+  it('cuts a long duplicated value', () => {
+    const long = `urn:li:contract:${'9'.repeat(19)}`;
+    expect(rejection({ contracts: [long, long] })).toBe(`Invalid input: contracts: "${long}" is listed more than once`);
+    const huge = 'x'.repeat(100_000);
+    expect(rejection({ exportTypes: [huge, huge] })).toBe(
+      `Invalid input: exportTypes[0]: "${'x'.repeat(59)}…" (100000 characters) is not an export type (use activity, activityOutcome or seat); ` +
+        `exportTypes[1]: "${'x'.repeat(59)}…" (100000 characters) is not an export type (use activity, activityOutcome or seat)`,
+    );
+  });
+
+  it('keeps every cause far below the 32,768 characters Step Functions allows', () => {
+    const worst = {
+      ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${'k'.repeat(5_000)}${i}`, i])),
+      exportTypes: Array.from({ length: 50 }, (_, i) => `${'t'.repeat(1_000)}${i}`),
+      contracts: Array.from({ length: 2_000 }, () => 'urn:li:contract:1'),
+      startAt: 's'.repeat(50_000),
+      endAt: { nested: true },
+    };
+    const message = rejection(worst);
+    expect(message.length).toBeLessThanOrEqual(2000);
+    expect(message).toMatch(/; and \d+ more problems$/);
   });
 
   it.each([undefined, 'yesterday', ''])("a bad executionStartTime (%p) is the deployment's fault: ConfigError", (started) => {
@@ -357,16 +459,40 @@ describe('planSettingsFromConfig', () => {
       EXPORT_TYPES: 'seat',
       LAG_DAYS: '2',
       WINDOW_DAYS: '7',
+      EARLIEST_DAY: '2020-01-01',
     });
-    expect(planSettingsFromConfig(config)).toEqual({ contracts: [A, B], exportTypes: ['seat'], lagDays: 2, windowDays: 7 });
+    expect(planSettingsFromConfig(config)).toEqual({
+      contracts: [A, B],
+      exportTypes: ['seat'],
+      lagDays: 2,
+      windowDays: 7,
+      earliestDay: day('2020-01-01'),
+    });
   });
 
-  it('defaults to every export type, lag 1 and a one-day window', () => {
+  it('defaults to every export type, lag 1, a one-day window and 2014-01-01 as the earliest day', () => {
     expect(planSettingsFromConfig(handlerConfig())).toEqual({
       contracts: [],
       exportTypes: ['activity', 'activityOutcome', 'seat'],
       lagDays: 1,
       windowDays: 1,
+      earliestDay: day('2014-01-01'),
     });
+  });
+});
+
+describe('planExports: input limits (the Plan checks what the local runner checks)', () => {
+  const settings = planSettingsFromConfig(handlerConfig({ CONTRACTS: 'urn:li:contract:123456' }));
+  const plan = (input: unknown) => () => planExports(input, '2026-11-28T10:00:00Z', settings);
+
+  it('refuses input nested deeper than 64 levels, before validating anything else', () => {
+    let deep: unknown = {};
+    for (let level = 0; level < 3000; level += 1) deep = { a: deep };
+    expect(plan(deep)).toThrow(expect.objectContaining({ name: 'InvalidInput' }));
+    expect(plan(deep)).toThrow(/^Invalid input: .*64/);
+  });
+
+  it('refuses input over 256 KiB', () => {
+    expect(plan({ contracts: ['x'.repeat(300 * 1024)] })).toThrow(/^Invalid input: .*256 KiB/);
   });
 });

@@ -65,6 +65,18 @@ const wholeNumber = (doc: string, fallback: number, min: number, max?: number): 
   ...(max !== undefined && { max }),
 });
 
+/** `true` or `false`, exactly. */
+const flag = (doc: string, fallback: boolean): Defaulted<boolean> =>
+  defaulted(
+    z.pipe(
+      z.string().check(z.regex(/^(true|false)$/, { error: 'expected true or false' })),
+      z.transform((value: string) => value === 'true'),
+    ),
+    String,
+    doc,
+    fallback,
+  );
+
 /** A comma-separated list (empty items dropped). */
 const list = <T extends string>(item: z.ZodMiniType<T, string>, doc: string, fallback: readonly T[]) =>
   defaulted<T[]>(
@@ -85,6 +97,30 @@ const list = <T extends string>(item: z.ZodMiniType<T, string>, doc: string, fal
     [...fallback],
   );
 
+/**
+ * A UTC day written `YYYY-MM-DD`, as the epoch ms of its 00:00 UTC, not before 1970-01-01: the
+ * state schemas carry windows as non-negative epoch ms.
+ */
+const utcDay = (doc: string, fallback: string): Defaulted<number> => {
+  const toMs = (text: string): number | undefined => {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!match) return undefined;
+    const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+    // Date.UTC rolls 2026-02-30 over into March: only a day that round-trips exists.
+    return new Date(ms).toISOString().slice(0, 10) === text ? ms : undefined;
+  };
+  const schema = z.pipe(
+    z.string().check(z.refine((text) => toMs(text) !== undefined, { error: 'expected a day written YYYY-MM-DD' })),
+    z.pipe(
+      z.transform((text: string) => toMs(text) as number),
+      z.number().check(z.minimum(0, { error: 'expected a day on or after 1970-01-01' })),
+    ),
+  );
+  const fallbackMs = toMs(fallback);
+  if (fallbackMs === undefined) throw new RangeError(`not a YYYY-MM-DD day: ${fallback}`);
+  return defaulted(schema, (ms) => new Date(ms).toISOString().slice(0, 10), doc, fallbackMs);
+};
+
 export const RUNTIME_VARIABLES = {
   LINKEDIN_API_URL: defaulted(z.url(), String, "Base URL of LinkedIn's REST API (docs/linkedin-api.md §3).", DEFAULT_LINKEDIN_API_URL),
   LINKEDIN_TOKEN_SECRET_ID: resource('Secrets Manager id/ARN of the LinkedIn access token (the stack fills it in).'),
@@ -94,12 +130,18 @@ export const RUNTIME_VARIABLES = {
   EXPORT_TYPES: list(z.enum(EXPORT_TYPES), 'Export types a run without explicit types exports.', EXPORT_TYPES),
   LAG_DAYS: wholeNumber("Days between the schedule's time and the window's end (LinkedIn refreshes every 24 h).", 1, 0),
   WINDOW_DAYS: wholeNumber('Days in the window a scheduled or empty-input run exports.', 1, 1, MAX_JOB_DAYS),
+  // Sales Navigator launched in 2014, so no contract has analytics from before it; an earlier
+  // date (a typo, 1900-01-01, 0001-01-01) would only plan empty or refused jobs, dozens per pair.
+  EARLIEST_DAY: utcDay(
+    'The earliest UTC day (YYYY-MM-DD) an execution may export; earlier startAt/endAt/scheduledTime is InvalidInput.',
+    '2014-01-01',
+  ),
 
   BUCKET_NAME: resource('The export bucket (the stack fills it in).'),
   KEY_PREFIX: defaulted(z.string(), String, 'Key prefix of every export object ("" or ending in "/").', 'linkedin-sales-navigator/'),
   ALLOWED_DOWNLOAD_HOSTS: list(
     z.string().check(z.minLength(1)),
-    'Hosts a downloadUrl (and its redirects) may point to.',
+    'Origins a downloadUrl (and its redirects) may point to; a bare host name means https on port 443.',
     LINKEDIN_DOWNLOAD_HOSTS,
   ),
 
@@ -119,6 +161,12 @@ export const RUNTIME_VARIABLES = {
   // (~200 MiB) from 100 MB to 3 GB in `npm run bench`; 16 MiB parts measured ~40 MiB more.
   PART_SIZE_MB: wholeNumber('Multipart part size, in MiB (S3: at least 5).', 8, 5, 512),
   UPLOAD_QUEUE_SIZE: wholeNumber('Parts uploaded in parallel.', 4, 1, 16),
+  // ASSUMPTION (docs/linkedin-api.md §10.4): LinkedIn's files end with a line break. With it, a
+  // Content-Length shorter than the file is caught wherever the cut falls (lambdas/shared/copy/csv-rows.ts).
+  REQUIRE_FINAL_LINE_BREAK: flag(
+    'A non-empty download must end with a line break; without one it was cut short (TruncatedDownload). Turn off if LinkedIn files lack it.',
+    true,
+  ),
 } as const;
 
 export type RuntimeVariable = keyof typeof RUNTIME_VARIABLES;

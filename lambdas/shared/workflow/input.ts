@@ -10,7 +10,7 @@
  * - `{"exportTypes": ["activity"], "contracts": ["urn:li:contract:123"],
  *    "startAt": "2026-11-01", "endAt": "2026-11-08"}`: an explicit window; dates are
  *   `YYYY-MM-DD` (00:00 UTC) or epoch milliseconds at 00:00 UTC; startAt inclusive, endAt
- *   exclusive; both or neither;
+ *   exclusive; both or neither; no day before the deployment's earliest day (EARLIEST_DAY);
  * - `{"scheduledTime": "2026-11-28T06:00:00Z"}`: what the EventBridge schedule sends; the
  *   window is derived from it (not from "now"), so a retried or late start exports the same
  *   window. Cannot be combined with startAt/endAt.
@@ -21,6 +21,7 @@ import type { HandlerConfig } from '../contract/runtime-config';
 import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../contract/export-types';
 import type { ExportTask, ExportWindow, PlanResult } from '../contract/state';
+import { inputLimitProblem } from './input-limits';
 import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
 import { cutIntoJobWindows, formatUtcDay, formatWindow, isUtcMidnight, latestAllowedEndAt, parseUtcDay, scheduledWindow } from './windows';
 
@@ -42,6 +43,18 @@ const show = (value: unknown): string => {
   const json = JSON.stringify(value);
   return json.length > 80 ? `${json.slice(0, 60)}…" (${json.length - 2} characters)` : json;
 };
+
+/**
+ * Bounds of the InvalidInput message, which becomes the execution's error cause. Step Functions
+ * cuts a cause at 32,768 characters and the console shows it on one line: an input with a 1 MB
+ * key or 10,000 bad entries must still give a short cause that says what to fix first.
+ */
+const MAX_PROBLEMS = 5;
+const MAX_PROBLEM_CHARS = 300;
+const MAX_CAUSE_CHARS = 2000;
+const MAX_LISTED_KEYS = 5;
+
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** Fails a transform with `message` (a zod/mini transform gets no `ctx.addIssue`: push the issue). */
 const reject = (ctx: z.core.ParsePayload, message: string): never => {
@@ -99,11 +112,14 @@ const uniqueList = <T extends z.ZodMiniType<string>>(item: T, what: string, omit
     .check(
       z.minLength(1, { error: `must not be empty (${omitHint})` }),
       z.superRefine((values: string[], ctx) => {
+        // One problem per repeated value, however often it repeats.
         const seen = new Set<string>();
+        const repeated = new Set<string>();
         for (const value of values) {
-          if (seen.has(value)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is listed more than once` });
+          if (seen.has(value)) repeated.add(value);
           seen.add(value);
         }
+        for (const value of repeated) ctx.addIssue({ code: 'custom', message: `${show(value)} is listed more than once` });
       }),
     );
 
@@ -126,8 +142,9 @@ export const executionInputSchema = z.strictObject(
   {
     error: (issue) => {
       if (issue.code === 'unrecognized_keys') {
-        const fields = issue.keys.map((key) => JSON.stringify(key)).join(', ');
-        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${fields} (allowed: ${INPUT_FIELDS.join(', ')})`;
+        const listed = issue.keys.slice(0, MAX_LISTED_KEYS).map(show).join(', ');
+        const more = issue.keys.length > MAX_LISTED_KEYS ? ` and ${issue.keys.length - MAX_LISTED_KEYS} more` : '';
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${listed}${more} (allowed: ${INPUT_FIELDS.join(', ')})`;
       }
       if (issue.code === 'invalid_type') {
         return `expected a JSON object such as {} or {"startAt": "2026-11-01", "endAt": "2026-11-08"}, got ${
@@ -142,7 +159,12 @@ export const executionInputSchema = z.strictObject(
 /** The input after validation: dates and scheduledTime as epoch ms. */
 export type ParsedExecutionInput = z.output<typeof executionInputSchema>;
 
-const invalidInput = (problems: string[]): NamedError => new NamedError(ERROR_NAMES.invalidInput, `Invalid input: ${problems.join('; ')}`);
+/** The first MAX_PROBLEMS problems, each clipped, then how many more: see MAX_CAUSE_CHARS. */
+const invalidInput = (problems: string[]): NamedError => {
+  const listed = problems.slice(0, MAX_PROBLEMS).map((problem) => clip(problem, MAX_PROBLEM_CHARS));
+  if (problems.length > MAX_PROBLEMS) listed.push(`and ${problems.length - MAX_PROBLEMS} more problems`);
+  return new NamedError(ERROR_NAMES.invalidInput, clip(`Invalid input: ${listed.join('; ')}`, MAX_CAUSE_CHARS));
+};
 
 /** `exportTypes[1]: …`; problems with the whole input carry no field. */
 const problemOf = (issue: z.core.$ZodIssue): string => {
@@ -172,67 +194,79 @@ export interface PlanSettings {
   lagDays: number;
   /** Days in the window of a scheduled run or of `{}`. */
   windowDays: number;
+  /** Epoch ms of the earliest UTC day a window may include (EARLIEST_DAY). */
+  earliestDay: number;
 }
 
 /** The plan settings of the deployment (environment variables, see config.ts). */
 export const planSettingsFromConfig = (
-  config: Pick<HandlerConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS'>,
+  config: Pick<HandlerConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS' | 'EARLIEST_DAY'>,
 ): PlanSettings => ({
   contracts: [...config.CONTRACTS],
   exportTypes: [...config.EXPORT_TYPES],
   lagDays: config.LAG_DAYS,
   windowDays: config.WINDOW_DAYS,
+  earliestDay: config.EARLIEST_DAY,
 });
 
 /**
- * The window the input asks for, or the problems with the combination of its fields. A
- * window named by the input (startAt/endAt or scheduledTime) may not end after
- * latestAllowedEndAt; the default window cannot, since it ends lagDays >= 0 days before today.
+ * The window the input asks for, or the problems with the combination of its fields. A window
+ * may not start before settings.earliestDay (dates before it pass the field checks, 1900-01-01
+ * or 0001-01-01, and would plan empty or refused jobs by the dozen); one named by the input
+ * (startAt/endAt or scheduledTime) may not end after latestAllowedEndAt; the default window
+ * cannot, since it ends lagDays >= 0 days before today.
  */
 const resolveWindow = (
   input: ParsedExecutionInput,
   nowMs: number,
   settings: PlanSettings,
-): { window: ExportWindow } | { problem: string } => {
+): { window: ExportWindow } | { problems: string[] } => {
   const { startAt, endAt, scheduledTime: scheduledMs } = input;
   const latest = latestAllowedEndAt(nowMs);
   const tooLate = `the execution started ${new Date(nowMs).toISOString()}, so the latest allowed endAt is ${formatUtcDay(latest)} (end exclusive)`;
+  const earliest = `${formatUtcDay(settings.earliestDay)}, the earliest day this deployment exports (earliestDay in cdk.json)`;
 
   if (scheduledMs !== undefined) {
     if (startAt !== undefined || endAt !== undefined) {
       return {
-        problem:
+        problems: [
           'scheduledTime cannot be combined with startAt/endAt (a scheduled run derives its window from ' +
-          'scheduledTime; give startAt and endAt alone for an explicit window)',
+            'scheduledTime; give startAt and endAt alone for an explicit window)',
+        ],
       };
     }
     const window = scheduledWindow(scheduledMs, settings.lagDays, settings.windowDays);
-    if (window.endAt > latest) {
-      return {
-        problem: `scheduledTime: ${new Date(scheduledMs).toISOString()} gives the window ${formatWindow(window)}, which is in the future: ${tooLate}`,
-      };
-    }
+    const derived = `scheduledTime: ${new Date(scheduledMs).toISOString()} gives the window ${formatWindow(window)}`;
+    if (window.startAt < settings.earliestDay) return { problems: [`${derived}, which starts before ${earliest}`] };
+    if (window.endAt > latest) return { problems: [`${derived}, which is in the future: ${tooLate}`] };
     return { window };
   }
   if (startAt === undefined && endAt === undefined) {
-    return { window: scheduledWindow(nowMs, settings.lagDays, settings.windowDays) };
+    const window = scheduledWindow(nowMs, settings.lagDays, settings.windowDays);
+    if (window.startAt < settings.earliestDay) {
+      return { problems: [`the default window ${formatWindow(window)} starts before ${earliest}`] };
+    }
+    return { window };
   }
   if (startAt === undefined || endAt === undefined) {
     return {
-      problem:
+      problems: [
         `${startAt === undefined ? 'startAt' : 'endAt'}: missing; give both startAt (inclusive) and endAt ` +
-        '(exclusive), or neither for the default window',
+          '(exclusive), or neither for the default window',
+      ],
     };
   }
-  if (startAt >= endAt) {
-    return {
-      problem:
-        `startAt: ${formatUtcDay(startAt)} is not before endAt ${formatUtcDay(endAt)} (startAt is inclusive, ` +
+  const problems: string[] = [];
+  if (startAt < settings.earliestDay) problems.push(`startAt: ${formatUtcDay(startAt)} is before ${earliest}`);
+  if (endAt <= settings.earliestDay) problems.push(`endAt: ${formatUtcDay(endAt)} is not after ${earliest}`);
+  if (problems.length === 0 && startAt >= endAt) {
+    problems.push(
+      `startAt: ${formatUtcDay(startAt)} is not before endAt ${formatUtcDay(endAt)} (startAt is inclusive, ` +
         'endAt exclusive: one day is e.g. "startAt": "2026-11-01", "endAt": "2026-11-02")',
-    };
+    );
   }
-  if (endAt > latest) return { problem: `endAt: ${formatUtcDay(endAt)} is in the future: ${tooLate}` };
-  return { window: { startAt, endAt } };
+  if (endAt > latest) problems.push(`endAt: ${formatUtcDay(endAt)} is in the future: ${tooLate}`);
+  return problems.length > 0 ? { problems } : { window: { startAt, endAt } };
 };
 
 /**
@@ -258,6 +292,9 @@ export const planExports = (input: unknown, executionStartTime: string, settings
       `executionStartTime must be an ISO-8601 time (the state machine passes $$.Execution.StartTime), got ${show(executionStartTime)}`,
     );
   }
+  // Step Functions' input quota and a nesting bound, before anything walks the input.
+  const limitProblem = inputLimitProblem(input);
+  if (limitProblem) throw invalidInput([limitProblem]);
   const parsed = parseExecutionInput(input);
 
   const problems: string[] = [];
@@ -273,7 +310,7 @@ export const planExports = (input: unknown, executionStartTime: string, settings
     problems.push(`exportTypes: none given and none configured (pass e.g. "exportTypes": ["activity"]; ${EXPORT_TYPE_HINT})`);
   }
   const resolved = resolveWindow(parsed, nowMs, settings);
-  if ('problem' in resolved) problems.push(resolved.problem);
+  if ('problems' in resolved) problems.push(...resolved.problems);
   if (problems.length > 0 || !('window' in resolved)) throw invalidInput(problems);
 
   const pending = cutIntoJobWindows(resolved.window, MAX_JOB_DAYS);
