@@ -26,10 +26,10 @@ export const main = async (
     io.stderr.write(`npm start: ${parsed.message}\nRun npm start -- --help for the options.\n`);
     return 2;
   }
-  // With --json, stdout carries only the result document.
+  // With --json, stdout carries only the result document: progress and the Lambdas' logs go to stderr.
   const progressStream = parsed.json ? io.stderr : io.stdout;
   const progress = createProgressWriter(progressStream, parsed.options.timeScale ?? 1);
-  const result = await runLocal({ ...parsed.options, onEvent: (event) => progress.onEvent(event) });
+  const result = await runLocal({ ...parsed.options, logStream: progressStream, onEvent: (event) => progress.onEvent(event) });
   progress.end();
   if (parsed.json) {
     io.stdout.write(`${JSON.stringify(jsonDocument(result), null, 2)}\n`);

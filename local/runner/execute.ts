@@ -45,6 +45,48 @@ export const failureOf = (error: unknown): { error: string; cause: string } => {
 };
 
 /**
+ * How long events still on their way may take once the execution has ended. The stream normally
+ * ends with the execution; when the engine throws outside its own try (e.g. cloning an input nested
+ * thousands deep) it never ends, and waiting for it would hang the run.
+ */
+export const EVENT_DRAIN_MS = 2_000;
+
+/**
+ * Waits for an execution's outcome, passing its events on meanwhile. The outcome decides: the
+ * events are drained for at most `drainMs` after it, and a failed execution is reported even when
+ * its event stream broke or never ends.
+ */
+export const settleExecution = async (
+  execution: { result: Promise<unknown>; eventLogs: AsyncIterable<ExecutionEvent> },
+  onEvent?: (event: ExecutionEvent) => void,
+  drainMs: number = EVENT_DRAIN_MS,
+): Promise<ExecutionOutcome> => {
+  const pumped = (async () => {
+    for await (const event of execution.eventLogs) onEvent?.(event);
+  })().then(
+    () => ({ ended: true as const }),
+    (error: unknown) => ({ ended: true as const, error }),
+  );
+  let outcome: ExecutionOutcome;
+  try {
+    outcome = { status: 'SUCCEEDED', output: await execution.result };
+  } catch (error) {
+    outcome = { status: 'FAILED', ...failureOf(error) };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([
+    pumped,
+    new Promise<{ ended: false }>((resolve) => {
+      timer = setTimeout(() => resolve({ ended: false }), drainMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  // A broken event stream (or a throwing onEvent) only matters when nothing else went wrong.
+  if (outcome.status === 'SUCCEEDED' && 'error' in drained) throw drained.error;
+  return outcome;
+};
+
+/**
  * Runs the workflow to its end.
  *
  * @returns the execution output, or the error name and cause it failed with
@@ -86,15 +128,5 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     },
   });
 
-  const pump = (async () => {
-    for await (const event of execution.eventLogs) options.onEvent?.(event);
-  })();
-  let outcome: ExecutionOutcome;
-  try {
-    outcome = { status: 'SUCCEEDED', output: await execution.result };
-  } catch (error) {
-    outcome = { status: 'FAILED', ...failureOf(error) };
-  }
-  await pump;
-  return outcome;
+  return settleExecution(execution, options.onEvent);
 };

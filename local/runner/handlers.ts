@@ -13,6 +13,7 @@ import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import type { HandlerModule } from '../../lambdas/shared/contract/names';
 import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
+import { createStreamLogger } from './log-stream';
 
 /** A handler as Lambda calls it. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -29,6 +30,8 @@ export interface LocalHandlerOptions {
   onProgress?: CopyDependencies['onProgress'];
   /** @default Date.now */
   now?: () => number;
+  /** Where the handlers' log lines go (at POWERTOOLS_LOG_LEVEL). @default process.stdout, as on Lambda */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Every handler module, wired to the local runner's dependencies. */
@@ -47,11 +50,12 @@ export const createLocalHandlers = (options: LocalHandlerOptions): Record<Handle
     allowHttpLoopback: options.allowHttpLoopback,
     onProgress: options.onProgress,
   };
+  const handlerOptions = { logger: createStreamLogger(options.logStream ?? process.stdout) };
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
-    plan: createPlanHandler(() => ({ config: options.config })) as LambdaHandler,
-    'create-job': createCreateJobHandler(() => linkedInDeps) as LambdaHandler,
-    'check-job': createCheckJobHandler(() => linkedInDeps) as LambdaHandler,
-    'copy-to-s3': createCopyHandler(() => copyDeps) as LambdaHandler,
+    plan: createPlanHandler(() => ({ config: options.config }), handlerOptions) as LambdaHandler,
+    'create-job': createCreateJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
+    'check-job': createCheckJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
+    'copy-to-s3': createCopyHandler(() => copyDeps, handlerOptions) as LambdaHandler,
   };
 };

@@ -9,6 +9,8 @@ import type { StackConfigInput } from '../../infra/config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import type { ExecutionOutput } from '../../lambdas/shared/contract/state';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
+import { planExports, planSettingsFromConfig } from '../../lambdas/shared/workflow/input';
+import { inputLimitProblem, inputTextLimitProblem } from '../../lambdas/shared/workflow/input-limits';
 import type { Simulator, SimulatorOptions } from '../simulator';
 import { parseS3Uri } from '../s3-client';
 import { createCopyProgress } from './copy-progress';
@@ -51,6 +53,8 @@ export interface RunLocalOptions extends ExportRequest {
   stackConfig?: Partial<StackConfigInput>;
   /** Progress, in order. */
   onEvent?: (event: RunEvent) => void;
+  /** Where the Lambdas' log lines go (at POWERTOOLS_LOG_LEVEL). @default process.stdout, as on Lambda */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface RunLocalResult {
@@ -83,13 +87,27 @@ export const jsonDocument = (result: RunLocalResult) => ({
 const failure = (error: unknown): { error: string; cause: string } =>
   error instanceof Error ? { error: error.name, cause: error.message } : { error: 'Error', cause: String(error) };
 
+/** An input problem, worded as the Plan words its own. */
+const invalidInput = (problem: string) => new NamedError(ERROR_NAMES.invalidInput, `Invalid input: ${problem}`);
+
 /** Parses `--input` text; a problem is InvalidInput, like the Plan state would report. */
 const parseInputText = (text: string): unknown => {
+  // Before parsing: nothing should walk an input Step Functions itself would refuse.
+  const problem = inputTextLimitProblem(text);
+  if (problem) throw invalidInput(problem);
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new NamedError(ERROR_NAMES.invalidInput, `--input is not valid JSON: ${(error as Error).message}`);
   }
+};
+
+/** The execution input, refused when it is over Step Functions' limits (the local engine cannot run it). */
+const executionInput = (options: RunLocalOptions): unknown => {
+  const input = options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
+  const problem = inputLimitProblem(input);
+  if (problem) throw invalidInput(problem);
+  return input;
 };
 
 /**
@@ -127,12 +145,22 @@ const execute = async (
   started: number,
 ) => {
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const config = localHandlerConfig(workflow.environment, {
-    bucket: result.s3.bucket,
-    apiUrl: services.linkedIn.baseUrl,
-    contracts: await resolveContracts(options, input, services.linkedIn),
-    prefix: options.prefix,
-  });
+  const configWith = (contracts: readonly string[] | undefined) =>
+    localHandlerConfig(workflow.environment, {
+      bucket: result.s3.bucket,
+      apiUrl: services.linkedIn.baseUrl,
+      contracts,
+      prefix: options.prefix,
+    });
+  // The Plan's own validation, run now: finding the contracts may call LinkedIn, and invalid input
+  // must fail before any call, with the Plan's message. The contracts LinkedIn will name are not
+  // known yet; any URN stands in for them (the Plan checks only that there is one).
+  planExports(
+    input,
+    new Date(started).toISOString(),
+    planSettingsFromConfig(configWith(options.contracts?.length ? options.contracts : [SIMULATOR_CONTRACT])),
+  );
+  const config = configWith(await resolveContracts(options, input, services.linkedIn));
   const copyProgress = createCopyProgress(emit);
   const handlers = createLocalHandlers({
     config,
@@ -141,6 +169,7 @@ const execute = async (
     s3IsAws: services.s3.isAws,
     allowHttpLoopback: services.linkedIn.allowHttpLoopback,
     onProgress: copyProgress.onProgress,
+    logStream: options.logStream,
   });
 
   const landedSoFar: LandedExport[] = [];
@@ -196,7 +225,7 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
   };
   let services: Services | undefined;
   try {
-    const input = options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
+    const input = executionInput(options);
     options.onEvent?.({ kind: 'info', message: 'Synthesizing the CDK app (the state machine that would deploy)…' });
     const workflow = await loadLocalWorkflow(options.stackConfig);
     services = await startServices({ ...options, bucket, bucketGiven: options.bucket !== undefined }, (message) =>

@@ -139,4 +139,26 @@ describe('the real command: npx tsx local/start.ts --json', () => {
     expect(document.exports).toHaveLength(1);
     expect(document.exports[0].s3Uri).toMatch(/^s3:\/\/linkedin-salesnav-exports\/linkedin-sales-navigator\/activity\/contract=123456\//);
   }, 120_000);
+
+  it('with --json and POWERTOOLS_LOG_LEVEL=DEBUG, stdout is still only the document; the log lines go to stderr', async () => {
+    const child = spawn('npx', ['tsx', 'local/start.ts', '--json', '--type', 'seat', '--time-scale', '0.02'], {
+      cwd: ROOT,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'DEBUG' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'SUCCEEDED', exports: [{ exportType: 'seat' }] });
+    const logs = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    expect(logs.map((log) => log.message)).toEqual(expect.arrayContaining(['Planned exports', 'Export job created', 'Export copied']));
+    expect(logs.find((log) => log.message === 'Export job created')).toMatchObject({ level: 'INFO', exportType: 'seat' });
+  }, 120_000);
 });

@@ -4,19 +4,23 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type ExportTask, exportTaskSchema } from '../contract/state';
-import { logger, metrics } from '../powertools';
+import { metrics } from '../powertools';
 import { afterJobCreated, currentWindow } from '../workflow/transitions';
 import type { LinkedInDependencies, Provide } from './dependencies';
 import { logKeys } from './log-keys';
-import { withPowertools } from './middy';
+import { type HandlerOptions, withPowertools } from './middy';
 
-export const createCreateJobHandler = (provide: Provide<LinkedInDependencies>) =>
-  withPowertools(exportTaskSchema, async (task): Promise<ExportTask> => {
-    const { linkedIn, now } = provide();
-    const window = currentWindow(task);
-    logger.appendKeys(logKeys(task));
-    const job = await linkedIn.createExportJob(task.exportType, task.contract, window.startAt, window.endAt);
-    logger.info('Export job created', { jobId: job.id, status: job.status });
-    metrics.addMetric('JobsCreated', MetricUnit.Count, 1);
-    return afterJobCreated(task, job.id, now());
-  });
+export const createCreateJobHandler = (provide: Provide<LinkedInDependencies>, options?: HandlerOptions) =>
+  withPowertools(
+    exportTaskSchema,
+    async (task, _context, log): Promise<ExportTask> => {
+      const { linkedIn, now } = provide();
+      const window = currentWindow(task);
+      log.appendKeys(logKeys(task));
+      const job = await linkedIn.createExportJob(task.exportType, task.contract, window.startAt, window.endAt);
+      log.info('Export job created', { jobId: job.id, status: job.status });
+      metrics.addMetric('JobsCreated', MetricUnit.Count, 1);
+      return afterJobCreated(task, job.id, now());
+    },
+    options,
+  );

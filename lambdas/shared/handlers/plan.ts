@@ -5,18 +5,22 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type PlanResult, planEventSchema } from '../contract/state';
-import { logger, metrics } from '../powertools';
+import { metrics } from '../powertools';
 import { planExports, planSettingsFromConfig } from '../workflow/input';
 import type { PlanDependencies, Provide } from './dependencies';
-import { withPowertools } from './middy';
+import { type HandlerOptions, withPowertools } from './middy';
 
-export const createPlanHandler = (provide: Provide<PlanDependencies>) =>
-  withPowertools(planEventSchema, async (event): Promise<PlanResult> => {
-    const { config } = provide();
-    const plan = planExports(event.input, event.executionStartTime, planSettingsFromConfig(config));
-    logger.info('Planned exports', {
-      exports: plan.exports.map(({ exportType, contract, pending }) => ({ exportType, contract, jobs: pending.length })),
-    });
-    metrics.addMetric('ExportsPlanned', MetricUnit.Count, plan.exports.length);
-    return plan;
-  });
+export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: HandlerOptions) =>
+  withPowertools(
+    planEventSchema,
+    async (event, _context, log): Promise<PlanResult> => {
+      const { config } = provide();
+      const plan = planExports(event.input, event.executionStartTime, planSettingsFromConfig(config));
+      log.info('Planned exports', {
+        exports: plan.exports.map(({ exportType, contract, pending }) => ({ exportType, contract, jobs: pending.length })),
+      });
+      metrics.addMetric('ExportsPlanned', MetricUnit.Count, plan.exports.length);
+      return plan;
+    },
+    options,
+  );
