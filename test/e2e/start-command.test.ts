@@ -119,19 +119,28 @@ describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json'
   });
 });
 
+/** `npx tsx local/start.ts --json` for one export type; the child uses the workflow cached on disk by the tests above (or synthesizes). */
+const runStart = async (type: string, logLevel: string) => {
+  const child = spawn('npx', ['tsx', 'local/start.ts', '--json', '--type', type, '--time-scale', '0.02'], {
+    cwd: ROOT,
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: logLevel },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+};
+
 describe('the real command: npx tsx local/start.ts --json', () => {
   it('exits 0 and prints the JSON document of a default run', async () => {
-    // The child uses the synthesized workflow cached on disk by the tests above (or synthesizes).
-    const child = spawn('npx', ['tsx', 'local/start.ts', '--json', '--type', 'activity', '--time-scale', '0.02'], {
-      cwd: ROOT,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runStart('activity', 'SILENT');
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     const document = JSON.parse(stdout);
@@ -141,16 +150,7 @@ describe('the real command: npx tsx local/start.ts --json', () => {
   }, 120_000);
 
   it('with --json and POWERTOOLS_LOG_LEVEL=DEBUG, stdout is still only the document; the log lines go to stderr', async () => {
-    const child = spawn('npx', ['tsx', 'local/start.ts', '--json', '--type', 'seat', '--time-scale', '0.02'], {
-      cwd: ROOT,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'DEBUG' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runStart('seat', 'DEBUG');
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(stdout)).toMatchObject({ status: 'SUCCEEDED', exports: [{ exportType: 'seat' }] });

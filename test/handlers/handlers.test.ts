@@ -14,6 +14,7 @@ import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencie
 import { encodeRuntimeEnvironment, RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
 import { secretTokenSource } from '../../lambdas/shared/linkedin/token';
+import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { handlerConfig } from '../helpers/runtime-config';
 import type { ExportTask, PlanResult } from '../../lambdas/shared/contract/state';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
@@ -58,17 +59,7 @@ const useSecret = (value: string) => {
   secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: value });
 };
 
-const task = (window = { startAt: NOV_1, endAt: NOV_1 + 7 * DAY }): ExportTask => ({
-  exportType: 'activity',
-  contract: CONTRACT,
-  pending: [window],
-  results: [],
-  jobIds: [],
-  retries: { recreate: 0, dataDelay: 0 },
-  next: 'create',
-  reason: 'planned',
-  waitSeconds: 0,
-});
+const task = (window = { startAt: NOV_1, endAt: NOV_1 + 7 * DAY }): ExportTask => plannedTask('activity', CONTRACT, [window]);
 
 /** Checks until the job leaves ENQUEUED/PROCESSING (the simulator finishes in ~1.5 s). */
 const checkUntilSettled = async (created: ExportTask): Promise<ExportTask> => {

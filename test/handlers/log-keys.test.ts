@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { ExportTask } from '../../lambdas/shared/contract/state';
 import type { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import { handlerConfig } from '../helpers/runtime-config';
+import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 
 const NOV_1 = Date.UTC(2026, 10, 1);
 const DAY = 86_400_000;
@@ -20,17 +21,8 @@ const context = (requestId: string): Context =>
     getRemainingTimeInMillis: () => 60_000,
   }) as Context;
 
-const task = (exportType: ExportTask['exportType'], contract: string): ExportTask => ({
-  exportType,
-  contract,
-  pending: [{ startAt: NOV_1, endAt: NOV_1 + DAY }],
-  results: [],
-  jobIds: [],
-  retries: { recreate: 0, dataDelay: 0 },
-  next: 'create',
-  reason: 'planned',
-  waitSeconds: 0,
-});
+const task = (exportType: ExportTask['exportType'], contract: string): ExportTask =>
+  plannedTask(exportType, contract, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]);
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,6 +11,7 @@ import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import type { ExportResult, ExportTask } from '../../lambdas/shared/contract/state';
 import { collectStates, extractStateMachineAsl, placeholderFunctionArn, synthesizeTemplate, taskBindings } from '../../infra/asl';
 import { STATE_NAMES, TASK_HANDLERS } from '../../lambdas/shared/contract/names';
+import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { FAILURE_ROUTES } from '../../infra/workflow';
 
 type State = Record<string, any>;
@@ -172,17 +173,12 @@ const resultFor = (task: ExportTask, index: number): ExportResult => ({
   empty: false,
 });
 
-const taskFor = (exportType: ExportTask['exportType'], windows: number): ExportTask => ({
-  exportType,
-  contract: CONTRACT,
-  pending: Array.from({ length: windows }, (_, i) => ({ startAt: i * DAY, endAt: (i + 1) * DAY })),
-  results: [],
-  jobIds: [],
-  retries: { recreate: 0, dataDelay: 0 },
-  next: 'create',
-  reason: 'planned',
-  waitSeconds: 0,
-});
+const taskFor = (exportType: ExportTask['exportType'], windows: number): ExportTask =>
+  plannedTask(
+    exportType,
+    CONTRACT,
+    Array.from({ length: windows }, (_, i) => ({ startAt: i * DAY, endAt: (i + 1) * DAY })),
+  );
 
 /** Stand-ins that walk each window through create -> poll once -> copy, counting calls. */
 const scriptedHandlers = (plan: ExportTask[], overrides: Partial<Record<string, (input: any) => unknown>> = {}) => {

@@ -20,8 +20,9 @@ import * as z from 'zod/mini';
 import type { HandlerConfig } from '../contract/runtime-config';
 import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../contract/export-types';
-import type { ExportTask, ExportWindow, PlanResult } from '../contract/state';
+import type { ExportWindow, PlanResult } from '../contract/state';
 import { inputLimitProblem } from './input-limits';
+import { plannedTask } from './transitions';
 import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
 import { cutIntoJobWindows, formatUtcDay, formatWindow, isUtcMidnight, latestAllowedEndAt, parseUtcDay, scheduledWindow } from './windows';
 
@@ -314,20 +315,6 @@ export const planExports = (input: unknown, executionStartTime: string, settings
   if (problems.length > 0 || !('window' in resolved)) throw invalidInput(problems);
 
   const pending = cutIntoJobWindows(resolved.window, MAX_JOB_DAYS);
-  const exports = contracts.flatMap((contractUrn) =>
-    exportTypes.map(
-      (type): ExportTask => ({
-        exportType: type,
-        contract: contractUrn,
-        pending: pending.map((window) => ({ ...window })),
-        results: [],
-        jobIds: [],
-        retries: { recreate: 0, dataDelay: 0 },
-        next: 'create',
-        reason: 'planned',
-        waitSeconds: 0,
-      }),
-    ),
-  );
+  const exports = contracts.flatMap((contractUrn) => exportTypes.map((type) => plannedTask(type, contractUrn, pending)));
   return { exports };
 };

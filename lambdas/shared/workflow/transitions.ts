@@ -5,6 +5,7 @@
  * a NamedError whose message names the export type, the contract and the window, so an
  * operator reading the failed execution knows what to re-run.
  */
+import type { ExportType } from '../contract/export-types';
 import { ERROR_NAMES, NamedError, type ErrorName } from '../contract/error-names';
 import { classifyJobStatus } from '../linkedin/status';
 import { boundedPollWait, dataDelayWaitSeconds, recreateWaitSeconds, type PollPolicy, type Random } from './backoff';
@@ -55,6 +56,19 @@ const withoutJob = (task: ExportTask): ExportTask => {
   const { job: _job, ...rest } = task;
   return rest;
 };
+
+/** A new export of `windows`, in order: the first step creates a job for the first one. */
+export const plannedTask = (exportType: ExportType, contract: string, windows: readonly ExportWindow[]): ExportTask => ({
+  exportType,
+  contract,
+  pending: windows.map((window) => ({ ...window })),
+  results: [],
+  jobIds: [],
+  retries: { ...NO_RETRIES },
+  next: 'create',
+  reason: 'planned',
+  waitSeconds: 0,
+});
 
 /**
  * A LinkedIn job was created for pending[0]: record it and check it at once (poll first,
