@@ -15,7 +15,8 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { ExportResult } from '../../lambdas/shared/contract/state';
-import { cutIntoJobWindows, formatUtcDay, parseUtcDay } from '../../lambdas/shared/workflow/windows';
+import { cutIntoJobWindows } from '../../lambdas/shared/workflow/windows';
+import { formatUtcDay, parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { buildExecutionInput, executionNameFor, type ExportRequest } from './request';
 
 /** `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME` + name → that execution's ARN. */

@@ -7,7 +7,7 @@ import { LOOPBACK_HOSTS } from '../../lambdas/shared/contract/linkedin-limits';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CONTRACT_URN } from '../../lambdas/shared/contract/export-types';
-import { parseUtcDay } from '../../lambdas/shared/workflow/windows';
+import { parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { exportTypesFor, type ExportRequest } from './request';
 import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE } from './defaults';
 import type { RunLocalOptions } from './run-local';

@@ -4,7 +4,7 @@
  * with where the CSVs are. Pure formatting functions plus a small writer that owns the cursor.
  */
 import { formatDuration } from '../../lambdas/shared/workflow/duration';
-import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
+import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 import type { ExportRef, RunEvent } from './progress';
 import type { LandedExport, RunLocalResult } from './run-local';
 

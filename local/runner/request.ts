@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
-import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
+import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 
 export interface ExportRequest {
   /** undefined: every type the deployment is configured for. */

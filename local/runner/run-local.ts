@@ -10,7 +10,7 @@ import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-nam
 import type { ExecutionOutput } from '../../lambdas/shared/contract/state';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
 import { planExports, planSettingsFromConfig } from '../../lambdas/shared/workflow/input';
-import { inputLimitProblem, inputTextLimitProblem } from '../../lambdas/shared/workflow/input-limits';
+import { inputTextLimitProblem } from '../../lambdas/shared/workflow/input-limits';
 import type { Simulator, SimulatorOptions } from '../simulator';
 import { parseS3Uri } from '../s3-client';
 import { createCopyProgress } from './copy-progress';
@@ -102,13 +102,12 @@ const parseInputText = (text: string): unknown => {
   }
 };
 
-/** The execution input, refused when it is over Step Functions' limits (the local engine cannot run it). */
-const executionInput = (options: RunLocalOptions): unknown => {
-  const input = options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
-  const problem = inputLimitProblem(input);
-  if (problem) throw invalidInput(problem);
-  return input;
-};
+/**
+ * The execution input. `--input` text is held to Step Functions' limits before it is parsed; the
+ * Plan's validation, run before any LinkedIn call (below), holds every input to them again.
+ */
+const executionInput = (options: RunLocalOptions): unknown =>
+  options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
 
 /**
  * The contracts to configure: the ones asked for; else none when the input names its own; else

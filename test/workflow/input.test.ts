@@ -2,7 +2,7 @@ import { handlerConfig } from '../helpers/runtime-config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import { parseExecutionInput, planExports, planSettingsFromConfig, type PlanSettings } from '../../lambdas/shared/workflow/input';
 import type { ExportTask } from '../../lambdas/shared/contract/state';
-import { formatUtcDay } from '../../lambdas/shared/workflow/windows';
+import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 
 const STARTED = '2026-11-28T06:00:01.234Z';
 const A = 'urn:li:contract:111';

@@ -1,15 +1,14 @@
 import { DAY_MS, MAX_JOB_DAYS } from '../../lambdas/shared/contract/linkedin-limits';
 import {
   cutIntoJobWindows,
-  formatUtcDay,
   formatWindow,
   halveWindow,
   isUtcMidnight,
   latestAllowedEndAt,
-  parseUtcDay,
   scheduledWindow,
   startOfUtcDay,
 } from '../../lambdas/shared/workflow/windows';
+import { formatUtcDay, parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
 const w = (startAt: string, endAt: string) => ({ startAt: day(startAt), endAt: day(endAt) });

@@ -13,6 +13,7 @@ import * as z from 'zod/mini';
 import './zod-locale';
 import { ERROR_NAMES, NamedError } from './error-names';
 import { CONTRACT_URN, EXPORT_TYPES } from './export-types';
+import { formatUtcDay, parseUtcDay } from './utc-day';
 import { DEFAULT_LINKEDIN_API_URL, LINKEDIN_DOWNLOAD_HOSTS, MAX_JOB_DAYS } from './linkedin-limits';
 
 /** One variable: how its string is parsed and how a typed value is written back. */
@@ -102,23 +103,16 @@ const list = <T extends string>(item: z.ZodMiniType<T, string>, doc: string, fal
  * state schemas carry windows as non-negative epoch ms.
  */
 const utcDay = (doc: string, fallback: string): Defaulted<number> => {
-  const toMs = (text: string): number | undefined => {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-    if (!match) return undefined;
-    const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-    // Date.UTC rolls 2026-02-30 over into March: only a day that round-trips exists.
-    return new Date(ms).toISOString().slice(0, 10) === text ? ms : undefined;
-  };
   const schema = z.pipe(
-    z.string().check(z.refine((text) => toMs(text) !== undefined, { error: 'expected a day written YYYY-MM-DD' })),
+    z.string().check(z.refine((text) => parseUtcDay(text) !== undefined, { error: 'expected a day written YYYY-MM-DD' })),
     z.pipe(
-      z.transform((text: string) => toMs(text) as number),
+      z.transform((text: string) => parseUtcDay(text) as number),
       z.number().check(z.minimum(0, { error: 'expected a day on or after 1970-01-01' })),
     ),
   );
-  const fallbackMs = toMs(fallback);
+  const fallbackMs = parseUtcDay(fallback);
   if (fallbackMs === undefined) throw new RangeError(`not a YYYY-MM-DD day: ${fallback}`);
-  return defaulted(schema, (ms) => new Date(ms).toISOString().slice(0, 10), doc, fallbackMs);
+  return defaulted(schema, formatUtcDay, doc, fallbackMs);
 };
 
 export const RUNTIME_VARIABLES = {

@@ -85,17 +85,3 @@ export const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal): Promi
     );
   });
 };
-
-/** Resolves after `ms`, or rejects with the abort reason as soon as `signal` fires. */
-export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });

@@ -10,6 +10,7 @@
  * A create is never sent twice: its first POST may have started a job, and a second would start
  * another. Every failure surfaces as a {@link LinkedInError}.
  */
+import { sleep } from '../sleep';
 import type * as z from 'zod/mini';
 import { actionOf, type ExportType } from '../contract/export-types';
 import {
@@ -134,24 +135,6 @@ const notJson = (response: Response, text: string): string => {
     : `body is not JSON (${text.length} chars)`;
 };
 
-/** A timer that an abort cuts short, rejecting with the abort's reason like the request would. */
-const sleepUnlessAborted = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 /**
  * `ECONNREFUSED`, `ENOTFOUND`…: the useful part of undici's "fetch failed". Duck-typed, as the
  * error may come from another realm (a test VM context), where `instanceof Error` is false.
@@ -193,7 +176,7 @@ export class LinkedInClient {
     this.maxContractPages = options.maxContractPages ?? DEFAULT_MAX_CONTRACT_PAGES;
     this.readRetryDelaysMs = options.readRetryDelaysMs ?? DEFAULT_READ_RETRY_DELAYS_MS;
     this.readRetryBudgetMs = options.readRetryBudgetMs ?? DEFAULT_READ_RETRY_BUDGET_MS;
-    this.sleep = options.sleep ?? sleepUnlessAborted;
+    this.sleep = options.sleep ?? sleep;
     this.now = options.now ?? Date.now;
   }
 

@@ -24,7 +24,8 @@ import type { ExportWindow, PlanResult } from '../contract/state';
 import { inputLimitProblem } from './input-limits';
 import { plannedTask } from './transitions';
 import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
-import { cutIntoJobWindows, formatUtcDay, formatWindow, isUtcMidnight, latestAllowedEndAt, parseUtcDay, scheduledWindow } from './windows';
+import { cutIntoJobWindows, formatWindow, isUtcMidnight, latestAllowedEndAt, scheduledWindow } from './windows';
+import { formatUtcDay, parseUtcDay } from '../contract/utc-day';
 
 export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime'] as const;
 

@@ -5,7 +5,8 @@
  */
 import { CONTRACT_URN, type ExportType } from '../contract/export-types';
 import type { ExportWindow } from '../contract/state';
-import { assertDayAligned, formatUtcDay } from './windows';
+import { assertDayAligned } from './windows';
+import { formatUtcDay } from '../contract/utc-day';
 
 /**
  * `''` stays `''` (objects at the bucket root); anything else gets exactly one trailing

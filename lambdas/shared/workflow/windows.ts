@@ -5,6 +5,7 @@
  * and there is no daylight-saving time to get wrong.
  */
 import { DAY_MS, MAX_JOB_DAYS } from '../contract/linkedin-limits';
+import { formatUtcDay } from '../contract/utc-day';
 import type { ExportWindow } from '../contract/state';
 
 /** `a mod n` that stays non-negative for negative `a` (epoch ms before 1970). */
@@ -16,9 +17,6 @@ export const startOfUtcDay = (ms: number): number => ms - floorMod(ms, DAY_MS);
 /** True for an integer epoch-ms value that falls exactly on 00:00:00.000 UTC. */
 export const isUtcMidnight = (ms: number): boolean => Number.isSafeInteger(ms) && floorMod(ms, DAY_MS) === 0;
 
-/** `YYYY-MM-DD` of the UTC day that contains `ms`. */
-export const formatUtcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-
 /** Whole days in a day-aligned window. */
 export const windowDays = (window: ExportWindow): number => (window.endAt - window.startAt) / DAY_MS;
 
@@ -28,19 +26,6 @@ export const windowDays = (window: ExportWindow): number => (window.endAt - wind
  */
 export const formatWindow = (window: ExportWindow): string =>
   `${formatUtcDay(window.startAt)} to ${formatUtcDay(window.endAt)} (end exclusive)`;
-
-/**
- * Parses a calendar day written `YYYY-MM-DD` into its 00:00 UTC epoch ms, or returns
- * `undefined` when the text is not exactly that or names a day that does not exist
- * (`2026-02-30`, `2026-13-01`): `Date` would silently roll those over to another day.
- */
-export const parseUtcDay = (text: string): number | undefined => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return undefined;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const ms = new Date(0).setUTCFullYear(year, month - 1, day);
-  return formatUtcDay(ms) === text ? ms : undefined;
-};
 
 /** Throws a RangeError unless `window` is a non-empty window on UTC day boundaries. */
 export const assertDayAligned = (window: ExportWindow): void => {
