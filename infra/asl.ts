@@ -54,10 +54,18 @@ const resolveIntrinsic = (value: unknown, template: CfnTemplate): string => {
   throw new Error(`Unsupported intrinsic in the state machine definition: ${JSON.stringify(value)}`);
 };
 
-/** The template's one AWS::StepFunctions::StateMachine resource. */
-const stateMachineResource = (template: CfnTemplate) => {
-  const machines = Object.values(template.Resources ?? {}).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`Expected one AWS::StepFunctions::StateMachine, found ${machines.length}`);
+/** Which of the template's two state machines: the workflow, or the pairs' continuation (named `…-pair-continuation`). */
+export type MachineRole = 'workflow' | 'continuation';
+
+const isContinuation = (resource: { Properties?: Record<string, unknown> }): boolean =>
+  String(resource.Properties?.StateMachineName ?? '').endsWith('-pair-continuation');
+
+/** The template's state machine of that role (exactly one of each). */
+const stateMachineResource = (template: CfnTemplate, role: MachineRole) => {
+  const machines = Object.values(template.Resources ?? {}).filter(
+    (r) => r.Type === 'AWS::StepFunctions::StateMachine' && isContinuation(r) === (role === 'continuation'),
+  );
+  if (machines.length !== 1) throw new Error(`Expected one ${role} AWS::StepFunctions::StateMachine, found ${machines.length}`);
   return machines[0]!;
 };
 
@@ -69,8 +77,8 @@ const stateMachineResource = (template: CfnTemplate) => {
  * @param template the synthesized CloudFormation template (JSON)
  * @returns the ASL definition as an object
  */
-export const extractStateMachineAsl = (template: object): Record<string, unknown> => {
-  const definition = stateMachineResource(template as CfnTemplate).Properties?.DefinitionString;
+export const extractStateMachineAsl = (template: object, role: MachineRole = 'workflow'): Record<string, unknown> => {
+  const definition = stateMachineResource(template as CfnTemplate, role).Properties?.DefinitionString;
   return JSON.parse(resolveIntrinsic(definition, template as CfnTemplate)) as Record<string, unknown>;
 };
 

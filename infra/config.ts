@@ -111,11 +111,12 @@ const policyShape = {
 };
 
 export const stackConfigSchema = z.strictObject({
-  contracts: nonEmptyList(
+  /** May be empty only with discoverContracts (checked below). */
+  contracts: z.array(
     z.string({ error: 'expected a contract URN' }).regex(CONTRACT_URN, {
       error: 'expected a contract URN like "urn:li:contract:123456"',
     }),
-    'contract URNs',
+    { error: 'expected a list of contract URNs' },
   ),
   exportTypes: nonEmptyList(
     z.enum(EXPORT_TYPES, { error: `expected one of ${EXPORT_TYPES.map((t) => `"${t}"`).join(', ')}` }),
@@ -159,11 +160,19 @@ export const stackConfigSchema = z.strictObject({
   alarmEmail: z.email({ error: 'expected an e-mail address or null' }).nullable().default(null),
   /** "No execution started" alarms after this many hours without a start (the schedule's period plus slack). */
   noExecutionAlarmHours: wholeNumber(1, 168).default(25),
-  maxConcurrency: wholeNumber(1, 40).default(4),
-  stateMachineTimeoutHours: wholeNumber(1, 24 * 365).default(24),
+  /** Without explicit contracts, also export every contract the token has reporting access on (DISCOVER_CONTRACTS). */
+  discoverContracts: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.DISCOVER_CONTRACTS),
+  /** Pairs exported at once (the Distributed Map's MaxConcurrency; Step Functions allows 10,000). */
+  maxConcurrency: wholeNumber(1, 10_000).default(1000),
+  /** Share of pairs that may fail before the Map stops starting more (100: every failure tolerated). */
+  toleratedFailurePercentage: wholeNumber(0, 100).default(100),
+  stateMachineTimeoutHours: wholeNumber(1, 24 * 365).default(48),
   copyMemoryMb: wholeNumber(128, 10_240).default(1769),
   removalPolicy: z.enum(['retain', 'destroy'], { error: 'expected "retain" or "destroy"' }).default('retain'),
   ...policyShape,
+}).refine((config) => config.contracts.length > 0 || config.discoverContracts, {
+  error: 'expected a non-empty list of contract URNs, or "discoverContracts": true to export every contract the token may report on',
+  path: ['contracts'],
 });
 
 /** The validated configuration, defaults applied. */
@@ -251,6 +260,7 @@ export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment
     LINKEDIN_API_URL: RUNTIME_DEFAULTS.LINKEDIN_API_URL,
     LINKEDIN_TIMEOUT_MS: RUNTIME_DEFAULTS.LINKEDIN_TIMEOUT_MS,
     CONTRACTS: config.contracts,
+    DISCOVER_CONTRACTS: config.discoverContracts,
     EXPORT_TYPES: config.exportTypes,
     LAG_DAYS: config.lagDays,
     WINDOW_DAYS: config.windowDays,

@@ -1,5 +1,5 @@
 /**
- * The four Lambdas of the workflow, one per handler module of the contract
+ * The Lambdas of the workflow, one per handler module of the contract
  * (lambdas/shared/contract/names.ts), each with the complete runtime environment and only the
  * permissions its handler uses (docs/design.md).
  */
@@ -24,6 +24,8 @@ export interface ExportFunctionsProps {
   readonly tokenSecret: ISecret;
   /** Memory of the copy, which sets its CPU share. */
   readonly copyMemoryMb: number;
+  /** The Plan asks LinkedIn's contracts finder (DISCOVER_CONTRACTS), so it reads the token. */
+  readonly discoverContracts: boolean;
 }
 
 type FunctionSpec = Pick<ExportFunctionProps, 'description' | 'timeout' | 'memorySize'> & {
@@ -50,9 +52,11 @@ export class ExportFunctions extends Construct {
     super(scope, id);
     const specs: Record<HandlerModule, FunctionSpec> = {
       plan: {
-        description: 'Turns the execution input into the list of exports to run (no LinkedIn call).',
-        timeout: Duration.seconds(30),
-        callsLinkedIn: false,
+        description: "Turns the execution input into the run's (contract, export type) pairs, written to S3 for the Distributed Map.",
+        // Discovering 10,000 contracts pages LinkedIn's finder for minutes (docs/design.md, "Partner scale").
+        timeout: props.discoverContracts ? Duration.minutes(10) : Duration.minutes(1),
+        memorySize: 512,
+        callsLinkedIn: props.discoverContracts,
       },
       'create-job': {
         description: 'Creates the LinkedIn export job for the next window.',
@@ -71,6 +75,13 @@ export class ExportFunctions extends Construct {
         // CPU scales with memory; 1769 MB is one full vCPU for hashing, CSV counting and TLS.
         memorySize: props.copyMemoryMb,
         callsLinkedIn: true,
+      },
+      summarize: {
+        description: "Reads the Map Run's results, writes the run report and decides how the execution ends.",
+        // 30,000 pairs' results are ~60 MB of JSON to read and parse.
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+        callsLinkedIn: false,
       },
     };
     // Every function gets every variable: the handlers parse the whole table at cold start. The
@@ -118,5 +129,22 @@ export class ExportFunctions extends Construct {
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}*]`,
       'Export keys are deterministic per (export type, contract, window) and not known at deploy time; the grant is limited to the export prefix.',
     );
+
+    // The run files (items, Map Run results, report) live under <prefix>runs/, named by execution.
+    const runs = `${props.keyPrefix}runs/*`;
+    const runsReason =
+      "A run's files are named by its execution (runs/<execution name>/) and its Map Run id, known only at run time; the grant is limited to the runs/ prefix.";
+    const plan = this.byModule.plan;
+    // Put: the run's items; Get: an earlier run's report, for a rerun.
+    plan.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:PutObject'], resources: [props.bucket.arnForObjects(runs)] }),
+    );
+    const summarize = this.byModule.summarize;
+    summarize.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:PutObject'], resources: [props.bucket.arnForObjects(runs)] }),
+    );
+    for (const fn of [plan, summarize]) {
+      acknowledge(defaultPolicyOf(fn), `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${runs}]`, runsReason);
+    }
   }
 }

@@ -44,10 +44,14 @@ export class SalesNavExportStack extends Stack {
       keyPrefix: config.keyPrefix,
       tokenSecret: this.token.secret,
       copyMemoryMb: config.copyMemoryMb,
+      discoverContracts: config.discoverContracts,
     });
     this.workflow = new ExportWorkflow(this, 'workflow', {
       functions: this.functions.byModule,
+      bucket: this.storage.bucket,
+      keyPrefix: config.keyPrefix,
       maxConcurrency: config.maxConcurrency,
+      toleratedFailurePercentage: config.toleratedFailurePercentage,
       timeout: Duration.hours(config.stateMachineTimeoutHours),
     });
     const { stateMachine } = this.workflow;

@@ -3,15 +3,19 @@
  * runner both execute the ASL that CDK synthesizes from this construct; its state names come from
  * the contract (lambdas/shared/contract/names.ts), which the local runner keys its handlers by.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ERROR_NAMES, type ErrorName } from '../lambdas/shared/contract/error-names';
 import { type HandlerModule, STATE_NAMES, type StateName, TASK_HANDLERS, type TaskStateName } from '../lambdas/shared/contract/names';
 import { acknowledge, logicalIdOf } from './nag';
+import { MAX_STEPS_PER_EXECUTION } from '../lambdas/shared/contract/quotas';
+import { mapResultsPrefix } from '../lambdas/shared/workflow/keys';
 
 /**
  * How a failed export ends, by error name. Order matters (first match wins); each Fail state
@@ -49,14 +53,22 @@ export const FAILURE_ROUTES: ReadonlyArray<{ state: StateName; errors: readonly 
     state: STATE_NAMES.linkedInRejected,
     errors: [ERROR_NAMES.badRequest, ERROR_NAMES.notFound, ERROR_NAMES.protocol],
   },
-  { state: STATE_NAMES.misconfigured, errors: [ERROR_NAMES.config, ERROR_NAMES.wiring] },
+  { state: STATE_NAMES.lambdasMisconfigured, errors: [ERROR_NAMES.config, ERROR_NAMES.wiring] },
 ];
 
 /** Operator-facing comment on each Fail state (shown in the console's definition view). */
 const FAILURE_COMMENTS: Record<string, string> = {
   [STATE_NAMES.invalidInput]: 'The execution input is unusable; no LinkedIn call was made. Fix the input and start again.',
-  [STATE_NAMES.misconfigured]:
+  [STATE_NAMES.misconfigured]: "The Plan's configuration is unusable; fix cdk.json context and redeploy.",
+  [STATE_NAMES.lambdasMisconfigured]:
     "The Lambdas' configuration is unusable, or the Lambdas and the state machine come from different deployments; fix cdk.json context and redeploy.",
+  [STATE_NAMES.contractsNotFound]:
+    "LinkedIn's contracts finder failed or listed no contract with reporting access; the cause says which. No export job was created.",
+  [STATE_NAMES.partialFailure]:
+    'Some (contract, export type) pairs failed and others landed; the cause names the first failed pairs and the run report lists every pair. Redrive to run only the failed ones.',
+  [STATE_NAMES.everyExportFailed]:
+    'Every pair failed; the error is their shared error name (LinkedInAuthError: the token) or ExportsFailed, and the cause says what to do.',
+  [STATE_NAMES.continuationFailed]: "The pair's continuation execution failed; the error and cause are the continuation's.",
   [STATE_NAMES.tokenRejected]: 'LinkedIn rejected the access token (missing, invalid or expired): put a fresh token in the secret.',
   [STATE_NAMES.noReportingAccess]: 'The token has no reporting access on the contract: the member must be a reporting user.',
   [STATE_NAMES.jobFailed]: 'LinkedIn could not produce the export within the bounded retries.',
@@ -110,10 +122,18 @@ export interface WorkflowFunction extends IFunction {
 export interface ExportWorkflowProps {
   /** The function of each handler module; each Task state runs its module's (TASK_HANDLERS). */
   readonly functions: Readonly<Record<HandlerModule, WorkflowFunction>>;
-  /** (contract, export type) pairs exported in parallel. @default 4 */
+  /** The export bucket: the run's items, the Map Run's results and the report go under `<keyPrefix>runs/`. */
+  readonly bucket: IBucket;
+  /** The export prefix ("" or ending in "/"). */
+  readonly keyPrefix: string;
+  /** Child executions ((contract, export type) pairs) running at once. @default 1000 */
   readonly maxConcurrency?: number;
-  /** The whole execution's limit; DATA_DELAY retries wait hours. @default 24 hours */
+  /** Share of pairs that may fail before the Map stops starting more. @default 100 (all tolerated) */
+  readonly toleratedFailurePercentage?: number;
+  /** The whole run's limit. @default 48 hours */
   readonly timeout?: Duration;
+  /** The limit of one continuation execution of a pair (its worst case, see the history-budget test). @default 35 days */
+  readonly continuationTimeout?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
 }
@@ -132,95 +152,126 @@ const invoke = (scope: Construct, name: TaskStateName, fn: WorkflowFunction, pay
     taskTimeout: sfn.Timeout.duration(fn.timeoutDuration.plus(TASK_TIMEOUT_MARGIN)),
   });
 
-const failState = (scope: Construct, name: string): sfn.Fail =>
-  new sfn.Fail(scope, name, {
-    stateName: name,
-    comment: FAILURE_COMMENTS[name],
-    // A Catch with the default ResultPath replaces the state with {Error, Cause}.
-    errorPath: '$.Error',
-    causePath: '$.Cause',
-  });
+/** A Fail state that keeps the error name and cause at `$.Error`/`$.Cause` (a Catch's default result), or at `paths`. */
+const failState = (scope: Construct, name: StateName, paths = { error: '$.Error', cause: '$.Cause' }): sfn.Fail =>
+  new sfn.Fail(scope, name, { stateName: name, comment: FAILURE_COMMENTS[name], errorPath: paths.error, causePath: paths.cause });
+
+/** One Fail state per name within a scope. */
+const failStates = (scope: Construct) => {
+  const states = new Map<string, sfn.Fail>();
+  return (name: StateName, paths?: { error: string; cause: string }): sfn.Fail => {
+    let state = states.get(name);
+    if (!state) {
+      state = failState(scope, name, paths);
+      states.set(name, state);
+    }
+    return state;
+  };
+};
 
 /**
- * The Standard state machine: plan the exports, then for each (contract, export type) create a
- * LinkedIn job, poll it with waits the Lambdas compute, copy the CSV to S3, and move to the next
- * window; the output lists every landed object.
+ * The per-pair loop, the Distributed Map's item processor and the continuation state machine's
+ * whole definition: route on `next`, create a job, poll it with waits the Lambdas compute, copy
+ * the CSV, next window. At MAX_STEPS_PER_EXECUTION steps the pair continues in a fresh execution
+ * of the continuation state machine (`.sync:2`, so this execution ends with its result), which
+ * keeps every history far below 25,000 events whatever the work.
+ *
+ * @param scope a scope of its own: the loop is built once per definition
+ * @param continuationArn the continuation state machine (a name-derived ARN: it runs itself too)
+ */
+const pairLoop = (
+  scope: Construct,
+  functions: ExportWorkflowProps['functions'],
+  continuationArn: string,
+): { start: sfn.IChainable; tasks: sfn.TaskStateBase[] } => {
+  const fail = failStates(scope);
+  const task = (name: TaskStateName): LambdaInvoke => invoke(scope, name, functions[TASK_HANDLERS[name]]);
+  const createJob = task(STATE_NAMES.createJob).addRetry(LINKEDIN_TRANSIENT_RETRY);
+  const checkJob = task(STATE_NAMES.checkJob).addRetry(LINKEDIN_TRANSIENT_RETRY).addRetry(JOB_NOT_VISIBLE_RETRY);
+  const copy = task(STATE_NAMES.copy).addRetry(COPY_RETRY);
+  // Each pair fails on its own: its execution ends in the Fail state of its error, the Map
+  // records it, and no sibling is touched.
+  for (const state of [createJob, checkJob, copy]) {
+    for (const { state: failName, errors } of FAILURE_ROUTES) state.addCatch(fail(failName), { errors: [...errors] });
+    state.addCatch(fail(STATE_NAMES.exportFailed), { errors: [sfn.Errors.ALL] });
+  }
+
+  const waitForJob = new sfn.Wait(scope, STATE_NAMES.waitForJob, {
+    stateName: STATE_NAMES.waitForJob,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  const waitBeforeCreate = new sfn.Wait(scope, STATE_NAMES.waitBeforeCreate, {
+    stateName: STATE_NAMES.waitBeforeCreate,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  // The pair's output is its final task: the landed objects (first MAX_RESULTS_IN_TASK) and totals.
+  const finished = new sfn.Succeed(scope, STATE_NAMES.exportFinished, { stateName: STATE_NAMES.exportFinished });
+
+  // The continuation runs the rest with a fresh step count; a failure of it is this pair's
+  // failure, under the continuation's own error name (`.sync` reports it as States.TaskFailed
+  // with the DescribeExecution answer as the cause).
+  const continueAsNew = new sfn.CustomState(scope, STATE_NAMES.continueAsNew, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Stack.of(scope).partition}:states:::states:startExecution.sync:2`,
+      Parameters: { StateMachineArn: continuationArn, 'Input.$': '$' },
+      OutputPath: '$.Output',
+    },
+  });
+  const readFailure = new sfn.Pass(scope, STATE_NAMES.readContinuationFailure, {
+    stateName: STATE_NAMES.readContinuationFailure,
+    parameters: { 'failure.$': 'States.StringToJson($.Cause)' },
+  });
+  continueAsNew.addCatch(readFailure.next(fail(STATE_NAMES.continuationFailed, { error: '$.failure.Error', cause: '$.failure.Cause' })), {
+    errors: ['States.TaskFailed'],
+  });
+  continueAsNew.addCatch(fail(STATE_NAMES.exportFailed), { errors: [sfn.Errors.ALL] });
+  continueAsNew.next(finished);
+  const resetSteps = new sfn.Pass(scope, STATE_NAMES.resetSteps, {
+    stateName: STATE_NAMES.resetSteps,
+    result: sfn.Result.fromNumber(0),
+    resultPath: '$.steps',
+  }).next(continueAsNew);
+
+  const route = new sfn.Choice(scope, STATE_NAMES.route, { stateName: STATE_NAMES.route })
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.numberGreaterThanEquals('$.steps', MAX_STEPS_PER_EXECUTION),
+        sfn.Condition.not(sfn.Condition.stringEquals('$.next', 'done')),
+      ),
+      resetSteps,
+    )
+    .when(sfn.Condition.stringEquals('$.next', 'poll'), waitForJob.next(checkJob))
+    .when(sfn.Condition.stringEquals('$.next', 'copy'), copy)
+    .when(
+      sfn.Condition.and(sfn.Condition.stringEquals('$.next', 'create'), sfn.Condition.numberGreaterThan('$.waitSeconds', 0)),
+      waitBeforeCreate.next(createJob),
+    )
+    .when(sfn.Condition.stringEquals('$.next', 'create'), createJob)
+    .when(sfn.Condition.stringEquals('$.next', 'done'), finished);
+  // Any other `next` is a handler bug: the Choice fails with States.NoChoiceMatched, and the
+  // pair's execution fails with it.
+  createJob.next(checkJob);
+  checkJob.next(route);
+  copy.next(route);
+  return { start: route, tasks: [createJob, checkJob, copy] };
+};
+
+/**
+ * The Standard state machine: plan the pairs into S3, export each pair in its own child execution
+ * of a Distributed Map, then summarize the Map Run into a report and end SUCCEEDED (every pair
+ * landed) or FAILED (PartialFailure, or the pairs' shared error). docs/design.md, "Partner scale".
  */
 export class ExportWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** Runs the rest of a pair whose work outgrew one execution's history budget. */
+  readonly continuation: sfn.StateMachine;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ExportWorkflowProps) {
     super(scope, id);
-    // The local runner runs each Task state's handler by TASK_HANDLERS too, so both agree.
-    const task = (name: TaskStateName, payload?: sfn.TaskInput): LambdaInvoke =>
-      invoke(this, name, props.functions[TASK_HANDLERS[name]], payload);
-
-    const fails = new Map<string, sfn.Fail>();
-    const fail = (name: StateName): sfn.Fail => {
-      let state = fails.get(name);
-      if (!state) {
-        state = failState(this, name);
-        fails.set(name, state);
-      }
-      return state;
-    };
-
-    const plan = task(
-      STATE_NAMES.plan,
-      sfn.TaskInput.fromObject({
-        // Not `$`: aws-local-stepfunctions finds no value at `$` for the inputs null, 0, false
-        // and "" and fails with States.Runtime before the Plan can say what is wrong. The context
-        // object holds the execution input as a member on AWS and locally alike, whatever its
-        // JSON type, so every input reaches the Plan's validation.
-        input: sfn.JsonPath.executionInput,
-        executionStartTime: sfn.JsonPath.executionStartTime,
-      }),
-    )
-      .addCatch(fail(STATE_NAMES.invalidInput), { errors: [ERROR_NAMES.invalidInput] })
-      .addCatch(fail(STATE_NAMES.misconfigured), { errors: [ERROR_NAMES.config] });
-
-    const createJob = task(STATE_NAMES.createJob).addRetry(LINKEDIN_TRANSIENT_RETRY);
-    const checkJob = task(STATE_NAMES.checkJob).addRetry(LINKEDIN_TRANSIENT_RETRY).addRetry(JOB_NOT_VISIBLE_RETRY);
-    const copy = task(STATE_NAMES.copy).addRetry(COPY_RETRY);
-
-    const waitForJob = new sfn.Wait(this, STATE_NAMES.waitForJob, {
-      stateName: STATE_NAMES.waitForJob,
-      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
-    });
-    const waitBeforeCreate = new sfn.Wait(this, STATE_NAMES.waitBeforeCreate, {
-      stateName: STATE_NAMES.waitBeforeCreate,
-      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
-    });
-    // The item's output is its results; the Map collects one array per item.
-    const finished = new sfn.Succeed(this, STATE_NAMES.exportFinished, {
-      stateName: STATE_NAMES.exportFinished,
-      outputPath: '$.results',
-    });
-
-    const route = new sfn.Choice(this, STATE_NAMES.route, { stateName: STATE_NAMES.route })
-      .when(sfn.Condition.stringEquals('$.next', 'poll'), waitForJob.next(checkJob))
-      .when(sfn.Condition.stringEquals('$.next', 'copy'), copy)
-      .when(
-        sfn.Condition.and(sfn.Condition.stringEquals('$.next', 'create'), sfn.Condition.numberGreaterThan('$.waitSeconds', 0)),
-        waitBeforeCreate.next(createJob),
-      )
-      .when(sfn.Condition.stringEquals('$.next', 'create'), createJob)
-      .when(sfn.Condition.stringEquals('$.next', 'done'), finished);
-    // Any other `next` is a handler bug: the Choice fails with States.NoChoiceMatched, which the
-    // Map's catch-all reports as "Export failed".
-    copy.next(route);
-
-    const exportEach = new sfn.Map(this, STATE_NAMES.exportEach, {
-      stateName: STATE_NAMES.exportEach,
-      itemsPath: '$.exports',
-      maxConcurrency: props.maxConcurrency ?? 4,
-      // [[results of item 1], [results of item 2], ...] -> {exports: [all results, in order]}
-      resultSelector: { exports: sfn.JsonPath.listAt('$[*][*]') },
-    });
-    exportEach.itemProcessor(createJob.next(checkJob).next(route));
-    for (const { state, errors } of FAILURE_ROUTES) exportEach.addCatch(fail(state), { errors: [...errors] });
-    exportEach.addCatch(fail(STATE_NAMES.exportFailed), { errors: [sfn.Errors.ALL] });
+    const stack = Stack.of(this);
+    const fail = failStates(this);
 
     this.logGroup = new LogGroup(this, 'logs', {
       // The /aws/vendedlogs/ prefix keeps CloudWatch's resource policy for log delivery small.
@@ -228,33 +279,145 @@ export class ExportWorkflow extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const logs: sfn.LogOptions = {
+      destination: this.logGroup,
+      level: sfn.LogLevel.ALL,
+      // Level ALL records every state transition; execution data stays out of CloudWatch.
+      includeExecutionData: false,
+    };
 
-    this.stateMachine = new sfn.StateMachine(this, 'state-machine', {
-      comment: 'Exports LinkedIn Sales Navigator analytics to S3: plan, then create, poll and copy each export.',
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(exportEach)),
-      timeout: props.timeout ?? Duration.hours(24),
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: sfn.LogLevel.ALL,
-        // Level ALL records every state transition; execution data stays out of CloudWatch.
-        includeExecutionData: false,
-      },
+    // A name, not a reference: the continuation starts itself, and a reference to its own ARN
+    // in its definition or policy would be a circular dependency.
+    const continuationName = `${stack.stackName}-pair-continuation`;
+    const continuationArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: continuationName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const continuationExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${continuationName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
-    const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
-    acknowledge(
-      policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions do not support resource-level permissions.',
+    const continuationLoop = pairLoop(new Construct(this, 'continuation-states'), props.functions, continuationArn);
+    this.continuation = new sfn.StateMachine(this, 'continuation', {
+      stateMachineName: continuationName,
+      comment: 'Continues one (contract, export type) pair whose work outgrew one execution (continue-as-new).',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(continuationLoop.start),
+      timeout: props.continuationTimeout ?? Duration.days(35),
+      tracingEnabled: true,
+      logs,
+    });
+
+    const plan = invoke(
+      this,
+      STATE_NAMES.plan,
+      props.functions[TASK_HANDLERS[STATE_NAMES.plan]],
+      sfn.TaskInput.fromObject({
+        // Not `$`: aws-local-stepfunctions finds no value at `$` for the inputs null, 0, false
+        // and "" and fails with States.Runtime before the Plan can say what is wrong. The context
+        // object holds the execution input as a member on AWS and locally alike, whatever its
+        // JSON type, so every input reaches the Plan's validation.
+        input: sfn.JsonPath.executionInput,
+        executionStartTime: sfn.JsonPath.executionStartTime,
+        executionName: sfn.JsonPath.executionName,
+        executionArn: sfn.JsonPath.executionId,
+      }),
+    )
+      .addRetry(LINKEDIN_TRANSIENT_RETRY)
+      .addCatch(fail(STATE_NAMES.invalidInput), { errors: [ERROR_NAMES.invalidInput] })
+      .addCatch(fail(STATE_NAMES.misconfigured), { errors: [ERROR_NAMES.config] })
+      .addCatch(fail(STATE_NAMES.contractsNotFound), {
+        errors: [ERROR_NAMES.auth, ERROR_NAMES.forbidden, ERROR_NAMES.protocol, ERROR_NAMES.throttled, ERROR_NAMES.unavailable, ERROR_NAMES.badRequest],
+      });
+
+    const pairs = pairLoop(new Construct(this, 'pair-states'), props.functions, continuationArn);
+    const exportEach = new sfn.DistributedMap(this, STATE_NAMES.exportEach, {
+      stateName: STATE_NAMES.exportEach,
+      // The Plan wrote the pairs; no plan size can overflow a state.
+      itemReader: new sfn.S3JsonItemReader({
+        bucketNamePath: sfn.JsonPath.stringAt('$.run.bucket'),
+        key: sfn.JsonPath.stringAt('$.run.itemsKey'),
+      }),
+      resultWriterV2: new sfn.ResultWriterV2({
+        bucketNamePath: sfn.JsonPath.stringAt('$.run.bucket'),
+        prefix: mapResultsPrefix(props.keyPrefix),
+      }),
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      maxConcurrency: props.maxConcurrency ?? 1000,
+      toleratedFailurePercentage: props.toleratedFailurePercentage ?? 100,
+      resultPath: '$.mapRun',
+    });
+    exportEach.itemProcessor(pairs.start);
+
+    const summarize = invoke(this, STATE_NAMES.summarize, props.functions[TASK_HANDLERS[STATE_NAMES.summarize]]).addCatch(
+      fail(STATE_NAMES.misconfigured),
+      { errors: [ERROR_NAMES.config] },
     );
-    for (const fn of Object.values(props.functions)) {
+    // Past the tolerated failures (or a reader/writer failure) the Map fails; the report still
+    // says what happened to every pair it has results for.
+    exportEach.addCatch(summarize, { errors: [sfn.Errors.ALL], resultPath: '$.mapFailure' });
+
+    const outcome = new sfn.Choice(this, STATE_NAMES.runOutcome, { stateName: STATE_NAMES.runOutcome })
+      .when(sfn.Condition.stringEquals('$.outcome', 'succeeded'), new sfn.Succeed(this, STATE_NAMES.runSucceeded, { stateName: STATE_NAMES.runSucceeded }))
+      .when(sfn.Condition.stringEquals('$.outcome', 'partial'), fail(STATE_NAMES.partialFailure, { error: '$.error', cause: '$.cause' }))
+      .otherwise(fail(STATE_NAMES.everyExportFailed, { error: '$.error', cause: '$.cause' }));
+
+    this.stateMachine = new sfn.StateMachine(this, 'state-machine', {
+      comment: 'Exports LinkedIn Sales Navigator analytics to S3: plan the pairs, export each in its own child execution, summarize.',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(exportEach).next(summarize).next(outcome)),
+      timeout: props.timeout ?? Duration.hours(48),
+      tracingEnabled: true,
+      logs,
+    });
+
+    // The continuation state (`.sync:2`) in both machines: start the continuation, follow it, and
+    // the managed rule through which Step Functions learns that it ended.
+    const continuationStatements = [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [continuationArn] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [continuationExecutions] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' }),
+        ],
+      }),
+    ];
+    // The Map's ItemReader and ResultWriter: the run files only.
+    const runs = props.bucket.arnForObjects(`${props.keyPrefix}runs/*`);
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [runs] }));
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [props.bucket.arnForObjects(`${mapResultsPrefix(props.keyPrefix)}/*`)],
+      }),
+    );
+    for (const statement of continuationStatements) {
+      this.stateMachine.addToRolePolicy(statement);
+      this.continuation.addToRolePolicy(statement);
+    }
+
+    for (const machine of [this.stateMachine, this.continuation]) {
+      const policy = machine.role.node.findChild('DefaultPolicy');
       acknowledge(
         policy,
-        `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`,
-        "CDK's LambdaInvoke grant includes the function's versions/aliases (ARN:*); it names this one function only.",
+        'AwsSolutions-IAM5[Resource::*]',
+        'Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions do not support resource-level permissions.',
       );
+      for (const fn of Object.values(props.functions)) {
+        acknowledge(
+          policy,
+          `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`,
+          "CDK's LambdaInvoke grant includes the function's versions/aliases (ARN:*); it names this one function only.",
+        );
+      }
     }
   }
 }

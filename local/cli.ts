@@ -6,11 +6,25 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { executionStatus, planBackfill, runBackfill, startExport, type ExecutionReport } from './runner/deployed';
+import type { FailedPair } from '../lambdas/shared/contract/run-report';
+import {
+  executionStatus,
+  planBackfill,
+  REDRIVE_WINDOW_DAYS,
+  RedriveRefused,
+  redriveExecution,
+  runBackfill,
+  startExport,
+  waitForExecution,
+  type ExecutionReport,
+  type RedriveResult,
+} from './runner/deployed';
 import { isParseArgsError, REQUEST_FLAGS, requestFromFlags, UsageError } from './runner/options';
 import { buildExecutionInput } from './runner/request';
 import { EXPORT_COLUMNS, exportCells, table } from './runner/render';
+import { failedPairs, MAX_PAIR_ROWS, readRunReport, runReportJson, runReportText, type RunReportJson } from './runner/run-report-view';
 
 /** The CDK stack id (infra/create-app.ts), the key of `cdk deploy --outputs-file`'s JSON. */
 const STACK_ID = 'LinkedInSalesNavExport';
@@ -35,7 +49,23 @@ Commands
       --concurrency N   executions running at once (default: 2)
       --type, --contract as for start
   status EXECUTION      state, current step, and the result (S3 URIs, rows) or the error;
-                        EXECUTION is an execution ARN or name
+                        EXECUTION is an execution ARN or name. For a distributed run it also
+                        reads the run report from S3 (the output's reportUri, or the
+                        "Report: s3://…" line of a failed run's cause) and shows every
+                        (contract, export type) pair: counts, failures by error, and a table
+                        of pairs, failed first (the first ${MAX_PAIR_ROWS}; --json lists all). A report
+                        that cannot be read is a warning on stderr, not an error
+  redrive EXECUTION     redrive a FAILED, TIMED_OUT or ABORTED execution (Step Functions
+                        RedriveExecution): same execution, same input, and only the steps that
+                        did not succeed run again; for a distributed run that is the failed
+                        pairs' child executions (the Map Run is redriven), pairs that landed
+                        are not exported again. Safe to repeat: keys are deterministic, so a
+                        pair that runs again overwrites its objects instead of duplicating
+                        them. Possible within ${REDRIVE_WINDOW_DAYS} days of the execution's end; an execution
+                        that SUCCEEDED has nothing to redrive (exit 0); a running one cannot
+                        be redriven until it ends
+      --wait            then wait for it to end (checked every 30 s) and print its status;
+                        the exit status is then status's
 
 Common options
   --state-machine-arn ARN   default: env SALESNAV_STATE_MACHINE_ARN, else StateMachineArn in
@@ -44,7 +74,11 @@ Common options
   --outputs-file F          \`cdk deploy --outputs-file F\` output (default: cdk-outputs.json)
   --region R                default: the AWS SDK's (AWS_REGION, profile)
   --json                    print JSON instead of text
-  --help`;
+  --help
+
+Exit status: 0 ok; 1 a backfill chunk or the execution (status, redrive --wait) did not
+succeed, or redrive was refused (no such execution, still running, not redrivable, past the
+${REDRIVE_WINDOW_DAYS}-day window); 2 usage error.`;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -108,32 +142,101 @@ const readInput = (value: string): Record<string, unknown> => {
   return parsed as Record<string, unknown>;
 };
 
-const statusText = (report: ExecutionReport): string => {
+/** `status --json`: the execution, and for a distributed run its run report. */
+export interface StatusJson extends ExecutionReport {
+  /** The run report: counts, failures by error name and every pair (failed first). */
+  report?: RunReportJson;
+  /** Every pair that did not land (from the run report). */
+  failed?: FailedPair[];
+  /** Why the run report at `reportUri` could not be read. */
+  reportError?: string;
+}
+
+/**
+ * The execution's status plus, when it names a run report, the report read from S3. Never
+ * fails because of the report: an unreadable one sets `reportError`.
+ */
+export const statusWithReport = async (
+  sfn: SFNClient,
+  s3: () => S3Client,
+  execution: string,
+  stateMachineArn?: string,
+): Promise<{ status: StatusJson; reportText?: string }> => {
+  const status: StatusJson = await executionStatus(sfn, execution, stateMachineArn);
+  if (!status.reportUri) return { status };
+  const read = await readRunReport(s3(), status.reportUri, status.name);
+  if (!read.ok) {
+    status.reportError = read.reason;
+    return { status };
+  }
+  status.report = runReportJson(read.report, status.reportUri);
+  status.failed = failedPairs(read.report);
+  return { status, reportText: runReportText(read.report, status.reportUri) };
+};
+
+const LABEL = 11;
+const field = (label: string, value: string): string => `${label.padEnd(LABEL)}${value.replace(/\n/g, `\n${' '.repeat(LABEL)}`)}`;
+
+const statusText = (status: StatusJson, reportText?: string): string => {
   const lines = [
-    `Execution  ${report.name}`,
-    `ARN        ${report.executionArn}`,
-    `Status     ${report.status}`,
-    ...(report.currentStep ? [`Step       ${report.currentStep}`] : []),
-    ...(report.startDate ? [`Started    ${report.startDate.toISOString()}`] : []),
-    ...(report.stopDate ? [`Stopped    ${report.stopDate.toISOString()}`] : []),
+    field('Execution', status.name),
+    field('ARN', status.executionArn),
+    field('Status', status.status),
+    ...(status.currentStep ? [field('Step', status.currentStep)] : []),
+    ...(status.startDate ? [field('Started', status.startDate.toISOString())] : []),
+    ...(status.stopDate ? [field('Stopped', status.stopDate.toISOString())] : []),
+    ...(status.redriveCount
+      ? [field('Redriven', `${status.redriveCount} time(s)${status.redriveDate ? `, last ${status.redriveDate.toISOString()}` : ''}`)]
+      : []),
+    ...(status.redriveStatus === 'NOT_REDRIVABLE'
+      ? [field('Redrive', `not possible${status.redriveStatusReason ? `: ${status.redriveStatusReason}` : ''}`)]
+      : []),
   ];
-  if (report.error !== undefined) lines.push(`Error      ${report.error}`, `Cause      ${report.cause ?? ''}`);
-  if (report.exports?.length) {
+  if (status.error !== undefined) {
+    // The cause's last line names the report, shown below (or in the warning) anyway.
+    const cause = status.reportUri ? (status.cause ?? '').replace(/\s*Report: s3:\/\/\S+\s*$/, '') : (status.cause ?? '');
+    lines.push(field('Error', status.error), field('Cause', cause));
+  }
+  if (reportText) lines.push('', reportText);
+  else if (status.reportUri && !status.reportError) lines.push(field('Report', status.reportUri));
+  if (status.exports?.length) {
     lines.push(
       '',
       table(
         [...EXPORT_COLUMNS, 'BYTES', 'S3 URI'],
-        report.exports.map((e) => [...exportCells(e), String(e.bytes), e.s3Uri]),
+        status.exports.map((e) => [...exportCells(e), String(e.bytes), e.s3Uri]),
       ),
     );
   }
+  if (status.exportsOmitted)
+    lines.push(`… and ${status.exportsOmitted} more landed object(s)${status.reportUri ? ` (see report ${status.reportUri})` : ''}`);
   return lines.join('\n');
 };
+
+const failedStatus = (status: string): boolean => status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED';
+
+const redriveText = (result: RedriveResult): string => {
+  if (!result.redriven) return `${result.name} ${result.previousStatus}: nothing to redrive`;
+  return [
+    `Redriven ${result.name}: ${result.previousStatus} -> ${result.status} (redrive ${result.redriveCount}${
+      result.redriveDate ? `, ${result.redriveDate.toISOString()}` : ''
+    })`,
+    field('ARN', result.executionArn),
+    ...(result.previousError !== undefined ? [field('Was', result.previousError)] : []),
+    'Only what did not succeed runs again (for a distributed run, the failed pairs); what landed stays.',
+    `Follow it with: npm run cli -- status ${result.name}`,
+  ].join('\n');
+};
+
+/** The S3 client of `status` (run reports): the AWS SDK's default credentials and region, like Step Functions'. */
+export const defaultS3For = (region?: string): S3Client => new S3Client({ ...(region && { region }), followRegionRedirects: true });
 
 /**
  * Runs one CLI command and returns the exit status (0 ok, 1 failed, 2 usage).
  *
  * @param sfnFor builds the client (tests pass one backed by aws-sdk-client-mock)
+ * @param sleep between checks of a running execution (backfill, redrive --wait)
+ * @param s3For builds the client that reads run reports (tests pass one pointed at s3rver)
  */
 export const main = async (
   argv: string[],
@@ -141,8 +244,10 @@ export const main = async (
   env: NodeJS.ProcessEnv = process.env,
   sfnFor: (region?: string) => SFNClient = (region) => new SFNClient(region ? { region } : {}),
   sleep?: (ms: number) => Promise<void>,
+  s3For: (region?: string) => S3Client = defaultS3For,
 ): Promise<number> => {
   const print = (text: string) => io.stdout.write(`${text}\n`);
+  const json = (value: unknown) => print(JSON.stringify(value, null, 2));
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -155,6 +260,7 @@ export const main = async (
         'state-machine-arn': { type: 'string' },
         'outputs-file': { type: 'string' },
         region: { type: 'string' },
+        wait: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -164,11 +270,25 @@ export const main = async (
       print(CLI_HELP);
       return command === undefined && !values.help ? 2 : 0;
     }
+    if (values.wait && command !== 'redrive') throw new UsageError(`--wait is an option of redrive, not of ${command}`);
     const arn = () =>
       resolveStateMachineArn(values['state-machine-arn'], env, values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE, () =>
         stateMachineArnFromStack(new CloudFormationClient(values.region ? { region: values.region } : {})),
       );
     const sfn = sfnFor(values.region);
+    let s3: S3Client | undefined;
+    const s3Client = () => {
+      s3 ??= s3For(values.region);
+      return s3;
+    };
+    /** status's output; its exit status. */
+    const showStatus = async (execution: string, stateMachineArn?: string): Promise<{ status: StatusJson; code: number }> => {
+      const { status, reportText } = await statusWithReport(sfn, s3Client, execution, stateMachineArn);
+      if (status.reportError) io.stderr.write(`warning: could not read the run report ${status.reportUri}: ${status.reportError}\n`);
+      if (!values.json) print(statusText(status, reportText));
+      return { status, code: failedStatus(status.status) ? 1 : 0 };
+    };
+    const smFor = async (execution: string) => (execution.startsWith('arn:') ? undefined : await arn());
 
     switch (command) {
       case 'start': {
@@ -225,14 +345,55 @@ export const main = async (
         return outcomes.every((o) => o.status === 'SUCCEEDED') ? 0 : 1;
       }
       case 'status': {
-        const [execution] = rest;
+        const [execution, extra] = rest;
         if (!execution) throw new UsageError('status needs an execution ARN or name');
-        const report = await executionStatus(sfn, execution, execution.startsWith('arn:') ? undefined : await arn());
-        print(values.json ? JSON.stringify(report, null, 2) : statusText(report));
-        return report.status === 'FAILED' || report.status === 'TIMED_OUT' || report.status === 'ABORTED' ? 1 : 0;
+        if (extra !== undefined) throw new UsageError(`status takes one execution (got also ${extra})`);
+        const { status, code } = await showStatus(execution, await smFor(execution));
+        if (values.json) json(status);
+        return code;
+      }
+      case 'redrive': {
+        const [execution, extra] = rest;
+        if (!execution) throw new UsageError('redrive needs an execution ARN or name');
+        if (extra !== undefined) throw new UsageError(`redrive takes one execution (got also ${extra})`);
+        const stateMachineArn = await smFor(execution);
+        let result: RedriveResult;
+        try {
+          result = await redriveExecution(sfn, execution, stateMachineArn);
+        } catch (error) {
+          if (!(error instanceof RedriveRefused)) throw error;
+          if (values.json)
+            json({
+              execution,
+              redriven: false,
+              refused: error.name,
+              ...(error.status && { status: error.status }),
+              message: error.message,
+            });
+          io.stderr.write(`${error.name}: ${error.message}\n`);
+          return 1;
+        }
+        if (!values.wait || !result.redriven) {
+          if (values.json) json(result);
+          else print(redriveText(result));
+          return 0;
+        }
+        if (!values.json) print(redriveText(result));
+        io.stderr.write(`Waiting for ${result.name} to end…\n`);
+        await waitForExecution(sfn, result.executionArn, {
+          minRedriveCount: result.redriveCount,
+          ...(sleep && { sleep }),
+          onCheck: (described) => {
+            if (!values.json) io.stderr.write(`${new Date().toISOString()}  ${described.status ?? 'UNKNOWN'}\n`);
+          },
+        });
+        if (!values.json) print('');
+        const { status, code } = await showStatus(result.executionArn);
+        if (values.json) json({ ...result, final: status });
+        return code;
       }
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)} (start, backfill, status)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (start, backfill, status, redrive)`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error) || error instanceof RangeError) {

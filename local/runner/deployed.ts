@@ -1,19 +1,23 @@
 /**
- * The deployed stack's command line (`npm run cli`): start an export, backfill a long range, and
- * read an execution's status, through the Step Functions API. Every request gets a deterministic
- * execution name, so repeating a command never starts a duplicate export.
+ * The deployed stack's command line (`npm run cli`): start an export, backfill a long range,
+ * read an execution's status and redrive a failed one, through the Step Functions API. Every
+ * request gets a deterministic execution name, so repeating a command never starts a duplicate
+ * export.
  */
 import { MAX_JOB_DAYS } from '../../lambdas/shared/contract/linkedin-limits';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
+  RedriveExecutionCommand,
   StartExecutionCommand,
   type DescribeExecutionCommandOutput,
   type ExecutionStatus,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { reportUriFromCause } from '../../lambdas/shared/contract/run-report';
 import type { ExportResult } from '../../lambdas/shared/contract/state';
 import { cutIntoJobWindows } from '../../lambdas/shared/workflow/windows';
 import { formatUtcDay, parseUtcDay } from '../../lambdas/shared/contract/utc-day';
@@ -27,6 +31,24 @@ export const executionArnOf = (stateMachineArn: string, name: string): string =>
 };
 
 const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+/** The ends RedriveExecution can restart. */
+const REDRIVABLE_ENDS: ReadonlySet<string> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
+/** How long after its end Step Functions still redrives an execution. */
+export const REDRIVE_WINDOW_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** An execution ARN as given, or a name under `stateMachineArn`. */
+export const resolveExecutionArn = (execution: string, stateMachineArn?: string): string => {
+  if (execution.startsWith('arn:')) return execution;
+  if (!stateMachineArn) throw new RangeError('an execution name needs the state machine (--state-machine-arn or the stack outputs)');
+  return executionArnOf(stateMachineArn, execution);
+};
+
+const noSuchExecution = (executionArn: string): Error =>
+  Object.assign(new Error(`No execution ${executionArn}`), { name: 'ExecutionDoesNotExist' });
 
 export interface StartedExecution {
   name: string;
@@ -109,6 +131,36 @@ export const planBackfill = (request: ExportRequest & { from: string; to: string
 /** Attempt `n` of a chunk: the base name, then `-r2`, `-r3`… */
 export const attemptName = (baseName: string, attempt: number): string => (attempt === 1 ? baseName : `${baseName}-r${attempt}`);
 
+export interface WaitOptions {
+  /** How often the execution is checked. @default 30000 */
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Keep waiting while the execution has been redriven fewer times than this (a redrive just
+   * accepted may not show yet).
+   */
+  minRedriveCount?: number;
+  onCheck?: (described: DescribeExecutionCommandOutput) => void;
+}
+
+/**
+ * Polls DescribeExecution until the execution ends; resolves to its last status (`UNKNOWN`
+ * when it does not exist).
+ */
+export const waitForExecution = async (sfn: SFNClient, executionArn: string, options: WaitOptions = {}): Promise<string> => {
+  const pollMs = options.pollMs ?? 30_000;
+  const sleep = options.sleep ?? defaultSleep;
+  for (;;) {
+    const described = await describe(sfn, executionArn);
+    if (!described) return 'UNKNOWN';
+    options.onCheck?.(described);
+    const status = described.status ?? 'UNKNOWN';
+    const redriveShown = (described.redriveCount ?? 0) >= (options.minRedriveCount ?? 0);
+    if (redriveShown && TERMINAL.has(status)) return status;
+    await sleep(pollMs);
+  }
+};
+
 export interface BackfillOutcome {
   chunk: BackfillChunk;
   name: string;
@@ -142,17 +194,12 @@ export const runBackfill = async (
   options: BackfillOptions = {},
 ): Promise<BackfillOutcome[]> => {
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  const pollMs = options.pollMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-
-  const untilDone = async (executionArn: string): Promise<string> => {
-    for (;;) {
-      const status = (await describe(sfn, executionArn))?.status ?? 'UNKNOWN';
-      if (TERMINAL.has(status) || status === 'UNKNOWN') return status;
-      await sleep(pollMs);
-    }
-  };
+  const untilDone = (executionArn: string): Promise<string> =>
+    waitForExecution(sfn, executionArn, {
+      ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+      ...(options.sleep && { sleep: options.sleep }),
+    });
 
   const runChunk = async (chunk: BackfillChunk): Promise<BackfillOutcome> => {
     let last: BackfillOutcome | undefined;
@@ -204,9 +251,29 @@ export interface ExecutionReport {
   stopDate?: Date;
   /** The last state entered (the step it is on, or ended in). */
   currentStep?: string;
+  /** Times the execution was redriven, and the last time (only once it was). */
+  redriveCount?: number;
+  redriveDate?: Date;
+  /** Whether `redrive` can restart it now (REDRIVABLE, NOT_REDRIVABLE, …), and why not. */
+  redriveStatus?: string;
+  redriveStatusReason?: string;
   exports?: Array<Pick<ExportResult, 'exportType' | 'contract' | 'startAt' | 'endAt' | 's3Uri' | 'rowCount' | 'bytes' | 'empty'>>;
+  /** Landed objects the output left out of `exports` to stay small (the run report lists them). */
+  exportsOmitted?: number;
+  /**
+   * The run report (`s3://…/runs/<execution name>/report.json`): the output's `reportUri` of a
+   * SUCCEEDED run, the `Report:` line of a FAILED run's cause.
+   */
+  reportUri?: string;
   error?: string;
   cause?: string;
+}
+
+/** What a SUCCEEDED execution outputs: a RunSummary, or `{ exports }` from before the Distributed Map. */
+interface ExecutionOutputFields {
+  exports?: ExportResult[];
+  exportsOmitted?: number;
+  reportUri?: string;
 }
 
 /**
@@ -215,13 +282,9 @@ export interface ExecutionReport {
  * @param execution an execution ARN, or a name under `stateMachineArn`
  */
 export const executionStatus = async (sfn: SFNClient, execution: string, stateMachineArn?: string): Promise<ExecutionReport> => {
-  let executionArn = execution;
-  if (!execution.startsWith('arn:')) {
-    if (!stateMachineArn) throw new RangeError('an execution name needs the state machine (--state-machine-arn or the stack outputs)');
-    executionArn = executionArnOf(stateMachineArn, execution);
-  }
+  const executionArn = resolveExecutionArn(execution, stateMachineArn);
   const described = await describe(sfn, executionArn);
-  if (!described) throw Object.assign(new Error(`No execution ${executionArn}`), { name: 'ExecutionDoesNotExist' });
+  if (!described) throw noSuchExecution(executionArn);
 
   const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }));
   const entered = history.events?.find((event) => event.stateEnteredEventDetails?.name);
@@ -232,9 +295,14 @@ export const executionStatus = async (sfn: SFNClient, execution: string, stateMa
     ...(described.startDate && { startDate: described.startDate }),
     ...(described.stopDate && { stopDate: described.stopDate }),
     ...(entered?.stateEnteredEventDetails?.name && { currentStep: entered.stateEnteredEventDetails.name }),
+    ...(described.redriveCount ? { redriveCount: described.redriveCount } : {}),
+    ...(described.redriveCount && described.redriveDate ? { redriveDate: described.redriveDate } : {}),
+    ...(REDRIVABLE_ENDS.has(described.status ?? '') && described.redriveStatus && { redriveStatus: described.redriveStatus }),
+    ...(REDRIVABLE_ENDS.has(described.status ?? '') &&
+      described.redriveStatusReason && { redriveStatusReason: described.redriveStatusReason }),
   };
   if (described.status === 'SUCCEEDED' && described.output) {
-    const output = JSON.parse(described.output) as { exports?: ExportResult[] };
+    const output = JSON.parse(described.output) as ExecutionOutputFields;
     report.exports = (output.exports ?? []).map(({ exportType, contract, startAt, endAt, s3Uri, rowCount, bytes, empty }) => ({
       exportType,
       contract,
@@ -245,8 +313,127 @@ export const executionStatus = async (sfn: SFNClient, execution: string, stateMa
       bytes,
       empty,
     }));
+    if (typeof output.exportsOmitted === 'number' && output.exportsOmitted > 0) report.exportsOmitted = output.exportsOmitted;
+    if (typeof output.reportUri === 'string') report.reportUri = output.reportUri;
   }
   if (described.error !== undefined) report.error = described.error;
   if (described.cause !== undefined) report.cause = described.cause;
+  if (described.status === 'FAILED') {
+    const reportUri = reportUriFromCause(described.cause);
+    if (reportUri) report.reportUri = reportUri;
+  }
   return report;
+};
+
+/** Why `redrive` did not redrive an execution (the error's `name`). */
+export type RedriveRefusal = 'ExecutionDoesNotExist' | 'ExecutionStillRunning' | 'ExecutionNotRedrivable' | 'RedriveWindowPassed';
+
+/** `redrive` could not redrive: `name` says why, `message` what to do instead. */
+export class RedriveRefused extends Error {
+  override readonly name: RedriveRefusal;
+  /** The execution's status when refused, if it exists. */
+  readonly status: string | undefined;
+
+  constructor(name: RedriveRefusal, message: string, status?: string) {
+    super(message);
+    this.name = name;
+    this.status = status;
+  }
+}
+
+export interface RedriveResult {
+  name: string;
+  executionArn: string;
+  /** false: it had SUCCEEDED, there was nothing to redrive. */
+  redriven: boolean;
+  /** The status before the redrive. */
+  previousStatus: string;
+  /** The status after it (RUNNING once redriven). */
+  status: string;
+  /** Times it has been redriven, this redrive included. */
+  redriveCount: number;
+  redriveDate?: Date;
+  /** The error and cause of the attempt that was redriven. */
+  previousError?: string;
+  previousCause?: string;
+}
+
+const daysAgo = (date: Date, now: number): number => Math.floor((now - date.getTime()) / DAY_MS);
+
+/**
+ * `cli redrive`: RedriveExecution for a FAILED, TIMED_OUT or ABORTED execution. Step Functions
+ * re-runs only the steps that did not succeed, with the same input and execution ARN: for a
+ * distributed run, the failed child executions of the Map Run; the deterministic S3 keys make a
+ * pair that runs again overwrite, never duplicate, what it landed before.
+ *
+ * @param execution an execution ARN, or a name under `stateMachineArn`
+ * @param now for the age of the execution in the messages
+ * @throws RedriveRefused when there is no such execution, it is still running, or Step Functions
+ *   refuses (ExecutionNotRedrivable; RedriveWindowPassed past {@link REDRIVE_WINDOW_DAYS} days)
+ */
+export const redriveExecution = async (
+  sfn: SFNClient,
+  execution: string,
+  stateMachineArn?: string,
+  now: number = Date.now(),
+): Promise<RedriveResult> => {
+  const executionArn = resolveExecutionArn(execution, stateMachineArn);
+  const notFound = () =>
+    new RedriveRefused(
+      'ExecutionDoesNotExist',
+      `No execution ${executionArn}: check the name or ARN, the region (--region) and the state machine (--state-machine-arn)`,
+    );
+  const described = await describe(sfn, executionArn);
+  if (!described) throw notFound();
+  const name = described.name ?? executionArn.split(':').pop() ?? '';
+  const status = described.status ?? 'UNKNOWN';
+  const redriveCount = described.redriveCount ?? 0;
+  const base = { name, executionArn, previousStatus: status };
+
+  if (status === 'SUCCEEDED') return { ...base, redriven: false, status, redriveCount };
+  if (!REDRIVABLE_ENDS.has(status)) {
+    throw new RedriveRefused(
+      'ExecutionStillRunning',
+      `${name} is ${status}: there is nothing to redrive until it ends (follow it with: npm run cli -- status ${name})`,
+      status,
+    );
+  }
+
+  let redriveDate: Date | undefined;
+  try {
+    redriveDate = (await sfn.send(new RedriveExecutionCommand({ executionArn }))).redriveDate;
+  } catch (error) {
+    const errorName = (error as Error).name;
+    if (error instanceof ExecutionDoesNotExist || errorName === 'ExecutionDoesNotExist') throw notFound();
+    if (!(error instanceof ExecutionNotRedrivable || errorName === 'ExecutionNotRedrivable')) throw error;
+    const awsMessage = (error as Error).message.replace(/\s+/g, ' ').trim();
+    const reasons = [awsMessage, described.redriveStatusReason].filter((r): r is string => !!r);
+    const stopped = described.stopDate;
+    const tooOld =
+      (stopped !== undefined && now - stopped.getTime() > REDRIVE_WINDOW_DAYS * DAY_MS) ||
+      reasons.some((r) => /redrivable period|redrive period|14 days/i.test(r));
+    const aws = `(Step Functions: ${[...new Set(reasons)].join('; ') || 'ExecutionNotRedrivable'})`;
+    if (tooOld) {
+      throw new RedriveRefused(
+        'RedriveWindowPassed',
+        `${name} ${status}${stopped ? ` on ${stopped.toISOString()}, ${daysAgo(stopped, now)} days ago` : ''}: Step Functions redrives an ` +
+          `execution only within ${REDRIVE_WINDOW_DAYS} days of its end, so it cannot be redriven any more; export its window ` +
+          `again as a new execution (npm run cli -- backfill with the same --from, --to, --type and --contract starts a failed ` +
+          `window again under a new name) ${aws}`,
+        status,
+      );
+    }
+    throw new RedriveRefused('ExecutionNotRedrivable', `${name} (${status}) cannot be redriven ${aws}`, status);
+  }
+
+  const after = await describe(sfn, executionArn);
+  return {
+    ...base,
+    redriven: true,
+    status: after?.status && after.status !== status ? after.status : 'RUNNING',
+    redriveCount: Math.max(after?.redriveCount ?? 0, redriveCount + 1),
+    ...((redriveDate ?? after?.redriveDate) && { redriveDate: redriveDate ?? after?.redriveDate }),
+    ...(described.error !== undefined && { previousError: described.error }),
+    ...(described.cause !== undefined && { previousCause: described.cause }),
+  };
 };

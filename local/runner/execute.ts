@@ -1,18 +1,48 @@
 /**
  * One execution of the synthesized workflow in aws-local-stepfunctions, every Task running the
- * real handler in-process.
+ * real handler in-process, its Distributed Map emulated as a Map Run of child executions
+ * (map-run.ts), and a pair's continue-as-new run as an execution of the continuation machine.
  */
+import { randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type ExecutionEvent } from './local-sfn';
 import { createLambdaContext } from './lambda-context';
 import type { LambdaHandler } from './handlers';
-import type { HandlerModule } from '../../lambdas/shared/contract/names';
+import { type HandlerModule, STATE_NAMES } from '../../lambdas/shared/contract/names';
 import { createScaledTime } from './scaled-time';
 import type { LocalWorkflow } from './workflow';
+import type { AslMachine } from './asl-walk';
+import { walkStates } from './asl-walk';
+import { localizeDistributedMaps, StatesError } from './distributed';
+import { type ChildEvent, runMapRun } from './map-run';
+import { historyEventsOf, payloadBytesOf } from './history-count';
 
 export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
 
+/** Which execution an event belongs to. */
+export interface ExecutionRef {
+  kind: 'workflow' | 'pair' | 'continuation';
+  name: string;
+  executionArn: string;
+}
+
+/** What the run measured, per Step Functions quota (history events are AWS-equivalent, history-count.ts). */
+export interface ExecutionStats {
+  parentEvents: number;
+  /** Child executions of the Map Run (continuations not included). */
+  children: number;
+  continuations: number;
+  /** The longest history of a child or a continuation. */
+  maxChildEvents: number;
+  totalChildEvents: number;
+  /** The largest state input or output of any execution, in bytes. */
+  maxStatePayloadBytes: number;
+}
+
 export interface ExecuteOptions {
   workflow: LocalWorkflow;
+  /** Where the Map Run reads its items and writes its results (the export bucket's S3). */
+  s3: S3Client;
   /** The handler behind each Task state's function. */
   handlers: Record<HandlerModule, LambdaHandler>;
   /** The execution input, exactly as a console execution would take it. */
@@ -23,8 +53,14 @@ export interface ExecuteOptions {
   startTime?: Date;
   /** Multiplies every Wait and Retry interval. */
   timeScale: number;
-  /** Every event of the execution, in order (aws-local-stepfunctions' event log). */
-  onEvent?: (event: ExecutionEvent) => void;
+  /** Every event of every execution (the workflow's, each pair's, each continuation's), in order per execution. */
+  onEvent?: (event: ExecutionEvent, execution: ExecutionRef) => void;
+  /** A pair's child execution started or ended. */
+  onChild?: (event: ChildEvent) => void;
+  /** A pair's child execution ended: its input (the planned task) and how it ended. */
+  onPairEnded?: (input: unknown, outcome: ExecutionOutcome) => void;
+  /** Children at once when the Map's MaxConcurrency is higher (this machine's limit). */
+  maxLocalConcurrency?: number;
   /** Every scaled wait. */
   onWait?: (event: { state: string; seconds: number; sleepMs: number }) => void;
   /** For FULL jitter of retries. @default Math.random */
@@ -32,6 +68,7 @@ export interface ExecuteOptions {
 }
 
 const STATE_MACHINE_NAME = 'LinkedInSalesNavExport-local';
+const CONTINUATION_NAME = `${STATE_MACHINE_NAME}-pair-continuation`;
 
 /** The error name and cause of a failed local execution, as Step Functions would report them. */
 export const failureOf = (error: unknown): { error: string; cause: string } => {
@@ -89,44 +126,139 @@ export const settleExecution = async (
 /**
  * Runs the workflow to its end.
  *
- * @returns the execution output, or the error name and cause it failed with
+ * @returns the execution output, or the error name and cause it failed with, and what it measured
  */
-export const executeWorkflow = async (options: ExecuteOptions): Promise<ExecutionOutcome> => {
+export const executeWorkflow = async (options: ExecuteOptions): Promise<ExecutionOutcome & { stats: ExecutionStats }> => {
   const { workflow, input, name, timeScale } = options;
   const startTime = options.startTime ?? new Date();
-  const scaled = createScaledTime(workflow.asl, { timeScale, random: options.random, onWait: options.onWait });
-
-  const taskResourceLocalHandlers = Object.fromEntries(
-    Object.entries(workflow.tasks).map(([stateName, task]) => [
-      stateName,
-      scaled.wrapTask(stateName, (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))),
-    ]),
-  );
+  const stats: ExecutionStats = {
+    parentEvents: 0,
+    children: 0,
+    continuations: 0,
+    maxChildEvents: 0,
+    totalChildEvents: 0,
+    maxStatePayloadBytes: 0,
+  };
 
   // The ASL's Lambda ARNs are placeholders (arn:aws:lambda:REGION:ACCOUNT:function:ID); the
-  // execution's ARNs use the same partition, region and account.
+  // executions' ARNs use the same partition, region and account.
   const [, partition = 'aws', , region = 'us-east-1', accountId = '123456789012'] = (
     Object.values(workflow.tasks)[0]?.functionArn ?? ''
   ).split(':');
-  const stateMachineArn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${STATE_MACHINE_NAME}`;
-  const machine = new StateMachine(workflow.asl as never);
-  const execution = machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-      waitTimeOverrides: scaled.waitTimeOverrides,
-      retryIntervalOverrides: scaled.retryIntervalOverrides,
-    },
-    context: {
-      Execution: {
-        Id: `arn:${partition}:states:${region}:${accountId}:execution:${STATE_MACHINE_NAME}:${name}`,
-        Name: name,
-        StartTime: startTime.toISOString(),
-        Input: input as never,
-        RoleArn: `arn:${partition}:iam::${accountId}:role/local-runner`,
-      },
-      StateMachine: { Id: stateMachineArn, Name: STATE_MACHINE_NAME },
-    },
-  });
+  const arnBase = `arn:${partition}:states:${region}:${accountId}`;
+  const stateMachineArn = `${arnBase}:stateMachine:${STATE_MACHINE_NAME}`;
+  const executionArn = `${arnBase}:execution:${STATE_MACHINE_NAME}:${name}`;
+  const { asl: engineAsl, maps } = localizeDistributedMaps(workflow.asl);
 
-  return settleExecution(execution, options.onEvent);
+  /** One execution of `asl` in the engine, its Tasks bound to the handlers, `extra` for the others. */
+  const runMachine = async (
+    asl: AslMachine,
+    machineInput: unknown,
+    ref: ExecutionRef,
+    machine: { arn: string; name: string },
+    extra: Record<string, (input: unknown) => Promise<unknown>>,
+  ): Promise<{ outcome: ExecutionOutcome; events: number }> => {
+    const scaled = createScaledTime(asl, { timeScale, random: options.random, onWait: options.onWait, input: machineInput });
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const { name: stateName, state } of walkStates(asl)) {
+      if (state.Type !== 'Task') continue;
+      const task = workflow.tasks[stateName as keyof LocalWorkflow['tasks']];
+      const run = task
+        ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))
+        : extra[stateName];
+      if (!run) throw new Error(`The local runner has no handler for Task state "${stateName}"`);
+      handlers[stateName] = scaled.wrapTask(stateName, run);
+    }
+    const execution = new StateMachine(asl as never).run(machineInput as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: scaled.waitTimeOverrides,
+        retryIntervalOverrides: scaled.retryIntervalOverrides,
+      },
+      context: {
+        Execution: {
+          Id: ref.executionArn,
+          Name: ref.name,
+          StartTime: (ref.kind === 'workflow' ? startTime : new Date()).toISOString(),
+          Input: machineInput as never,
+          RoleArn: `arn:${partition}:iam::${accountId}:role/local-runner`,
+        },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    let events = 0;
+    const outcome = await settleExecution(execution, (event) => {
+      events += historyEventsOf(event);
+      stats.maxStatePayloadBytes = Math.max(stats.maxStatePayloadBytes, payloadBytesOf(event));
+      options.onEvent?.(event, ref);
+    });
+    return { outcome, events };
+  };
+
+  const recordChild = (events: number): void => {
+    stats.maxChildEvents = Math.max(stats.maxChildEvents, events);
+    stats.totalChildEvents += events;
+  };
+
+  // `.sync:2` of the continuation: its output (Output parsed), or States.TaskFailed whose cause is
+  // the execution's description with its Error and Cause, as Step Functions reports it.
+  const continueAsNew = async (taskInput: unknown): Promise<unknown> => {
+    const childName = randomUUID();
+    const ref: ExecutionRef = { kind: 'continuation', name: childName, executionArn: `${arnBase}:execution:${CONTINUATION_NAME}:${childName}` };
+    stats.continuations += 1;
+    const { outcome, events } = await runMachine(
+      workflow.continuation,
+      taskInput,
+      ref,
+      { arn: `${arnBase}:stateMachine:${CONTINUATION_NAME}`, name: CONTINUATION_NAME },
+      { [STATE_NAMES.continueAsNew]: continueAsNew },
+    );
+    recordChild(events);
+    const described = { ExecutionArn: ref.executionArn, Name: childName, Input: JSON.stringify(taskInput), StateMachineArn: `${arnBase}:stateMachine:${CONTINUATION_NAME}` };
+    if (outcome.status === 'SUCCEEDED') return { ...described, Status: 'SUCCEEDED', Output: outcome.output };
+    throw new StatesError('States.TaskFailed', JSON.stringify({ ...described, Status: 'FAILED', Error: outcome.error, Cause: outcome.cause }));
+  };
+
+  const mapRuns = Object.fromEntries(
+    Object.values(maps).map((spec) => [
+      spec.stateName,
+      async (mapInput: unknown): Promise<unknown> => {
+        const { output } = await runMapRun({
+          spec,
+          input: mapInput,
+          context: { Execution: { Id: executionArn, Name: name, StartTime: startTime.toISOString() }, StateMachine: { Id: stateMachineArn, Name: STATE_MACHINE_NAME } },
+          s3Client: options.s3,
+          executionArn,
+          stateMachineName: STATE_MACHINE_NAME,
+          maxLocalConcurrency: options.maxLocalConcurrency,
+          onChild: options.onChild,
+          runChild: async (request) => {
+            stats.children += 1;
+            const { outcome, events } = await runMachine(
+              spec.definition,
+              request.input,
+              { kind: 'pair', name: request.name, executionArn: request.executionArn },
+              { arn: request.stateMachineArn, name: STATE_MACHINE_NAME },
+              { [STATE_NAMES.continueAsNew]: continueAsNew },
+            );
+            recordChild(events);
+            options.onPairEnded?.(request.input, outcome);
+            return { ...outcome, events };
+          },
+        });
+        return output;
+      },
+    ]),
+  );
+
+  const { outcome, events } = await runMachine(
+    engineAsl,
+    input,
+    { kind: 'workflow', name, executionArn },
+    { arn: stateMachineArn, name: STATE_MACHINE_NAME },
+    mapRuns,
+  );
+  // The Map state's own events, not in the engine's log: MapRunStarted and MapRunSucceeded/Failed.
+  stats.parentEvents = events + Object.keys(maps).length * 2;
+  return { ...outcome, stats };
 };

@@ -10,6 +10,7 @@ import { createCopyHandler } from '../../lambdas/shared/handlers/copy-to-s3';
 import { createCreateJobHandler } from '../../lambdas/shared/handlers/create-job';
 import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
 import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
+import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize';
 import type { HandlerModule } from '../../lambdas/shared/contract/names';
 import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
@@ -37,11 +38,9 @@ export interface LocalHandlerOptions {
 /** Every handler module, wired to the local runner's dependencies. */
 export const createLocalHandlers = (options: LocalHandlerOptions): Record<HandlerModule, LambdaHandler> => {
   const token = async () => options.token;
-  const linkedInDeps = {
-    config: options.config,
-    linkedIn: createLinkedInClient(options.config, token),
-    now: options.now ?? Date.now,
-  };
+  const now = options.now ?? Date.now;
+  const linkedIn = createLinkedInClient(options.config, token);
+  const linkedInDeps = { config: options.config, linkedIn, now };
   const copyDeps: CopyDependencies = {
     ...linkedInDeps,
     token,
@@ -53,9 +52,10 @@ export const createLocalHandlers = (options: LocalHandlerOptions): Record<Handle
   const handlerOptions = { logger: createStreamLogger(options.logStream ?? process.stdout) };
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
-    plan: createPlanHandler(() => ({ config: options.config }), handlerOptions) as LambdaHandler,
+    plan: createPlanHandler(() => ({ config: options.config, s3: options.s3, linkedIn: () => linkedIn }), handlerOptions) as LambdaHandler,
     'create-job': createCreateJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
     'check-job': createCheckJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
     'copy-to-s3': createCopyHandler(() => copyDeps, handlerOptions) as LambdaHandler,
+    summarize: createSummarizeHandler(() => ({ config: options.config, s3: options.s3, now }), handlerOptions) as LambdaHandler,
   };
 };

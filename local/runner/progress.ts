@@ -6,6 +6,7 @@
  */
 import { STATE_NAMES } from '../../lambdas/shared/contract/names';
 import type { ExportResult, ExportTask, ExportWindow, PlanResult, TransitionReason } from '../../lambdas/shared/contract/state';
+import type { RunSummary } from '../../lambdas/shared/contract/run-report';
 import type { ExecutionEvent } from './local-sfn';
 
 /** Which export an event is about. */
@@ -20,7 +21,9 @@ export type CheckOutcome = 'poll' | 'copy' | 'split' | 'dataDelay' | 'recreate';
 
 export type RunEvent =
   | { kind: 'info'; message: string }
-  | { kind: 'planned'; exports: Array<ExportRef & { jobs: number }> }
+  | { kind: 'planned'; pairs: number; contracts: number; exportTypes: string[]; window: ExportWindow }
+  | { kind: 'pairFailed'; export: ExportRef; error: string; cause: string }
+  | { kind: 'summarized'; summary: Pick<RunSummary, 'outcome' | 'counts' | 'reportUri'> }
   | { kind: 'jobCreated'; export: ExportRef; jobId: number }
   | {
       kind: 'jobChecked';
@@ -75,16 +78,13 @@ export const describeExecutionEvent = (event: ExecutionEvent): RunEvent | undefi
     if (name === STATE_NAMES.plan) {
       // A caught failure leaves the state too, with {Error, Cause} as its output.
       const plan = output as unknown as Partial<PlanResult>;
-      if (!Array.isArray(plan.exports)) return undefined;
-      return {
-        kind: 'planned',
-        exports: plan.exports.map((task) => ({
-          exportType: task.exportType,
-          contract: task.contract,
-          jobs: task.pending.length,
-          ...(task.pending[0] && { window: task.pending[0] }),
-        })),
-      };
+      if (typeof plan.pairs !== 'number' || !plan.window) return undefined;
+      return { kind: 'planned', pairs: plan.pairs, contracts: plan.contracts ?? 0, exportTypes: plan.exportTypes ?? [], window: plan.window };
+    }
+    if (name === STATE_NAMES.summarize) {
+      const summary = output as unknown as Partial<RunSummary>;
+      if (!summary.outcome || !summary.counts || !summary.reportUri) return undefined;
+      return { kind: 'summarized', summary: { outcome: summary.outcome, counts: summary.counts, reportUri: summary.reportUri } };
     }
     if (!isTask(input) || !isTask(output)) return undefined;
     if (name === STATE_NAMES.createJob && output.job) return { kind: 'jobCreated', export: refOf(output), jobId: output.job.id };
@@ -142,15 +142,16 @@ export const describeExecutionEvent = (event: ExecutionEvent): RunEvent | undefi
  */
 export const createRetryNarrator = () => {
   const lastFailure = new Map<string, { error: string; cause: string }>();
-  const key = (state: string, index: number | undefined) => `${index ?? -1}:${state}`;
-  return (event: ExecutionEvent, described: RunEvent | undefined): RunEvent | undefined => {
+  const key = (state: string, execution: string) => `${execution}:${state}`;
+  /** @param execution the execution the event belongs to (pairs run concurrently, each in its own) */
+  return (event: ExecutionEvent, described: RunEvent | undefined, execution = ''): RunEvent | undefined => {
     if (described?.kind === 'failed' && event.type === 'StateFailed') {
-      lastFailure.set(key(described.state, event.index), { error: described.error, cause: described.cause });
-      // A failure is only news when nothing retries it; the execution's end reports it then.
+      lastFailure.set(key(described.state, execution), { error: described.error, cause: described.cause });
+      // A failure is only news when nothing retries it; the pair's or the execution's end reports it then.
       return undefined;
     }
     if (described?.kind === 'retrying' && event.type === 'StateRetried') {
-      const failure = lastFailure.get(key(described.state, event.index));
+      const failure = lastFailure.get(key(described.state, execution));
       return { ...described, error: failure?.error ?? 'Error', cause: failure?.cause ?? '' };
     }
     return described;

@@ -39,7 +39,13 @@ export const eventLine = (event: RunEvent, timeScale: number): string | undefine
     case 'info':
       return event.message;
     case 'planned':
-      return `Planned ${event.exports.length} export(s): ${event.exports.map((e) => `${exportLabel(e)} (${e.jobs} job${e.jobs === 1 ? '' : 's'})`).join(', ')}`;
+      return `Planned ${event.pairs} pair(s): ${event.contracts} contract(s) × ${event.exportTypes.join(', ')}, ${formatUtcDay(event.window.startAt)}..${formatUtcDay(event.window.endAt)}`;
+    case 'pairFailed':
+      return `${exportLabel(event.export)}: FAILED with ${event.error}: ${oneLine(event.cause)}`;
+    case 'summarized': {
+      const { counts, reportUri } = event.summary;
+      return `Summarized: ${counts.landed} of ${counts.pairs} pair(s) landed ${counts.objects} object(s), ${counts.failed} failed; report ${reportUri}`;
+    }
     case 'jobCreated':
       return `${exportLabel(event.export)}: job ${event.jobId} created`;
     case 'jobChecked': {

@@ -7,15 +7,17 @@
 import './quiet-env';
 import type { StackConfigInput } from '../../infra/config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
-import type { ExecutionOutput } from '../../lambdas/shared/contract/state';
-import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
-import { planExports, planSettingsFromConfig } from '../../lambdas/shared/workflow/input';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type FailedPair, reportUriFromCause, type RunCounts, type RunReport, runReportSchema } from '../../lambdas/shared/contract/run-report';
+import { exportTaskSchema } from '../../lambdas/shared/contract/state';
+import { failedPairOf } from '../../lambdas/shared/workflow/summarize';
+import { resolvePlanRequest, planSettingsFromConfig } from '../../lambdas/shared/workflow/input';
 import { inputTextLimitProblem } from '../../lambdas/shared/workflow/input-limits';
 import type { Simulator, SimulatorOptions } from '../simulator';
 import { parseS3Uri } from '../s3-client';
 import { createCopyProgress } from './copy-progress';
 import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE, SIMULATOR_CONTRACT } from './defaults';
-import { executeWorkflow } from './execute';
+import { type ExecutionStats, executeWorkflow } from './execute';
 import { createLocalHandlers } from './handlers';
 import { type LandedExport, landed, verifyLanded } from './landed';
 import { localHandlerConfig } from './local-config';
@@ -30,6 +32,10 @@ export { LANDED_OBJECT_MISMATCH, LANDED_OBJECT_MISSING, type LandedExport } from
 export interface RunLocalOptions extends ExportRequest {
   /** `--input` text (JSON); when set, the request fields above are ignored. */
   inputText?: string;
+  /** Export again the failed pairs of this earlier execution (`{"rerunOf": name}`); the request fields are ignored. */
+  rerunOf?: string;
+  /** Child executions at once, however high the Map's MaxConcurrency (this machine's limit). */
+  maxLocalConcurrency?: number;
   /** A LinkedIn API base URL; without it a simulator is started. */
   linkedInUrl?: string;
   /** The Bearer token for `linkedInUrl`. */
@@ -62,6 +68,14 @@ export interface RunLocalResult {
   error: string | null;
   cause: string | null;
   exports: LandedExport[];
+  /** Pairs that did not land (from the run report). */
+  failed: FailedPair[];
+  /** The run's counts, once the run was summarized. */
+  counts: RunCounts | null;
+  /** The run report, once the run was summarized. */
+  reportUri: string | null;
+  /** History events, children and payload sizes the run measured (Step Functions quotas). */
+  stats: ExecutionStats | null;
   executionName: string;
   /** Where the objects are. */
   s3: {
@@ -81,7 +95,11 @@ export const jsonDocument = (result: RunLocalResult) => ({
   status: result.status,
   error: result.error,
   cause: result.cause,
+  executionName: result.executionName,
+  counts: result.counts,
+  reportUri: result.reportUri,
   exports: result.exports,
+  failed: result.failed,
 });
 
 const failure = (error: unknown): { error: string; cause: string } =>
@@ -106,32 +124,29 @@ const parseInputText = (text: string): unknown => {
  * The execution input. `--input` text is held to Step Functions' limits before it is parsed; the
  * Plan's validation, run before any LinkedIn call (below), holds every input to them again.
  */
-const executionInput = (options: RunLocalOptions): unknown =>
-  options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
+const executionInput = (options: RunLocalOptions): unknown => {
+  if (options.rerunOf !== undefined) return { rerunOf: options.rerunOf };
+  return options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
+};
 
 /**
- * The contracts to configure: the ones asked for; else none when the input names its own; else
- * the simulator's; else every contract on which the token has reporting access.
+ * The contracts to configure: the ones asked for; otherwise none, and the Plan discovers every
+ * contract on which the token has reporting access through LinkedIn's contracts finder, as a
+ * deployment with `discoverContracts` does (the simulator's sample lists one such contract).
  */
-const resolveContracts = async (
-  options: RunLocalOptions,
-  input: unknown,
-  linkedIn: Services['linkedIn'],
-): Promise<string[] | undefined> => {
-  if (options.contracts?.length) return [...options.contracts];
-  if (input !== null && typeof input === 'object' && 'contracts' in input) return undefined;
-  if (linkedIn.simulated) return [SIMULATOR_CONTRACT];
-  const token = linkedIn.token ?? '';
-  const client = createLinkedInClient({ LINKEDIN_API_URL: linkedIn.baseUrl, LINKEDIN_TIMEOUT_MS: 30_000 }, async () => token);
-  const contracts = await client.listContracts();
-  const reporting = contracts.filter((contract) => contract.hasReportingAccess).map((contract) => contract.contract);
-  if (reporting.length === 0) {
-    throw new NamedError(
-      ERROR_NAMES.forbidden,
-      `None of the token's ${contracts.length} contract(s) has reporting access; pass --contract or use a reporting user's token`,
-    );
+const contractSettings = (options: RunLocalOptions): { contracts: string[]; discover: boolean } =>
+  options.contracts?.length ? { contracts: [...options.contracts], discover: false } : { contracts: [], discover: true };
+
+/** The run report at `uri`, when there is one (a run that failed before Summarize has none). */
+const readReport = async (client: S3Client, uri: string): Promise<RunReport | undefined> => {
+  const { bucket, key } = parseS3Uri(uri);
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return runReportSchema.parse(JSON.parse((await object.Body?.transformToString('utf8')) ?? ''));
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    throw error;
   }
-  return reporting;
 };
 
 /** Executes the workflow against started services and fills in `result`. */
@@ -144,22 +159,19 @@ const execute = async (
   started: number,
 ) => {
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const configWith = (contracts: readonly string[] | undefined) =>
-    localHandlerConfig(workflow.environment, {
+  const { contracts, discover } = contractSettings(options);
+  const config = {
+    ...localHandlerConfig(workflow.environment, {
       bucket: result.s3.bucket,
       apiUrl: services.linkedIn.baseUrl,
       contracts,
       prefix: options.prefix,
-    });
-  // The Plan's own validation, run now: finding the contracts may call LinkedIn, and invalid input
-  // must fail before any call, with the Plan's message. The contracts LinkedIn will name are not
-  // known yet; any URN stands in for them (the Plan checks only that there is one).
-  planExports(
-    input,
-    new Date(started).toISOString(),
-    planSettingsFromConfig(configWith(options.contracts?.length ? options.contracts : [SIMULATOR_CONTRACT])),
-  );
-  const config = configWith(await resolveContracts(options, input, services.linkedIn));
+    }),
+    DISCOVER_CONTRACTS: discover,
+  };
+  // The Plan's own validation, run now so an invalid input fails with the Plan's message before
+  // anything else happens (the Plan runs it again in the workflow).
+  resolvePlanRequest(input, new Date(started).toISOString(), planSettingsFromConfig(config));
   const copyProgress = createCopyProgress(emit);
   const handlers = createLocalHandlers({
     config,
@@ -171,7 +183,6 @@ const execute = async (
     logStream: options.logStream,
   });
 
-  const landedSoFar: LandedExport[] = [];
   const narrate = createRetryNarrator();
   const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
   emit({ kind: 'info', message: `Execution ${result.executionName} (time scale ${timeScale})` });
@@ -182,22 +193,36 @@ const execute = async (
     name: result.executionName,
     startTime: new Date(started),
     timeScale,
-    onEvent: (event) => {
-      const described = narrate(event, describeExecutionEvent(event));
+    s3: services.s3.client,
+    maxLocalConcurrency: options.maxLocalConcurrency,
+    onEvent: (event, execution) => {
+      const described = narrate(event, describeExecutionEvent(event), execution.name);
       if (!described) return;
       if (described.kind === 'copyStarted') copyProgress.restart(described.export);
-      if (described.kind === 'landed') landedSoFar.push(landed(described.result));
       emit(described);
     },
+    onPairEnded: (pairInput, pairOutcome) => {
+      const task = exportTaskSchema.safeParse(pairInput);
+      if (pairOutcome.status !== 'FAILED' || !task.success) return;
+      const { exportType, contract, pending } = task.data;
+      emit({ kind: 'pairFailed', export: { exportType, contract, ...(pending[0] && { window: pending[0] }) }, error: pairOutcome.error, cause: pairOutcome.cause });
+    },
   });
+  result.stats = outcome.stats;
 
-  if (outcome.status === 'SUCCEEDED') {
-    result.exports = (outcome.output as ExecutionOutput).exports.map(landed);
+  const reportUri = outcome.status === 'SUCCEEDED' ? (outcome.output as { reportUri?: string }).reportUri : reportUriFromCause(outcome.cause);
+  const report = reportUri ? await readReport(services.s3.client, reportUri) : undefined;
+  if (report && reportUri) {
+    // The report lists every pair; the execution output only what fits in it.
+    result.reportUri = reportUri;
+    result.counts = report.counts;
+    result.exports = report.pairs.flatMap((pair) => pair.objects).map(landed);
+    result.failed = report.pairs.filter((pair) => pair.outcome === 'failed').map(failedPairOf);
     await verifyLanded(services.s3.client, result.exports);
+  }
+  if (outcome.status === 'SUCCEEDED') {
     result.status = 'SUCCEEDED';
   } else {
-    // What landed before the failure is still there (and verified by the copy step).
-    result.exports = landedSoFar;
     result.error = outcome.error;
     result.cause = outcome.cause;
   }
@@ -217,6 +242,10 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
     error: null,
     cause: null,
     exports: [],
+    failed: [],
+    counts: null,
+    reportUri: null,
+    stats: null,
     executionName: `local-${new Date(started).toISOString().replace(/[:.]/g, '-')}`,
     s3: { bucket, files: {} },
     linkedIn: { baseUrl: options.linkedInUrl ?? '', simulated: options.linkedInUrl === undefined },

@@ -46,6 +46,11 @@ export interface ScaledTimeOptions {
   random?: () => number;
   /** Called with every scaled wait (state name, the ASL's seconds, the milliseconds slept). */
   onWait?: (event: { state: string; seconds: number; sleepMs: number }) => void;
+  /**
+   * The execution's input: what a Wait reached before any Task sees (a pair continued in a fresh
+   * execution may start by waiting for its job).
+   */
+  input?: unknown;
 }
 
 /** `$.a.b` → ['a', 'b']; anything fancier is refused up front rather than misread. */
@@ -118,7 +123,7 @@ export const matchingRetrier = (state: AslState, errorName: string): number =>
  * @throws Error when a Wait's seconds cannot be found from a Task output (the ASL changed shape)
  */
 export const createScaledTime = (asl: AslMachine, options: ScaledTimeOptions): ScaledTime => {
-  const { timeScale, random = Math.random, onWait } = options;
+  const { timeScale, random = Math.random, onWait, input } = options;
   if (!Number.isFinite(timeScale) || timeScale < 0) throw new RangeError(`time scale must be a number >= 0, got ${timeScale}`);
 
   const frames = new AsyncLocalStorage<TaskFrame>();
@@ -135,7 +140,7 @@ export const createScaledTime = (asl: AslMachine, options: ScaledTimeOptions): S
       const fields = parseSimplePath(state.SecondsPath, `Wait "${name}"`);
       assertWaitInputIsTaskOutput(machine, name);
       waitSeconds.set(name, (frame) => {
-        const value = readPath(frame?.lastOutput, fields);
+        const value = readPath(frame && 'lastOutput' in frame ? frame.lastOutput : input, fields);
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
           throw new Error(`Wait "${name}": ${state.SecondsPath} is ${JSON.stringify(value)}, not a number of seconds`);
         }

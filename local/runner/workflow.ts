@@ -19,6 +19,8 @@ export interface LocalTask extends LocalFunction {
 
 export interface LocalWorkflow {
   asl: AslMachine;
+  /** The continuation state machine: a pair whose work outgrew one execution continues here. */
+  continuation: AslMachine;
   tasks: Record<TaskStateName, LocalTask>;
   /**
    * The functions' environment variables that are plain strings in the template (the ones
@@ -51,6 +53,7 @@ export const workflowFromTemplate = async (template: object): Promise<LocalWorkf
   // Loaded on demand: aws-cdk-lib takes seconds to import, and a cached workflow needs none of it.
   const { extractStateMachineAsl, taskBindings } = await import('../../infra/asl');
   const asl = extractStateMachineAsl(template) as unknown as AslMachine;
+  const continuation = extractStateMachineAsl(template, 'continuation') as unknown as AslMachine;
   const bindings = taskBindings(template, asl);
   const tasks = {} as Record<TaskStateName, LocalTask>;
   const environment: Record<string, string> = {};
@@ -73,7 +76,7 @@ export const workflowFromTemplate = async (template: object): Promise<LocalWorkf
       environment[name] = value;
     }
   }
-  return { asl, tasks, environment };
+  return { asl, continuation, tasks, environment };
 };
 
 /** Synthesized workflows, one file per fingerprint (git-ignored). */

@@ -16,7 +16,16 @@ const USAGE = `Usage: npm run simulator -- [options]
   --processing-ms N     time a job spends PROCESSING (default 1000)
   --url-lifetime-ms N   download URL lifetime (default 3600000)
   --download-auth MODE  optional | required: Bearer token on the download URL (default optional)
-  --faults JSON         initial faults, e.g. '{"throttle":{"count":2}}'
+  --contract-count N    generate N contracts with reporting access (urn:li:contract:5000000…);
+                        without it the member has LinkedIn's two sample contracts
+  --forbidden-contract-count N
+                        generate N more, listed with reporting access, whose job creation
+                        answers 403 (spread evenly among the others)
+  --paging-total        contracts finder pages carry paging.total (LinkedIn's sample has none)
+  --max-page-size N     the contracts finder answers at most N per page (default: no cap)
+  --faults JSON         initial faults, e.g. '{"throttle":{"count":2}}',
+                        '{"forbiddenContracts":["urn:li:contract:5000007"]}', '{"unauthorized":true}',
+                        '{"failingPairs":{"fraction":0.01,"seed":1,"status":"FAILED_DUE_TO_INTERNAL_ERROR"}}'
   --help                this text
 `;
 
@@ -24,6 +33,12 @@ const integer = (raw: string | undefined, flag: string): number | undefined => {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw)) throw new Error(`${flag} must be a non-negative integer, got "${raw}"`);
   return Number(raw);
+};
+
+const positive = (raw: string | undefined, flag: string): number | undefined => {
+  const value = integer(raw, flag);
+  if (value === 0) throw new Error(`${flag} must be a positive integer, got "${raw}"`);
+  return value;
 };
 
 /** Parses the command line into simulator options; throws with a readable message on bad input. */
@@ -40,6 +55,10 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
       'processing-ms': { type: 'string' },
       'url-lifetime-ms': { type: 'string' },
       'download-auth': { type: 'string' },
+      'contract-count': { type: 'string' },
+      'forbidden-contract-count': { type: 'string' },
+      'paging-total': { type: 'boolean' },
+      'max-page-size': { type: 'string' },
       faults: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -68,6 +87,10 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
     processingMs: integer(values['processing-ms'], '--processing-ms'),
     urlLifetimeMs: integer(values['url-lifetime-ms'], '--url-lifetime-ms'),
     downloadAuth,
+    contractCount: integer(values['contract-count'], '--contract-count'),
+    forbiddenContractCount: integer(values['forbidden-contract-count'], '--forbidden-contract-count'),
+    pagingTotal: values['paging-total'],
+    maxPageSize: positive(values['max-page-size'], '--max-page-size'),
     faults,
   };
 };
@@ -87,6 +110,9 @@ const main = async (): Promise<void> => {
   const simulator = await startSimulator(options);
   console.log(`LinkedIn simulator: ${simulator.baseUrl}`);
   console.log(`token: ${simulator.token}`);
+  if (options.contractCount || options.forbiddenContractCount) {
+    console.log(`contracts: ${simulator.contracts.length} (${simulator.forbiddenContracts.length} answer 403 on job creation)`);
+  }
   const stop = (): void => {
     simulator.close().then(
       () => process.exit(0),

@@ -1,13 +1,16 @@
 /**
  * Fault injection: a plain mutable object a test (or the CLI's --faults JSON) sets at any time.
  * Counted faults ("the next N …") are consumed as they fire and removed when spent; the others
- * hold until cleared. Every fault is documented in the README section of the simulator.
+ * hold until cleared (a test lifts one by deleting it). Every fault is documented in the README
+ * section of the simulator.
  */
+import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
 
 /** The routes a fault or a recorded call refers to. */
 export const ROUTES = ['contracts', 'createJob', 'getJob', 'download', 'unknown'] as const;
 export type Route = (typeof ROUTES)[number];
 export type ApiRoute = Exclude<Route, 'download' | 'unknown'>;
+const API_ROUTES: readonly ApiRoute[] = ['contracts', 'createJob', 'getJob'];
 
 /** Fires on the next `count` matching requests; `route` narrows which API calls match. */
 export interface CountedFault {
@@ -15,8 +18,33 @@ export interface CountedFault {
   route?: ApiRoute;
 }
 
+/**
+ * The (contract, export type) pairs whose jobs always end in `status`: the lists narrow which
+ * pairs qualify (absent: all), then `fraction` keeps that share of them, chosen by hashing
+ * (contract, export type, seed) so the hit pairs are known in advance ({@link isFailingPair}).
+ */
+export interface FailingPairs {
+  /** Only these contract URNs. Default: every contract. */
+  contracts?: string[];
+  /** Only these export types: the product's names (`activity`…) or LinkedIn's actions (`exportActivityData`…). Default: all. */
+  exportTypes?: string[];
+  /** Share of the qualifying pairs that fail, 0..1. Default 1 (all of them). */
+  fraction?: number;
+  /** Changes which pairs `fraction` picks. Default 0. */
+  seed?: number;
+  /** The terminal status of every job of a hit pair, e.g. FAILED_DUE_TO_INTERNAL_ERROR. */
+  status: string;
+}
+
 export interface FaultSettings {
   // --- API calls (/v2/...) -------------------------------------------------------------------
+  /**
+   * Every API call answers 401 with LinkedIn's body, even with the right token, as for an
+   * expired (`true`, `'expired'`) or revoked (`'revoked'`) token. Downloads are not affected.
+   */
+  unauthorized?: boolean | 'expired' | 'revoked';
+  /** Every API call (or those of `route`) is answered `ms` later: LinkedIn's latency. */
+  latency?: { ms: number; route?: ApiRoute };
   /** 429 with LinkedIn's throttle body (serviceErrorCode 101). No side effect. */
   throttle?: CountedFault;
   /** 500/503/504 burst with a LinkedIn-style body. No side effect (the job is not created). */
@@ -29,6 +57,13 @@ export interface FaultSettings {
   nullFields?: boolean;
 
   // --- jobs, decided when the job is created ---------------------------------------------------
+  /**
+   * Creating a job for these contracts answers 403 with LinkedIn's body, as for a member without
+   * the reporting role; the finder still lists them as before.
+   */
+  forbiddenContracts?: string[];
+  /** Jobs of the matching (contract, export type) pairs always end in `status`, re-creations too. */
+  failingPairs?: FailingPairs;
   /** The next `count` jobs end in `status` (any string, e.g. an unknown FAILED_DUE_TO_SOMETHING_NEW). */
   terminalStatus?: { status: string; count: number };
   /** Windows longer than this many days end FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR. */
@@ -62,6 +97,10 @@ export interface FaultSettings {
 }
 
 export const FAULT_KEYS = [
+  'unauthorized',
+  'latency',
+  'forbiddenContracts',
+  'failingPairs',
   'throttle',
   'serverError',
   'malformedJson',
@@ -104,13 +143,97 @@ export const takeFault = <K extends CountedKey>(
 };
 
 /**
- * Validates a fault object from outside (CLI JSON): unknown keys are a typo, not a no-op.
- * @throws Error naming the unknown key
+ * Where a (contract, export type) pair falls in [0, 1), for {@link FailingPairs.fraction}: a
+ * 32-bit FNV-1a hash of `seed|contract|exportType`, mixed (murmur3's finaliser) and scaled.
+ * Pure: the same pair and seed give the same number on every machine.
+ */
+export const pairHash = (contract: string, exportType: ExportType, seed = 0): number => {
+  const text = `${seed}|${contract}|${exportType}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) / 2 ** 32;
+};
+
+/**
+ * Whether the jobs of (contract, exportType) always fail under `fault`: the simulator's own
+ * rule, exported so a benchmark knows exactly which pairs will fail.
+ * @example
+ * const fault = { fraction: 0.01, seed: 7, status: 'FAILED_DUE_TO_INTERNAL_ERROR' };
+ * const failing = pairs.filter(({ contract, exportType }) => isFailingPair(fault, contract, exportType));
+ */
+export const isFailingPair = (fault: FailingPairs, contract: string, exportType: ExportType): boolean => {
+  if (fault.contracts !== undefined && !fault.contracts.includes(contract)) return false;
+  if (
+    fault.exportTypes !== undefined &&
+    !fault.exportTypes.includes(exportType) &&
+    !fault.exportTypes.includes(EXPORT_ACTIONS[exportType])
+  ) {
+    return false;
+  }
+  const fraction = fault.fraction ?? 1;
+  return fraction >= 1 || pairHash(contract, exportType, fault.seed ?? 0) < fraction;
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** Shape checks of the faults whose mistakes would otherwise pass silently. */
+const checkFault = (key: string, value: unknown): void => {
+  const fail = (expected: string): never => {
+    throw new Error(`fault "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
+  };
+  switch (key) {
+    case 'unauthorized':
+      if (value !== true && value !== false && value !== 'expired' && value !== 'revoked') fail("true, false, 'expired' or 'revoked'");
+      return;
+    case 'latency':
+      if (!isObject(value) || typeof value.ms !== 'number' || !(value.ms >= 0)) fail('{ms: a non-negative number, route?}');
+      if ((value as { route?: unknown }).route !== undefined && !API_ROUTES.includes((value as { route?: unknown }).route as ApiRoute)) {
+        fail(`an object whose route is one of ${API_ROUTES.join(', ')}`);
+      }
+      return;
+    case 'forbiddenContracts':
+      if (!isStringList(value)) fail('a list of contract URNs');
+      return;
+    case 'failingPairs': {
+      if (!isObject(value) || typeof value.status !== 'string' || value.status === '')
+        fail('{status, contracts?, exportTypes?, fraction?, seed?}');
+      const pairs = value as Record<string, unknown>;
+      if (pairs.contracts !== undefined && !isStringList(pairs.contracts)) fail('an object whose contracts is a list of URNs');
+      if (pairs.exportTypes !== undefined) {
+        const known: readonly string[] = [...EXPORT_TYPES, ...Object.values(EXPORT_ACTIONS)];
+        if (!isStringList(pairs.exportTypes) || !pairs.exportTypes.every((type) => known.includes(type))) {
+          fail(`an object whose exportTypes are among ${known.join(', ')}`);
+        }
+      }
+      if (pairs.fraction !== undefined && !(typeof pairs.fraction === 'number' && pairs.fraction >= 0 && pairs.fraction <= 1)) {
+        fail('an object whose fraction is between 0 and 1');
+      }
+      if (pairs.seed !== undefined && !Number.isSafeInteger(pairs.seed)) fail('an object whose seed is an integer');
+      return;
+    }
+  }
+};
+
+/**
+ * Validates a fault object from outside (CLI JSON): unknown keys are a typo, not a no-op, and
+ * the contract-targeted faults are checked for shape.
+ * @throws Error naming the unknown key or the malformed fault
  */
 export const parseFaults = (value: unknown): FaultSettings => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('faults must be a JSON object');
-  for (const key of Object.keys(value)) {
+  if (!isObject(value)) throw new Error('faults must be a JSON object');
+  for (const [key, fault] of Object.entries(value)) {
     if (!(FAULT_KEYS as readonly string[]).includes(key)) throw new Error(`unknown fault "${key}" (known: ${FAULT_KEYS.join(', ')})`);
+    checkFault(key, fault);
   }
   return value as FaultSettings;
 };

@@ -26,13 +26,16 @@ export interface LinkedInErrorBody {
 
 /**
  * serviceErrorCode per situation. 101 (throttle) and 401 (empty token) are from LinkedIn's
- * docs; 65600 (invalid token) and 100 (permissions / bad request) are what LinkedIn's gateway
- * is commonly seen to send. ASSUMPTION: the others are unknown and use 0.
+ * docs; 65600 (invalid token), 65601 (revoked token), 65602 (expired token) and 100
+ * (permissions / bad request) are what LinkedIn's gateway is commonly seen to send.
+ * ASSUMPTION: the others are unknown and use 0.
  */
 export const SERVICE_ERROR_CODES = {
   badRequest: 100,
   emptyToken: 401,
   invalidToken: 65600,
+  revokedToken: 65601,
+  expiredToken: 65602,
   forbidden: 100,
   throttled: 101,
   other: 0,

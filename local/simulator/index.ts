@@ -6,17 +6,17 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_CONTRACTS, type SalesContract } from './contracts';
+import { DEFAULT_CONTRACTS, generateContracts, type SalesContract } from './contracts';
 import { DEFAULT_CHUNK_BYTES } from './csv-stream';
 import type { FaultSettings, Route } from './faults';
 import type { CallRecord } from './http';
 import { JobStore, jobStatus, type SimJob } from './jobs';
 import { createHandler } from './server';
 
-export type { SalesContract } from './contracts';
-export { DEFAULT_CONTRACTS, manyContracts } from './contracts';
-export type { FaultSettings, CountedFault, Route, ApiRoute } from './faults';
-export { FAULT_KEYS, parseFaults } from './faults';
+export type { GeneratedContracts, SalesContract } from './contracts';
+export { DEFAULT_CONTRACTS, GENERATED_CONTRACT_BASE, generateContracts, generatedContractUrn, manyContracts } from './contracts';
+export type { FaultSettings, FailingPairs, CountedFault, Route, ApiRoute } from './faults';
+export { FAULT_KEYS, isFailingPair, pairHash, parseFaults } from './faults';
 export type { CallRecord, LinkedInErrorBody } from './http';
 export type { SimJob } from './jobs';
 export { CSV_HEADERS } from './csv-rows';
@@ -30,8 +30,29 @@ export interface SimulatorOptions {
   port?: number;
   /** The Bearer token the API accepts. Default `linkedin-simulator-token`. */
   token?: string;
-  /** The member's contracts. Default: LinkedIn's sample (123456 with reporting, 1234560 without). */
+  /**
+   * The member's contracts, listed first. Default: LinkedIn's sample (123456 with reporting,
+   * 1234560 without) when no contracts are generated, else none.
+   */
   contracts?: SalesContract[];
+  /**
+   * Generates this many contracts with reporting access whose exports work, after `contracts`:
+   * `urn:li:contract:5000000`, `…5000001`… (see generateContracts). Default 0.
+   */
+  contractCount?: number;
+  /**
+   * Generates this many more contracts, spread evenly among the `contractCount` ones, that the
+   * finder lists with `hasReportingAccess: true` but whose job creation answers 403 (LinkedIn's
+   * body, as for a missing reporting role). `sim.forbiddenContracts` names them. Default 0.
+   */
+  forbiddenContractCount?: number;
+  /** Finder pages carry `paging.total` (LinkedIn's sample has none). Default false. */
+  pagingTotal?: boolean;
+  /**
+   * The finder answers at most this many contracts per page, whatever `count` asks, and says so
+   * in `paging.count`. Default: no cap (docs/linkedin-api.md §4.1 documents none).
+   */
+  maxPageSize?: number;
   /** Seed of the CSV content. Default 1. */
   seed?: number;
   /** Fixed data rows per job whatever the window (benchmarks: e.g. 20_000_000). */
@@ -73,6 +94,8 @@ export interface Simulator {
   /** The Bearer token the simulator accepts. */
   readonly token: string;
   readonly contracts: readonly SalesContract[];
+  /** The generated contracts (forbiddenContractCount) whose job creation answers 403. */
+  readonly forbiddenContracts: readonly string[];
   /** Mutable fault settings, read on every request: set, change or replace them at any time. */
   faults: FaultSettings;
   /** Every request answered, in order. */
@@ -124,7 +147,17 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     options.firstJobId ?? DEFAULT_FIRST_JOB_ID,
   );
   const token = options.token ?? DEFAULT_TOKEN;
-  const contracts = options.contracts ?? DEFAULT_CONTRACTS.map((contract) => ({ ...contract }));
+  const generated = generateContracts(options.contractCount ?? 0, options.forbiddenContractCount ?? 0);
+  const explicit = options.contracts ?? (generated.contracts.length > 0 ? [] : DEFAULT_CONTRACTS.map((contract) => ({ ...contract })));
+  const contracts = [...explicit, ...generated.contracts];
+  const contractsByUrn = new Map<string, SalesContract>();
+  for (const contract of contracts) {
+    if (contractsByUrn.has(contract.contract)) throw new Error(`The simulator's contracts list ${contract.contract} twice`);
+    contractsByUrn.set(contract.contract, contract);
+  }
+  if (options.maxPageSize !== undefined && !(Number.isSafeInteger(options.maxPageSize) && options.maxPageSize > 0)) {
+    throw new Error(`maxPageSize must be a positive integer, got ${options.maxPageSize}`);
+  }
   let port = 0;
   const origin = (): string => `http://127.0.0.1:${port}`;
 
@@ -140,6 +173,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     },
     token,
     contracts,
+    forbiddenContracts: generated.forbidden,
     faults: { ...options.faults },
     calls,
     countCalls: (filter = {}) =>
@@ -172,6 +206,10 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     createHandler({
       token,
       contracts,
+      contractsByUrn,
+      forbiddenContracts: new Set(generated.forbidden),
+      pagingTotal: options.pagingTotal ?? false,
+      maxPageSize: options.maxPageSize,
       seed: options.seed ?? 1,
       rows: options.rows,
       rowsPerDay: options.rowsPerDay ?? 40,

@@ -8,7 +8,7 @@ import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/sha
 import { contractsPage, DEFAULT_PAGE_SIZE, type SalesContract } from './contracts';
 import type { CsvSpec } from './csv-rows';
 import { csvByteSize, csvChunks } from './csv-stream';
-import { takeFault, type ApiRoute, type FaultSettings, type Route } from './faults';
+import { isFailingPair, takeFault, type ApiRoute, type FaultSettings, type Route } from './faults';
 import {
   SERVICE_ERROR_CODES as CODES,
   drained,
@@ -28,7 +28,16 @@ export const MAX_WINDOW_MS = MAX_JOB_DAYS * DAY_MS;
 /** Everything the handler reads; `faults` is read afresh on each request (tests replace it). */
 export interface HandlerContext {
   token: string;
+  /** The finder's list, in order. */
   contracts: readonly SalesContract[];
+  /** The same contracts by URN: a create's lookup is O(1) however many there are. */
+  contractsByUrn: ReadonlyMap<string, SalesContract>;
+  /** Listed with reporting access, yet their job creation answers 403 (generated, fixed at start). */
+  forbiddenContracts: ReadonlySet<string>;
+  /** Finder pages carry `paging.total`. */
+  pagingTotal: boolean;
+  /** The finder answers at most this many contracts per page (and says so in `paging.count`). */
+  maxPageSize: number | undefined;
   seed: number;
   rows: number | undefined;
   rowsPerDay: number;
@@ -111,8 +120,18 @@ const checkAuth = (ctx: HandlerContext, req: IncomingMessage): void => {
   if (header !== `Bearer ${ctx.token}`) throw new HttpError(401, 'Invalid access token', CODES.invalidToken);
 };
 
+/** LinkedIn's 401 for a token that was valid: expired (60 days, docs/linkedin-api.md §9) or revoked by the member. */
+const UNAUTHORIZED = {
+  expired: new HttpError(401, 'The token used in the request has expired', CODES.expiredToken),
+  revoked: new HttpError(401, 'The token used in the request has been revoked by the user', CODES.revokedToken),
+} as const;
+
 const serveApi = async (ctx: HandlerContext, ex: Exchange, route: ApiRoute): Promise<void> => {
+  const latency = ctx.faults().latency;
+  if (latency && latency.ms > 0 && (latency.route === undefined || latency.route === route)) await sleep(latency.ms);
   checkAuth(ctx, ex.req);
+  const unauthorized = ctx.faults().unauthorized;
+  if (unauthorized) throw UNAUTHORIZED[unauthorized === 'revoked' ? 'revoked' : 'expired'];
   // ASSUMPTION: LinkedIn falls back to protocol 1.0.0 without the header; the simulator is
   // strict (configurable) so a client that forgets it is caught here.
   if (ctx.requireProtocolHeader && ex.req.headers['x-restli-protocol-version'] !== '2.0.0') {
@@ -151,8 +170,9 @@ const listContracts = (ctx: HandlerContext, url: URL) => {
   const q = url.searchParams.get('q');
   if (q !== 'contractsByMember') throw badRequest(`Unknown or missing finder q=${q ?? ''} (expected contractsByMember)`);
   const start = nonNegativeInt(url.searchParams.get('start'), 'start', 0);
-  const count = nonNegativeInt(url.searchParams.get('count'), 'count', DEFAULT_PAGE_SIZE);
-  return { status: 200, body: contractsPage(ctx.contracts, start, count) as Record<string, unknown> };
+  const asked = nonNegativeInt(url.searchParams.get('count'), 'count', DEFAULT_PAGE_SIZE);
+  const count = ctx.maxPageSize === undefined ? asked : Math.min(asked, ctx.maxPageSize);
+  return { status: 200, body: contractsPage(ctx.contracts, start, count, ctx.pagingTotal) as Record<string, unknown> };
 };
 
 const epochMs = (body: Record<string, unknown>, name: string): number => {
@@ -181,25 +201,32 @@ const createJob = async (ctx: HandlerContext, ex: Exchange) => {
   const endAt = epochMs(input, 'endAt');
   if (startAt >= endAt) throw badRequest('startAt must be before endAt');
   if (endAt - startAt > MAX_WINDOW_MS) throw badRequest(`The time range must not exceed ${MAX_JOB_DAYS} days`);
-  const contract = ctx.contracts.find((known) => known.contract === input.contract);
+  const contract = ctx.contractsByUrn.get(input.contract);
   // ASSUMPTION: a contract the member has no seat on is a 403 like a missing reporting role
   // (the member lacks access to it), not a 404.
   if (!contract) throw new HttpError(403, `Not enough permissions to access contract ${input.contract}`, CODES.forbidden);
-  if (!contract.hasReportingAccess) {
+  const faults = ctx.faults();
+  if (
+    !contract.hasReportingAccess ||
+    ctx.forbiddenContracts.has(contract.contract) ||
+    faults.forbiddenContracts?.includes(contract.contract)
+  ) {
     throw new HttpError(403, `Not enough permissions: no reporting access on contract ${contract.contract}`, CODES.forbidden);
   }
 
   const now = ctx.now();
-  const faults = ctx.faults();
   const days = (endAt - startAt) / DAY_MS;
   let rows = ctx.rows ?? Math.round(ctx.rowsPerDay * days);
   if (takeFault(faults, 'emptyJobs')) rows = 0;
+  // A failing pair wins over everything else, and consumes no counted fault: it fails every time.
   const terminalStatus =
-    faults.exceededFileSizeOverDays !== undefined && days > faults.exceededFileSizeOverDays
-      ? 'FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR'
-      : faults.dataDelayForRecentWindows && endAt > now - DAY_MS
-        ? 'FAILED_DUE_TO_DATA_DELAY'
-        : (takeFault(faults, 'terminalStatus')?.status ?? 'COMPLETED');
+    faults.failingPairs && isFailingPair(faults.failingPairs, contract.contract, exportType)
+      ? faults.failingPairs.status
+      : faults.exceededFileSizeOverDays !== undefined && days > faults.exceededFileSizeOverDays
+        ? 'FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR'
+        : faults.dataDelayForRecentWindows && endAt > now - DAY_MS
+          ? 'FAILED_DUE_TO_DATA_DELAY'
+          : (takeFault(faults, 'terminalStatus')?.status ?? 'COMPLETED');
   const job = ctx.store.create(
     {
       contract: contract.contract,

@@ -16,7 +16,14 @@ import {
 } from '../../lambdas/shared/linkedin/errors';
 import { EXPORT_ACTIONS, EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 import { classifyJobStatus } from '../../lambdas/shared/linkedin/status';
-import { DEFAULT_CONTRACTS, manyContracts, startSimulator, type Simulator } from '../../local/simulator';
+import {
+  DEFAULT_CONTRACTS,
+  generatedContractUrn,
+  manyContracts,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../local/simulator';
 import { closedPortUrl, startSilentServer } from './http-stub';
 import { rejectionOf } from '../helpers/rejection';
 
@@ -315,5 +322,109 @@ describe('error classes', () => {
     } finally {
       await silent.close();
     }
+  });
+});
+
+describe('listContracts at partner scale (generated contracts)', () => {
+  /** A simulator of its own, closed after `use`. */
+  const withSimulator = async <T>(
+    options: SimulatorOptions,
+    use: (scaled: Simulator, scaledClient: LinkedInClient) => Promise<T>,
+  ): Promise<T> => {
+    const scaled = await startSimulator(options);
+    try {
+      return await use(scaled, new LinkedInClient({ baseUrl: scaled.baseUrl, token: scaled.token, timeoutMs: 10_000 }));
+    } finally {
+      await scaled.close();
+    }
+  };
+
+  it('lists 10,000 contracts: every one found, every URN once, in 1,001 pages', async () => {
+    await withSimulator({ contractCount: 10_000 }, async (scaled, scaledClient) => {
+      const contracts = await scaledClient.listContracts();
+      expect(contracts).toHaveLength(10_000);
+      expect(new Set(contracts.map((c) => c.contract)).size).toBe(10_000);
+      expect(contracts.map((c) => c.contract)).toEqual(Array.from({ length: 10_000 }, (_, k) => generatedContractUrn(k)));
+      // 1,000 full pages of 10, then an empty one: without paging.total, only a short page ends the walk.
+      expect(scaled.countCalls({ route: 'contracts', status: 200 })).toBe(1_001);
+    });
+  });
+
+  it('lists 1,001 contracts (one past what 100 pages of 10 held)', async () => {
+    await withSimulator({ contractCount: 1_001 }, async (scaled, scaledClient) => {
+      const contracts = await scaledClient.listContracts();
+      expect(contracts).toHaveLength(1_001);
+      expect(new Set(contracts.map((c) => c.contract)).size).toBe(1_001);
+      expect(scaled.countCalls({ route: 'contracts' })).toBe(101);
+    });
+  });
+
+  it('stops at paging.total: no extra empty page when the count is a multiple of the page size', async () => {
+    await withSimulator({ contractCount: 30, pagingTotal: true }, async (scaled, scaledClient) => {
+      const progress: unknown[] = [];
+      expect(await scaledClient.listContracts({ onPage: (p) => progress.push(p) })).toHaveLength(30);
+      expect(scaled.countCalls({ route: 'contracts' })).toBe(3);
+      expect(progress.at(-1)).toEqual({ pages: 3, contracts: 30, total: 30 });
+    });
+    await withSimulator({ contractCount: 30 }, async (scaled, scaledClient) => {
+      expect(await scaledClient.listContracts()).toHaveLength(30);
+      expect(scaled.countCalls({ route: 'contracts' })).toBe(4);
+    });
+  });
+
+  it("follows a server that caps the page size below the client's count", async () => {
+    await withSimulator({ contractCount: 23, maxPageSize: 4 }, async (scaled, scaledClient) => {
+      expect(await scaledClient.listContracts()).toHaveLength(23);
+      expect(scaled.countCalls({ route: 'contracts' })).toBe(6);
+    });
+  });
+
+  it('a slow finder over its time budget is a protocol error naming the pages and contracts read', async () => {
+    await withSimulator({ contractCount: 10_000, faults: { latency: { ms: 25, route: 'contracts' } } }, async (scaled) => {
+      const budgeted = new LinkedInClient({ baseUrl: scaled.baseUrl, token: scaled.token, contractsBudgetMs: 400 });
+      const started = Date.now();
+      const error = await failureOf(budgeted.listContracts());
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(error).toBeInstanceOf(LinkedInProtocolError);
+      expect(error.message).toMatch(
+        /the contracts finder was still paging when the 400 ms budget ran out: \d+ pages? read, \d+ contracts? found/,
+      );
+      const pages = Number(/(\d+) pages? read/.exec(error.message)![1]);
+      expect(pages).toBeGreaterThan(0);
+      expect(pages).toBeLessThan(1_000);
+    });
+  });
+
+  it('contracts that answer 403 (forbiddenContractCount, forbiddenContracts) are LinkedInForbidden naming the contract; a lifted fault lets them through', async () => {
+    await withSimulator({ contractCount: 19, forbiddenContractCount: 1 }, async (scaled, scaledClient) => {
+      const listed = await scaledClient.listContracts();
+      expect(listed.filter((c) => c.hasReportingAccess)).toHaveLength(20);
+      const [generated] = scaled.forbiddenContracts;
+      const error = await failureOf(scaledClient.createExportJob('activity', generated!, START, END));
+      expect(error).toBeInstanceOf(LinkedInForbidden);
+      expect(error.message).toContain(generated);
+      expect(error.linkedIn).toMatchObject({ serviceErrorCode: 100, status: 403 });
+
+      const target = generatedContractUrn(0);
+      scaled.faults.forbiddenContracts = [target];
+      expect(await failureOf(scaledClient.createExportJob('seat', target, START, END))).toBeInstanceOf(LinkedInForbidden);
+      delete scaled.faults.forbiddenContracts;
+      expect((await scaledClient.createExportJob('seat', target, START, END)).status).toBe('ENQUEUED');
+    });
+  });
+
+  it('an expired token (unauthorized fault) is LinkedInAuthError with LinkedIn’s 401 body on every call', async () => {
+    await withSimulator({ contractCount: 3, faults: { unauthorized: true } }, async (scaled, scaledClient) => {
+      for (const call of [
+        () => scaledClient.listContracts(),
+        () => scaledClient.createExportJob('activity', generatedContractUrn(0), START, END),
+      ]) {
+        const error = await failureOf(call());
+        expect(error).toBeInstanceOf(LinkedInAuthError);
+        expect(error.linkedIn).toEqual({ message: 'The token used in the request has expired', serviceErrorCode: 65602, status: 401 });
+      }
+      delete scaled.faults.unauthorized;
+      expect(await scaledClient.listContracts()).toHaveLength(3);
+    });
   });
 });

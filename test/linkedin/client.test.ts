@@ -2,7 +2,12 @@
  * The client's wire format and edge cases, against a recording node:http stub. The behaviour
  * against a faithful LinkedIn lives in client.simulator.test.ts.
  */
-import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
+import {
+  DEFAULT_CONTRACTS_BUDGET_MS,
+  DEFAULT_CONTRACTS_PAGE_SIZE,
+  DEFAULT_MAX_CONTRACTS,
+  LinkedInClient,
+} from '../../lambdas/shared/linkedin/client';
 import { LinkedInAuthError, type LinkedInError, LinkedInProtocolError, LinkedInUnavailable } from '../../lambdas/shared/linkedin/errors';
 import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 
@@ -391,16 +396,100 @@ describe('listContracts paging', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
-  it('gives up with a protocol error when pages never end', async () => {
-    const capped = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, maxContractPages: 4 });
+  /** A server whose pages never end: every page is full and new. */
+  const endless: StubHandler = (request, response) => {
+    const start = Number(new URL(request.url, 'http://x').searchParams.get('start'));
+    reply(200, { elements: contracts(start, 10), paging: { start, count: 10 } })(request, response);
+  };
+
+  it('has no page limit: 150 pages (1,500 contracts) are walked to their short end', async () => {
     stub.handle((request, response) => {
       const start = Number(new URL(request.url, 'http://x').searchParams.get('start'));
-      reply(200, { elements: contracts(start, 10), paging: { start, count: 10 } })(request, response);
+      reply(200, { elements: contracts(start, start < 1_490 ? 10 : 5), paging: { start, count: 10 } })(request, response);
     });
+    const found = await client.listContracts();
+    expect(found).toHaveLength(1_495);
+    expect(new Set(found.map((c) => c.contract)).size).toBe(1_495);
+    expect(stub.requests).toHaveLength(150);
+  });
+
+  it('gives up with a protocol error past maxContracts, naming the pages and contracts read', async () => {
+    const capped = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, maxContracts: 35 });
+    stub.handle(endless);
     const error = await failureOf(capped.listContracts());
     expect(error).toBeInstanceOf(LinkedInProtocolError);
-    expect(error.message).toContain('did not end after 4 pages');
+    expect(error.message).toContain('lists more than 35 contracts (4 pages read, 40 contracts found)');
     expect(stub.requests).toHaveLength(4);
+  });
+
+  it('fails at once when paging.total is above maxContracts', async () => {
+    const capped = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, maxContracts: 1_000 });
+    stub.handle(reply(200, { elements: contracts(0, 10), paging: { start: 0, count: 10, total: 250_000 } }));
+    const error = await failureOf(capped.listContracts());
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toContain('lists more than 1000 contracts (1 page read, 10 contracts found of the 250000 in paging.total)');
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('the default ceiling is 100,000 contracts, not a page count', () => {
+    expect(DEFAULT_MAX_CONTRACTS).toBe(100_000);
+    expect(DEFAULT_CONTRACTS_BUDGET_MS).toBe(300_000);
+    expect(DEFAULT_CONTRACTS_PAGE_SIZE).toBe(10);
+  });
+
+  it('fails with a protocol error when the time budget runs out between pages, naming what was read', async () => {
+    let clock = 0;
+    const timed = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, contractsBudgetMs: 5_000, now: () => (clock += 1_000) });
+    stub.handle(endless);
+    const error = await failureOf(timed.listContracts());
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toMatch(/still paging when the 5000 ms budget ran out: \d+ pages read, \d+ contracts found/);
+    expect(error.request).toMatch(/^GET salesContracts\?q=contractsByMember&start=\d+&count=10$/);
+    expect(stub.requests.length).toBeGreaterThan(0);
+    expect(stub.requests.length).toBeLessThan(5);
+  });
+
+  it('the budget also ends a request in flight: a server that stops answering fails at the budget, not the request timeout', async () => {
+    const timed = new LinkedInClient({ baseUrl: stub.baseUrl, token: TOKEN, timeoutMs: 30_000, contractsBudgetMs: 300 });
+    stub.handle((request, response) => {
+      if (new URL(request.url, 'http://x').searchParams.get('start') === '0') endless(request, response);
+      // Later pages never answer.
+    });
+    const started = Date.now();
+    const error = await failureOf(timed.listContracts());
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(LinkedInProtocolError);
+    expect(error.message).toContain('still paging when the 300 ms budget ran out: 1 page read, 10 contracts found');
+  });
+
+  it("a caller's abort still rejects with the caller's reason", async () => {
+    stub.handle(() => undefined);
+    const controller = new AbortController();
+    const reason = new Error('Lambda is out of time');
+    const pending = client.listContracts({ signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(pending).rejects.toBe(reason);
+  });
+
+  it('a paging.total of 0 beside contracts is not believed', async () => {
+    stub.handle((request, response) => {
+      const start = Number(new URL(request.url, 'http://x').searchParams.get('start'));
+      reply(200, { elements: contracts(start, start < 20 ? 10 : 4), paging: { start, count: 10, total: 0 } })(request, response);
+    });
+    expect(await client.listContracts()).toHaveLength(24);
+  });
+
+  it('reports progress after every page', async () => {
+    stub.handle((request, response) => {
+      const start = Number(new URL(request.url, 'http://x').searchParams.get('start'));
+      reply(200, { elements: contracts(start, start < 10 ? 10 : 5), paging: { start, count: 10, total: 15 } })(request, response);
+    });
+    const progress: unknown[] = [];
+    await client.listContracts({ onPage: (p) => progress.push(p) });
+    expect(progress).toEqual([
+      { pages: 1, contracts: 10, total: 15 },
+      { pages: 2, contracts: 15, total: 15 },
+    ]);
   });
 
   it('an empty first page is no contracts', async () => {

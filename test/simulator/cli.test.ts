@@ -41,6 +41,30 @@ describe('simulator CLI', () => {
       faults: { throttle: { count: 2 }, nullFields: true },
     });
     expect(parseCli([])).toMatchObject({ port: 8080 });
+    expect(
+      parseCli([
+        '--contract-count',
+        '9500',
+        '--forbidden-contract-count',
+        '500',
+        '--paging-total',
+        '--max-page-size',
+        '50',
+        '--faults',
+        '{"forbiddenContracts":["urn:li:contract:5000001"],"unauthorized":"revoked","failingPairs":{"fraction":0.01,"seed":7,"status":"FAILED_DUE_TO_INTERNAL_ERROR"},"latency":{"ms":100}}',
+      ]),
+    ).toMatchObject({
+      contractCount: 9_500,
+      forbiddenContractCount: 500,
+      pagingTotal: true,
+      maxPageSize: 50,
+      faults: {
+        forbiddenContracts: ['urn:li:contract:5000001'],
+        unauthorized: 'revoked',
+        failingPairs: { fraction: 0.01, seed: 7, status: 'FAILED_DUE_TO_INTERNAL_ERROR' },
+        latency: { ms: 100 },
+      },
+    });
     expect(parseCli(['--help'])).toBe('help');
   });
 
@@ -49,6 +73,10 @@ describe('simulator CLI', () => {
     [['--faults', '{"throtle":{}}'], /unknown fault "throtle"/],
     [['--faults', '{oops'], /--faults/],
     [['--download-auth', 'sometimes'], /optional or required/],
+    [['--contract-count', '1e4'], /--contract-count must be a non-negative integer/],
+    [['--forbidden-contract-count', '-5'], /--forbidden-contract-count/],
+    [['--max-page-size', '0'], /--max-page-size must be a positive integer/],
+    [['--faults', '{"failingPairs":{"fraction":0.5}}'], /failingPairs/],
     [['--bogus'], /bogus/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(message);

@@ -9,7 +9,18 @@ export const STATE_NAMES = {
   plan: 'Plan exports',
   invalidInput: 'Invalid input',
   misconfigured: 'Misconfigured deployment',
+  lambdasMisconfigured: 'Misconfigured Lambdas',
+  contractsNotFound: 'Contracts not found',
   exportEach: 'Export each contract and type',
+  summarize: 'Summarize run',
+  runOutcome: 'Route on run outcome',
+  runSucceeded: 'Run succeeded',
+  partialFailure: 'Some exports failed',
+  everyExportFailed: 'Every export failed',
+  resetSteps: 'Reset step count',
+  continueAsNew: 'Continue in a new execution',
+  readContinuationFailure: 'Read continuation failure',
+  continuationFailed: 'Continuation failed',
   createJob: 'Create export job',
   checkJob: 'Check export job',
   route: 'Route on job state',
@@ -28,7 +39,7 @@ export const STATE_NAMES = {
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
 
 /** The handler modules of lambdas/ (each file exports `handler`), in workflow order. */
-export const HANDLER_MODULES = ['plan', 'create-job', 'check-job', 'copy-to-s3'] as const;
+export const HANDLER_MODULES = ['plan', 'create-job', 'check-job', 'copy-to-s3', 'summarize'] as const;
 export type HandlerModule = (typeof HANDLER_MODULES)[number];
 
 /** Which handler module each Task state runs. */
@@ -37,6 +48,7 @@ export const TASK_HANDLERS = {
   [STATE_NAMES.createJob]: 'create-job',
   [STATE_NAMES.checkJob]: 'check-job',
   [STATE_NAMES.copy]: 'copy-to-s3',
+  [STATE_NAMES.summarize]: 'summarize',
 } as const satisfies Record<string, HandlerModule>;
 export type TaskStateName = keyof typeof TASK_HANDLERS;
 
@@ -44,3 +56,6 @@ export type TaskStateName = keyof typeof TASK_HANDLERS;
 export const SERVICE_NAME = 'linkedin-salesnav-export';
 /** CloudWatch namespace of the handlers' metrics (rows, bytes, throughput, polls, wait time). */
 export const METRICS_NAMESPACE = 'LinkedInSalesNavExport';
+
+/** Step Functions' rule for execution names (1-80 characters; no whitespace, no / : , ; and friends): one S3 key segment. */
+export const EXECUTION_NAME_PATTERN = /^[^\s/"#%\\^|~`$&,;:<>{}[\]?*]{1,80}$/u;

@@ -121,6 +121,11 @@ export const RUNTIME_VARIABLES = {
   LINKEDIN_TIMEOUT_MS: wholeNumber('Timeout of one LinkedIn API call, in milliseconds.', 30_000, 1),
 
   CONTRACTS: list(z.string().check(z.regex(CONTRACT_URN)), 'Contracts a run without explicit contracts exports.', []),
+  // A partner does not hand-edit 10,000 URNs: the Plan asks LinkedIn's contracts finder instead.
+  DISCOVER_CONTRACTS: flag(
+    "A run without explicit contracts also exports every contract on which the token has reporting access (LinkedIn's contracts finder).",
+    false,
+  ),
   EXPORT_TYPES: list(z.enum(EXPORT_TYPES), 'Export types a run without explicit types exports.', EXPORT_TYPES),
   LAG_DAYS: wholeNumber("Days between the schedule's time and the window's end (LinkedIn refreshes every 24 h).", 1, 0),
   WINDOW_DAYS: wholeNumber('Days in the window a scheduled or empty-input run exports.', 1, 1, MAX_JOB_DAYS),

@@ -70,14 +70,28 @@ export const exportResultSchema = z.strictObject({
 });
 export type ExportResult = z.infer<typeof exportResultSchema>;
 
-/** One Map item: one (contract, export type) pair, whose windows run one after another. */
+/** Totals of what a pair (or a run) landed. */
+export const landedTotalsSchema = z.strictObject({ objects: count, rows: count, bytes: count });
+export type LandedTotals = z.infer<typeof landedTotalsSchema>;
+
+/**
+ * One Map item: one (contract, export type) pair, whose windows run one after another in its own
+ * child execution; it is also that execution's output (next `done`).
+ */
 export const exportTaskSchema = z.strictObject({
   exportType: z.enum(EXPORT_TYPES),
   contract: z.string(),
   /** Windows still to export, in order; the head is the one being worked on. */
   pending: z.array(exportWindowSchema),
-  /** Objects landed so far, in order. */
+  /** Objects landed so far, in order: the first MAX_RESULTS_IN_TASK (contract/quotas.ts). */
   results: z.array(exportResultSchema),
+  /** Everything landed so far, kept in `results` or not. */
+  landed: landedTotalsSchema,
+  /**
+   * Task steps run in this execution; at MAX_STEPS_PER_EXECUTION the Route state continues the
+   * pair in a fresh execution (reset to 0), so no amount of work outgrows one history.
+   */
+  steps: count,
   /** The job for pending[0], once created. */
   job: z.optional(jobProgressSchema),
   /** Jobs created so far for pending[0] (re-creations included). */
@@ -96,15 +110,46 @@ export const planEventSchema = z.strictObject({
   input: z.unknown(),
   /** `$$.Execution.StartTime` (ISO-8601): "now" for inputs that do not name a window. */
   executionStartTime: z.string(),
+  /** `$$.Execution.Name`: names the run's folder in S3 (the items, the report). */
+  executionName: z.string(),
+  /** `$$.Execution.Id`, for the run report. */
+  executionArn: z.string(),
 });
 export type PlanEvent = z.infer<typeof planEventSchema>;
 
-/** The plan Lambda's output: one task per (contract, export type). */
-export interface PlanResult {
-  exports: ExportTask[];
-}
+/** Where one run keeps its files (lambdas/shared/workflow/keys.ts runKeys). */
+export const runLocationSchema = z.strictObject({
+  bucket: z.string(),
+  executionName: z.string(),
+  /** `$$.Execution.Id`. */
+  executionArn: z.string(),
+  /** The Plan's pairs, a JSON array of ExportTask (the Distributed Map's ItemReader reads it). */
+  itemsKey: z.string(),
+  /** Where the Summarize step writes the run report. */
+  reportKey: z.string(),
+});
+export type RunLocation = z.infer<typeof runLocationSchema>;
 
-/** The execution output. */
-export interface ExecutionOutput {
-  exports: ExportResult[];
-}
+/** The plan Lambda's output: where the pairs are, never the pairs themselves (they may be 30,000). */
+export const planResultSchema = z.strictObject({
+  run: runLocationSchema,
+  pairs: count,
+  contracts: count,
+  exportTypes: z.array(z.enum(EXPORT_TYPES)),
+  window: exportWindowSchema,
+});
+export type PlanResult = z.infer<typeof planResultSchema>;
+
+/** The Summarize step's input: the Plan's output and the Map's output (or the Map's error). */
+export const summarizeEventSchema = z.strictObject({
+  run: runLocationSchema,
+  pairs: count,
+  contracts: count,
+  exportTypes: z.array(z.enum(EXPORT_TYPES)),
+  window: exportWindowSchema,
+  /** The Map's output (MapRunArn, ResultWriterDetails) when it ended normally. */
+  mapRun: z.optional(z.unknown()),
+  /** The Map's error ({Error, Cause}) when it failed, e.g. past its tolerated failures. */
+  mapFailure: z.optional(z.strictObject({ Error: z.string(), Cause: z.optional(z.string()) })),
+});
+export type SummarizeEvent = z.infer<typeof summarizeEventSchema>;

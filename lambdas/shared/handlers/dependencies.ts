@@ -9,6 +9,18 @@ import type { LinkedInClient } from '../linkedin/client';
 
 export interface PlanDependencies {
   readonly config: HandlerConfig;
+  /** Where the Plan writes the run's items (the export bucket). */
+  readonly s3: S3Client;
+  /** LinkedIn, asked only when the Plan discovers contracts (DISCOVER_CONTRACTS): no token read otherwise. */
+  readonly linkedIn: () => LinkedInClient;
+}
+
+export interface SummarizeDependencies {
+  readonly config: HandlerConfig;
+  /** Reads the Map Run's results, writes the run report. */
+  readonly s3: S3Client;
+  /** Epoch ms: the report's time. */
+  readonly now: () => number;
 }
 
 export interface LinkedInDependencies {

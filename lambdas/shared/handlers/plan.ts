@@ -1,26 +1,87 @@
 /**
  * Plan exports: turns the execution input (console JSON or the schedule's
- * `{"scheduledTime": ...}`) into one task per (contract, export type). Invalid input fails
- * here, as `InvalidInput`, before any LinkedIn call.
+ * `{"scheduledTime": ...}`) into one task per (contract, export type), written to S3 for the
+ * Distributed Map's ItemReader: however many pairs there are, no state carries them. Invalid input
+ * fails here, as `InvalidInput`, before any LinkedIn call.
  */
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type PlanResult, planEventSchema } from '../contract/state';
+import { ERROR_NAMES, NamedError } from '../contract/error-names';
+import type { ExportType } from '../contract/export-types';
+import { type ExportTask, type PlanResult, planEventSchema } from '../contract/state';
 import { metrics } from '../powertools';
-import { planExports, planSettingsFromConfig } from '../workflow/input';
+import { mergeDiscoveredContracts } from '../workflow/discover';
+import { planSettingsFromConfig, planTasks, resolvePlanRequest } from '../workflow/input';
+import { runKeys } from '../workflow/keys';
+import { rerunTasks } from '../workflow/rerun';
 import type { PlanDependencies, Provide } from './dependencies';
 import { type HandlerOptions, withPowertools } from './middy';
+
+/** The earlier run's report, for a rerun; a missing one is the input's fault. */
+const readReport = async (s3: S3Client, bucket: string, prefix: string, executionName: string): Promise<unknown> => {
+  const { reportKey } = runKeys(prefix, executionName);
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey }));
+    return JSON.parse((await object.Body?.transformToString('utf8')) ?? '');
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') {
+      throw new NamedError(
+        ERROR_NAMES.invalidInput,
+        `Invalid input: rerunOf: no run report for execution ${executionName} (s3://${bucket}/${reportKey}); did that execution reach "Summarize run"?`,
+      );
+    }
+    if (error instanceof SyntaxError) {
+      throw new NamedError(ERROR_NAMES.invalidInput, `Invalid input: rerunOf: the run report of ${executionName} is not JSON`);
+    }
+    throw error;
+  }
+};
 
 export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: HandlerOptions) =>
   withPowertools(
     planEventSchema,
     async (event, _context, log): Promise<PlanResult> => {
-      const { config } = provide();
-      const plan = planExports(event.input, event.executionStartTime, planSettingsFromConfig(config));
-      log.info('Planned exports', {
-        exports: plan.exports.map(({ exportType, contract, pending }) => ({ exportType, contract, jobs: pending.length })),
-      });
-      metrics.addMetric('ExportsPlanned', MetricUnit.Count, plan.exports.length);
-      return plan;
+      const { config, s3, linkedIn } = provide();
+      const request = resolvePlanRequest(event.input, event.executionStartTime, planSettingsFromConfig(config));
+      let tasks: ExportTask[];
+      let contracts: number;
+      let exportTypes: ExportType[];
+      if ('rerunOf' in request) {
+        tasks = rerunTasks(request.rerunOf, await readReport(s3, config.BUCKET_NAME, config.KEY_PREFIX, request.rerunOf));
+        contracts = new Set(tasks.map((task) => task.contract)).size;
+        exportTypes = [...new Set(tasks.map((task) => task.exportType))];
+      } else {
+        let urns = request.contracts;
+        if (request.discover) {
+          const listed = await linkedIn().listContracts();
+          urns = mergeDiscoveredContracts(request.contracts, listed);
+          log.info('Contracts discovered', { listed: listed.length, configured: request.contracts.length, exported: urns.length });
+        }
+        tasks = planTasks(request, urns);
+        contracts = urns.length;
+        exportTypes = request.exportTypes;
+      }
+      const { itemsKey, reportKey } = runKeys(config.KEY_PREFIX, event.executionName);
+      await s3.send(
+        new PutObjectCommand({ Bucket: config.BUCKET_NAME, Key: itemsKey, Body: JSON.stringify(tasks), ContentType: 'application/json' }),
+      );
+      // A rerun's pairs may have different windows: the run's window spans them all.
+      const window = tasks.reduce(
+        (span, task) => ({
+          startAt: Math.min(span.startAt, task.pending[0]?.startAt ?? span.startAt),
+          endAt: Math.max(span.endAt, task.pending.at(-1)?.endAt ?? span.endAt),
+        }),
+        { startAt: Number.MAX_SAFE_INTEGER, endAt: 0 },
+      );
+      log.info('Planned exports', { pairs: tasks.length, contracts, exportTypes, itemsKey });
+      metrics.addMetric('ExportsPlanned', MetricUnit.Count, tasks.length);
+      return {
+        run: { bucket: config.BUCKET_NAME, executionName: event.executionName, executionArn: event.executionArn, itemsKey, reportKey },
+        pairs: tasks.length,
+        contracts,
+        exportTypes,
+        window,
+      };
     },
     options,
   );

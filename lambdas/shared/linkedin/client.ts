@@ -35,10 +35,21 @@ import {
 
 export const DEFAULT_LINKEDIN_API_URL = 'https://api.linkedin.com/v2';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** LinkedIn's default page size for finders. */
+/**
+ * `count` asked of the contracts finder. ASSUMPTION: docs/linkedin-api.md §4.1 documents no
+ * maximum page size for `salesContracts?q=contractsByMember`, only LinkedIn's generic paging
+ * default of 10 [Paging]; other LinkedIn finders answer a `count` above their unpublished limit
+ * with 400, so the client asks for the documented default and follows whatever `paging.count`
+ * the server answers with. 10,000 contracts are 1,000 pages.
+ */
 export const DEFAULT_CONTRACTS_PAGE_SIZE = 10;
-/** A member has a handful of contracts; more pages than this means the server is looping. */
-export const DEFAULT_MAX_CONTRACT_PAGES = 100;
+/**
+ * Runaway guard of the contracts walk: far above any partner (the product is sized for 10,000
+ * contracts). More than this, or a `paging.total` above it, means the server is looping.
+ */
+export const DEFAULT_MAX_CONTRACTS = 100_000;
+/** Time budget of one contracts walk, from its first request to its last answer. */
+export const DEFAULT_CONTRACTS_BUDGET_MS = 300_000;
 /** Waits before the 2nd and 3rd attempt of a read whose answer was unusable. */
 export const DEFAULT_READ_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000];
 /**
@@ -56,10 +67,15 @@ export interface LinkedInClientOptions {
   timeoutMs?: number;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** `count` sent to the contracts finder. @default 10 */
+  /** `count` sent to the contracts finder. @default 10 ({@link DEFAULT_CONTRACTS_PAGE_SIZE}) */
   contractsPageSize?: number;
-  /** listContracts gives up with LinkedInProtocolError after this many pages. @default 100 */
-  maxContractPages?: number;
+  /** listContracts fails with LinkedInProtocolError past this many contracts. @default 100000 */
+  maxContracts?: number;
+  /**
+   * listContracts fails with LinkedInProtocolError, naming the pages and contracts read, once
+   * its walk has taken this long (a request in flight is aborted then). @default 300000 (5 min)
+   */
+  contractsBudgetMs?: number;
   /**
    * The waits before each further attempt of a read (job GET, contracts page) whose 2xx answer
    * was unusable; one attempt more than there are waits. `[]` sends every read once. Creates are
@@ -81,6 +97,21 @@ export interface RequestOptions {
    * rejects with the signal's reason, not with a LinkedIn error: the caller chose to stop.
    */
   signal?: AbortSignal;
+}
+
+/** Where a contracts walk stands, after each page. */
+export interface ContractsProgress {
+  /** Pages answered so far. */
+  pages: number;
+  /** Distinct contracts found so far. */
+  contracts: number;
+  /** The server's `paging.total`, when it sends one. */
+  total?: number;
+}
+
+export interface ListContractsOptions extends RequestOptions {
+  /** Called after every page (e.g. to log progress of a long walk); must not throw. */
+  onPage?: (progress: ContractsProgress) => void;
 }
 
 interface Call<T> {
@@ -160,7 +191,8 @@ export class LinkedInClient {
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
   private readonly contractsPageSize: number;
-  private readonly maxContractPages: number;
+  private readonly maxContracts: number;
+  private readonly contractsBudgetMs: number;
   private readonly readRetryDelaysMs: readonly number[];
   private readonly readRetryBudgetMs: number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -173,7 +205,8 @@ export class LinkedInClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.contractsPageSize = options.contractsPageSize ?? DEFAULT_CONTRACTS_PAGE_SIZE;
-    this.maxContractPages = options.maxContractPages ?? DEFAULT_MAX_CONTRACT_PAGES;
+    this.maxContracts = options.maxContracts ?? DEFAULT_MAX_CONTRACTS;
+    this.contractsBudgetMs = options.contractsBudgetMs ?? DEFAULT_CONTRACTS_BUDGET_MS;
     this.readRetryDelaysMs = options.readRetryDelaysMs ?? DEFAULT_READ_RETRY_DELAYS_MS;
     this.readRetryBudgetMs = options.readRetryBudgetMs ?? DEFAULT_READ_RETRY_BUDGET_MS;
     this.sleep = options.sleep ?? sleep;
@@ -228,32 +261,67 @@ export class LinkedInClient {
 
   /**
    * Every contract the token's member has a seat on (`GET salesContracts?q=contractsByMember`),
-   * following `start`/`count` paging until a short page. A server that ignores `start` ends
-   * the walk (a page with nothing new); one that never ends fails after `maxContractPages`.
+   * following `start`/`count` paging (docs/linkedin-api.md §4.1). The walk ends at a short page
+   * (shorter than the server's own `paging.count`, which wins over the asked one), at a page that
+   * adds no new contract (a server that ignores `start`), or once `paging.total` contracts are
+   * found, when the server sends a `total` above 0 (a 0 beside contracts is not believed).
+   *
+   * No page count bounds it; a server that never ends fails with LinkedInProtocolError after
+   * `maxContracts` contracts (or at once when its `paging.total` is above that), or when the
+   * `contractsBudgetMs` time budget runs out, the request in flight included.
    */
-  async listContracts(options: RequestOptions = {}): Promise<Contract[]> {
+  async listContracts(options: ListContractsOptions = {}): Promise<Contract[]> {
     const found = new Map<string, Contract>();
+    const started = this.now();
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(), this.contractsBudgetMs);
+    timer.unref?.();
+    const signal = options.signal ? AbortSignal.any([options.signal, budget.signal]) : budget.signal;
+    let pages = 0;
     let start = 0;
-    for (let page = 0; page < this.maxContractPages; page += 1) {
-      const { elements, paging } = await this.call({
-        method: 'GET',
-        path: 'salesContracts',
-        query: { q: 'contractsByMember', start: String(start), count: String(this.contractsPageSize) },
-        schema: contractsPageSchema,
-        signal: options.signal,
-      });
-      const before = found.size;
-      for (const contract of elements) found.set(contract.contract, contract);
-      // The server's own count wins: it may cap the page size below what was asked.
-      const pageSize = paging?.count || this.contractsPageSize;
-      const reachedTotal = paging?.total != null && found.size >= paging.total;
-      if (elements.length < pageSize || found.size === before || reachedTotal) return [...found.values()];
-      start = (paging?.start ?? start) + elements.length;
+    let total: number | undefined;
+    const read = (): string =>
+      `${pages} ${pages === 1 ? 'page' : 'pages'} read, ${found.size} ${found.size === 1 ? 'contract' : 'contracts'} found` +
+      (total === undefined ? '' : ` of the ${total} in paging.total`);
+    const outOfTime = (request: string, cause?: unknown): LinkedInProtocolError =>
+      new LinkedInProtocolError(
+        { request, cause },
+        `the contracts finder was still paging when the ${this.contractsBudgetMs} ms budget ran out: ${read()}`,
+      );
+    try {
+      for (;;) {
+        const query = { q: 'contractsByMember', start: String(start), count: String(this.contractsPageSize) };
+        const request = `GET salesContracts?${decodeURIComponent(new URLSearchParams(query).toString())}`;
+        if (this.now() - started >= this.contractsBudgetMs) throw outOfTime(request);
+        let page: z.infer<typeof contractsPageSchema>;
+        try {
+          page = await this.call({ method: 'GET', path: 'salesContracts', query, schema: contractsPageSchema, signal });
+        } catch (error) {
+          // The budget's abort, not the caller's: say so instead of rethrowing a bare AbortError.
+          if (budget.signal.aborted && !options.signal?.aborted) throw outOfTime(request, error);
+          throw error;
+        }
+        const { elements, paging } = page;
+        pages += 1;
+        const before = found.size;
+        for (const contract of elements) found.set(contract.contract, contract);
+        if (paging?.total) total = paging.total;
+        if (found.size > this.maxContracts || (total ?? 0) > this.maxContracts) {
+          throw new LinkedInProtocolError(
+            { request },
+            `the contracts finder lists more than ${this.maxContracts} contracts (${read()}): far more than any partner has, so the server is taken to be looping`,
+          );
+        }
+        options.onPage?.({ pages, contracts: found.size, total });
+        // The server's own count wins: it may cap the page size below what was asked.
+        const pageSize = paging?.count || this.contractsPageSize;
+        const reachedTotal = total !== undefined && found.size >= total;
+        if (elements.length < pageSize || found.size === before || reachedTotal) return [...found.values()];
+        start = (paging?.start ?? start) + elements.length;
+      }
+    } finally {
+      clearTimeout(timer);
     }
-    throw new LinkedInProtocolError(
-      { request: 'GET salesContracts?q=contractsByMember' },
-      `contracts paging did not end after ${this.maxContractPages} pages`,
-    );
   }
 
   /**

@@ -20,14 +20,15 @@ import * as z from 'zod/mini';
 import type { HandlerConfig } from '../contract/runtime-config';
 import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../contract/export-types';
-import type { ExportWindow, PlanResult } from '../contract/state';
+import { EXECUTION_NAME_PATTERN } from '../contract/names';
+import type { ExportTask, ExportWindow } from '../contract/state';
 import { inputLimitProblem } from './input-limits';
 import { plannedTask } from './transitions';
 import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
 import { cutIntoJobWindows, formatWindow, isUtcMidnight, latestAllowedEndAt, scheduledWindow } from './windows';
 import { formatUtcDay, parseUtcDay } from '../contract/utc-day';
 
-export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime'] as const;
+export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime', 'rerunOf'] as const;
 
 const DATE_HINT = 'use YYYY-MM-DD or epoch milliseconds at 00:00 UTC';
 const EXPORT_TYPE_HINT = `use ${EXPORT_TYPES.slice(0, -1).join(', ')} or ${EXPORT_TYPES.at(-1)}`;
@@ -140,6 +141,12 @@ export const executionInputSchema = z.strictObject(
     startAt: z.optional(utcDay),
     endAt: z.optional(utcDay),
     scheduledTime: z.optional(scheduledTime),
+    /** Another execution's name: export again exactly the pairs its run report lists as failed. */
+    rerunOf: z.optional(
+      z.string({ error: (issue) => `${show(issue.input)} is not an execution name` }).check(
+        z.regex(EXECUTION_NAME_PATTERN, { error: (issue) => `${show(issue.input)} is not an execution name (1-80 characters, no spaces or / : , ; and the like)` }),
+      ),
+    ),
   },
   {
     error: (issue) => {
@@ -198,12 +205,15 @@ export interface PlanSettings {
   windowDays: number;
   /** Epoch ms of the earliest UTC day a window may include (EARLIEST_DAY). */
   earliestDay: number;
+  /** Without contracts in the input, also export every reporting contract LinkedIn lists (DISCOVER_CONTRACTS). */
+  discoverContracts: boolean;
 }
 
 /** The plan settings of the deployment (environment variables, see config.ts). */
 export const planSettingsFromConfig = (
-  config: Pick<HandlerConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS' | 'EARLIEST_DAY'>,
+  config: Pick<HandlerConfig, 'CONTRACTS' | 'EXPORT_TYPES' | 'LAG_DAYS' | 'WINDOW_DAYS' | 'EARLIEST_DAY' | 'DISCOVER_CONTRACTS'>,
 ): PlanSettings => ({
+  discoverContracts: config.DISCOVER_CONTRACTS,
   contracts: [...config.CONTRACTS],
   exportTypes: [...config.EXPORT_TYPES],
   lagDays: config.LAG_DAYS,
@@ -271,10 +281,23 @@ const resolveWindow = (
   return problems.length > 0 ? { problems } : { window: { startAt, endAt } };
 };
 
+/** The input asks to export again the failed pairs of an earlier execution (its run report says which). */
+export interface RerunRequest {
+  rerunOf: string;
+}
+
+/** What the input asks for, validated: the pairs are its contracts × its export types, over its window. */
+export interface PlanRequest {
+  /** The input's contracts, else the configured ones (maybe none, when discovery adds them). */
+  contracts: string[];
+  /** Ask LinkedIn's contracts finder for more (the input named no contracts and discovery is on). */
+  discover: boolean;
+  exportTypes: ExportType[];
+  window: ExportWindow;
+}
+
 /**
- * Turns the execution input into the plan: one ExportTask per (contract × export type),
- * contracts outer, in the order given (or configured); each task's `pending` holds the
- * window cut into jobs of at most 90 days, and starts at `next: 'create'`.
+ * Validates the execution input against the deployment's settings, before any LinkedIn call.
  *
  * A window may not end after the end of the execution's current UTC day (latestAllowedEndAt),
  * counted from `executionStartTime`, never from the Lambda's clock, so a redriven execution
@@ -286,7 +309,7 @@ const resolveWindow = (
  * @throws NamedError `InvalidInput` naming the field(s) at fault; `ConfigError` when
  *   executionStartTime is not a time (the state machine's wiring, not the user's input)
  */
-export const planExports = (input: unknown, executionStartTime: string, settings: PlanSettings): PlanResult => {
+export const resolvePlanRequest = (input: unknown, executionStartTime: string, settings: PlanSettings): PlanRequest | RerunRequest => {
   const nowMs = typeof executionStartTime === 'string' ? Date.parse(executionStartTime) : Number.NaN;
   if (!Number.isFinite(nowMs)) {
     throw new NamedError(
@@ -298,13 +321,23 @@ export const planExports = (input: unknown, executionStartTime: string, settings
   const limitProblem = inputLimitProblem(input);
   if (limitProblem) throw invalidInput([limitProblem]);
   const parsed = parseExecutionInput(input);
+  if (parsed.rerunOf !== undefined) {
+    const others = Object.keys(input as object).filter((key) => key !== 'rerunOf');
+    if (others.length > 0) {
+      throw invalidInput([
+        `rerunOf cannot be combined with ${others.join(', ')} (a rerun exports exactly the failed pairs of that execution, over their own windows)`,
+      ]);
+    }
+    return { rerunOf: parsed.rerunOf };
+  }
 
   const problems: string[] = [];
   const contracts = parsed.contracts ?? settings.contracts;
-  if (contracts.length === 0) {
+  const discover = parsed.contracts === undefined && settings.discoverContracts;
+  if (contracts.length === 0 && !discover) {
     problems.push(
       'contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], ' +
-        "or set the deployment's contracts)",
+        "or set the deployment's contracts or discoverContracts)",
     );
   }
   const exportTypes = parsed.exportTypes ?? settings.exportTypes;
@@ -314,8 +347,24 @@ export const planExports = (input: unknown, executionStartTime: string, settings
   const resolved = resolveWindow(parsed, nowMs, settings);
   if ('problems' in resolved) problems.push(...resolved.problems);
   if (problems.length > 0 || !('window' in resolved)) throw invalidInput(problems);
+  return { contracts: [...contracts], discover, exportTypes: [...exportTypes], window: resolved.window };
+};
 
-  const pending = cutIntoJobWindows(resolved.window, MAX_JOB_DAYS);
-  const exports = contracts.flatMap((contractUrn) => exportTypes.map((type) => plannedTask(type, contractUrn, pending)));
-  return { exports };
+/**
+ * One ExportTask per (contract × export type), contracts outer, in the order given; each task's
+ * `pending` holds the window cut into jobs of at most 90 days, and starts at `next: 'create'`.
+ */
+export const planTasks = (request: Pick<PlanRequest, 'exportTypes' | 'window'>, contracts: readonly string[]): ExportTask[] => {
+  const pending = cutIntoJobWindows(request.window, MAX_JOB_DAYS);
+  return contracts.flatMap((contractUrn) => request.exportTypes.map((type) => plannedTask(type, contractUrn, pending)));
+};
+
+/**
+ * The plan of an input that needs no discovery (tests, the local runner's dry run): resolvePlanRequest
+ * then planTasks over its contracts.
+ */
+export const planExports = (input: unknown, executionStartTime: string, settings: PlanSettings): { exports: ExportTask[] } => {
+  const request = resolvePlanRequest(input, executionStartTime, settings);
+  if ('rerunOf' in request) throw new RangeError('planExports cannot plan a rerun: it needs the earlier run report');
+  return { exports: planTasks(request, request.contracts) };
 };

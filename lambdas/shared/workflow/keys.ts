@@ -4,6 +4,7 @@
  * and a reader can list one export type, or one contract of it, by prefix.
  */
 import { CONTRACT_URN, type ExportType } from '../contract/export-types';
+import { EXECUTION_NAME_PATTERN } from '../contract/names';
 import type { ExportWindow } from '../contract/state';
 import { assertDayAligned } from './windows';
 import { formatUtcDay } from '../contract/utc-day';
@@ -46,3 +47,17 @@ export const exportObjectKeys = (prefix: string, exportType: ExportType, contrac
 
 /** `s3://bucket/key`, as the execution output and the manifest report objects. */
 export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
+
+/**
+ * Where one execution keeps its run files, beside the exports (never inside an export type's
+ * folder): `<prefix>runs/<execution name>/items.json` (the Plan's pairs, read by the Distributed
+ * Map's ItemReader) and `…/report.json` (the Summarize step's run report).
+ */
+export const runKeys = (prefix: string, executionName: string): { itemsKey: string; reportKey: string } => {
+  if (!EXECUTION_NAME_PATTERN.test(executionName)) throw new RangeError(`Not an execution name: ${JSON.stringify(executionName)}`);
+  const base = `${normalizePrefix(prefix)}runs/${executionName}/`;
+  return { itemsKey: `${base}items.json`, reportKey: `${base}report.json` };
+};
+
+/** The ResultWriter prefix: each Map Run writes `<this>/<map run id>/manifest.json` and its result files. */
+export const mapResultsPrefix = (prefix: string): string => `${normalizePrefix(prefix)}runs/map-results`;

@@ -12,6 +12,7 @@ import { boundedPollWait, dataDelayWaitSeconds, recreateWaitSeconds, type PollPo
 import type { ExportResult, ExportTask, ExportWindow, JobProgress } from '../contract/state';
 import { formatDuration } from './duration';
 import { formatWindow, halveWindow } from './windows';
+import { MAX_RESULTS_IN_TASK } from '../contract/quotas';
 
 /** What the check step read from LinkedIn: the job's raw status and its rowCount, if any. */
 export interface CheckedJob {
@@ -63,12 +64,17 @@ export const plannedTask = (exportType: ExportType, contract: string, windows: r
   contract,
   pending: windows.map((window) => ({ ...window })),
   results: [],
+  landed: { objects: 0, rows: 0, bytes: 0 },
+  steps: 0,
   jobIds: [],
   retries: { ...NO_RETRIES },
   next: 'create',
   reason: 'planned',
   waitSeconds: 0,
 });
+
+/** One more Task step in this execution (the Route state continues the pair in a fresh one at the cap). */
+const stepped = (task: ExportTask): Pick<ExportTask, 'steps'> => ({ steps: task.steps + 1 });
 
 /**
  * A LinkedIn job was created for pending[0]: record it and check it at once (poll first,
@@ -78,6 +84,7 @@ export const afterJobCreated = (task: ExportTask, jobId: number, now: number): E
   currentWindow(task);
   return {
     ...task,
+    ...stepped(task),
     job: { id: jobId, createdAt: now, polls: 0, status: 'ENQUEUED', waitedSeconds: 0 },
     jobIds: [...task.jobIds, jobId],
     next: 'poll',
@@ -110,6 +117,7 @@ export const afterJobChecked = (
 ): ExportTask => {
   const window = currentWindow(task);
   const previous = currentJob(task);
+  const { steps } = stepped(task);
   const job: JobProgress = { ...previous, polls: previous.polls + 1, status: checked.status };
   const what = describeExport(task, window);
   const outcome = classifyJobStatus(checked.status, checked.rowCount);
@@ -130,12 +138,19 @@ export const afterJobChecked = (
             'Run the window again later; a re-run overwrites, never duplicates.',
         );
       }
-      return { ...task, job: { ...job, waitedSeconds: job.waitedSeconds + wait }, next: 'poll', reason: 'running', waitSeconds: wait };
+      return {
+        ...task,
+        steps,
+        job: { ...job, waitedSeconds: job.waitedSeconds + wait },
+        next: 'poll',
+        reason: 'running',
+        waitSeconds: wait,
+      };
     }
 
     case 'ready':
     case 'readyEmpty':
-      return { ...task, job, next: 'copy', reason: 'completed', waitSeconds: 0 };
+      return { ...task, steps, job, next: 'copy', reason: 'completed', waitSeconds: 0 };
 
     case 'split': {
       const halves = halveWindow(window);
@@ -148,6 +163,7 @@ export const afterJobChecked = (
       }
       return {
         ...withoutJob(task),
+        steps,
         pending: [...halves, ...task.pending.slice(1)],
         jobIds: [],
         retries: { ...NO_RETRIES },
@@ -169,6 +185,7 @@ export const afterJobChecked = (
       }
       return {
         ...withoutJob(task),
+        steps,
         retries: { ...task.retries, dataDelay: attempt },
         next: 'create',
         reason: 'dataDelay',
@@ -188,6 +205,7 @@ export const afterJobChecked = (
       }
       return {
         ...withoutJob(task),
+        steps,
         retries: { ...task.retries, recreate: attempt },
         next: 'create',
         reason: 'recreate',
@@ -207,14 +225,22 @@ export const afterJobChecked = (
 /**
  * The CSV of pending[0] landed in S3: record the result and move to the next window, or
  * finish when none is left. The retry counters and job ids belong to the window just done.
+ * `results` keeps the first MAX_RESULTS_IN_TASK objects so a long backfill's state stays small;
+ * `landed` counts every one.
  */
 export const afterCopied = (task: ExportTask, result: ExportResult): ExportTask => {
   currentWindow(task);
   const pending = task.pending.slice(1);
   return {
     ...withoutJob(task),
+    ...stepped(task),
     pending,
-    results: [...task.results, result],
+    results: task.results.length < MAX_RESULTS_IN_TASK ? [...task.results, result] : task.results,
+    landed: {
+      objects: task.landed.objects + 1,
+      rows: task.landed.rows + result.rowCount,
+      bytes: task.landed.bytes + result.bytes,
+    },
     jobIds: [],
     retries: { ...NO_RETRIES },
     next: pending.length > 0 ? 'create' : 'done',

@@ -1,0 +1,82 @@
+/**
+ * Summarize run: reads the Distributed Map's results (ResultWriter's manifest and result files),
+ * writes the run report next to the run's items, publishes the pair counts, and returns the
+ * bounded summary the state machine ends with (succeeded, or failed with PartialFailure / the
+ * pairs' error). docs/design.md, "Partner scale".
+ */
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type ChildResult, childResultSchema, mapRunManifestSchema, mapRunOutputSchema, TOLERATED_FAILURE_EXCEEDED } from '../contract/map-run';
+import type { RunSummary } from '../contract/run-report';
+import { summarizeEventSchema } from '../contract/state';
+import { metrics } from '../powertools';
+import { s3Uri } from '../workflow/keys';
+import { pairReportOf, summarizeRun } from '../workflow/summarize';
+import type { Provide, SummarizeDependencies } from './dependencies';
+import { type HandlerOptions, withPowertools } from './middy';
+
+const readJson = async (s3: S3Client, bucket: string, key: string): Promise<unknown> => {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const text = await object.Body?.transformToString('utf8');
+  try {
+    return JSON.parse(text ?? '');
+  } catch (error) {
+    throw new Error(`s3://${bucket}/${key} is not JSON: ${(error as Error).message}`);
+  }
+};
+
+/** Every child entry of the Map Run, from the manifest's result files. */
+const readChildResults = async (s3: S3Client, output: unknown): Promise<{ mapRunArn: string; entries: ChildResult[] }> => {
+  const { MapRunArn, ResultWriterDetails } = mapRunOutputSchema.parse(output);
+  const manifest = mapRunManifestSchema.parse(await readJson(s3, ResultWriterDetails.Bucket, ResultWriterDetails.Key));
+  const files = [...(manifest.ResultFiles.SUCCEEDED ?? []), ...(manifest.ResultFiles.FAILED ?? []), ...(manifest.ResultFiles.PENDING ?? [])];
+  const entries: ChildResult[] = [];
+  for (const file of files) {
+    const content = await readJson(s3, manifest.DestinationBucket, file.Key);
+    if (!Array.isArray(content)) throw new Error(`s3://${manifest.DestinationBucket}/${file.Key} is not a JSON array of child results`);
+    for (const entry of content) entries.push(childResultSchema.parse(entry));
+  }
+  return { mapRunArn: MapRunArn, entries };
+};
+
+export const createSummarizeHandler = (provide: Provide<SummarizeDependencies>, options?: HandlerOptions) =>
+  withPowertools(
+    summarizeEventSchema,
+    async (event, _context, log): Promise<RunSummary> => {
+      const { s3, now } = provide();
+      const { run } = event;
+      const results = event.mapRun === undefined ? undefined : await readChildResults(s3, event.mapRun);
+      const notRun = event.mapFailure && {
+        error: event.mapFailure.Error,
+        cause:
+          event.mapFailure.Error === TOLERATED_FAILURE_EXCEEDED
+            ? 'Not run: the Map stopped at its tolerated failure threshold before this pair started.'
+            : `Not run: the Map failed with ${event.mapFailure.Error}.`,
+      };
+      const reportUri = s3Uri(run.bucket, run.reportKey);
+      const { report, summary } = summarizeRun({
+        executionName: run.executionName,
+        executionArn: run.executionArn,
+        mapRunArn: results?.mapRunArn ?? null,
+        plannedPairs: event.pairs,
+        pairs: (results?.entries ?? []).map((entry) => pairReportOf(entry, notRun)),
+        ...(event.mapFailure && { mapFailure: event.mapFailure }),
+        reportUri,
+        createdAt: new Date(now()).toISOString(),
+      });
+      await s3.send(
+        new PutObjectCommand({ Bucket: run.bucket, Key: run.reportKey, Body: JSON.stringify(report), ContentType: 'application/json' }),
+      );
+      log.info('Run summarized', { outcome: summary.outcome, error: summary.error, ...summary.counts, reportUri });
+      metrics.addMetric('PairsLanded', MetricUnit.Count, summary.counts.landed);
+      metrics.addMetric('PairsFailed', MetricUnit.Count, summary.counts.failed);
+      metrics.addMetric('ObjectsLanded', MetricUnit.Count, summary.counts.objects);
+      for (const [errorName, count] of Object.entries(report.failedByError)) {
+        const single = metrics.singleMetric();
+        single.addDimension('ErrorName', errorName);
+        single.addMetric('PairsFailed', MetricUnit.Count, count);
+      }
+      return summary;
+    },
+    options,
+  );
