@@ -1,19 +1,23 @@
 /**
- * `npm run bench -- [--full] [--only copy|polling|coldstart] [--sizes 100,1000]`
+ * `npm run bench -- [--full] [--only copy|polling|coldstart|scale] [--sizes 100,1000] [--contracts 1000]`
  */
-export type Section = 'copy' | 'polling' | 'coldstart';
-export const SECTIONS: readonly Section[] = ['copy', 'polling', 'coldstart'];
+export type Section = 'copy' | 'polling' | 'coldstart' | 'scale';
+export const SECTIONS: readonly Section[] = ['copy', 'polling', 'coldstart', 'scale'];
 
 export interface BenchOptions {
   sections: Section[];
   /** Copy sizes in MB (10^6 bytes). */
   sizesMb: number[];
   full: boolean;
+  /** Contracts of the scale section's local run (× every export type). */
+  contracts: number;
 }
 
 /** Default copy sizes; `--full` adds LinkedIn's 3 GB maximum. */
 export const DEFAULT_SIZES_MB = [100, 1000];
 export const FULL_EXTRA_SIZE_MB = 3000;
+/** Contracts of the scale section's local run. */
+export const DEFAULT_SCALE_CONTRACTS = 1000;
 
 /**
  * Parses the command line (after `--`).
@@ -23,6 +27,7 @@ export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
   let full = false;
   let only: Section | undefined;
   let sizes: number[] | undefined;
+  let contracts = DEFAULT_SCALE_CONTRACTS;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -44,8 +49,13 @@ export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
       if (sizes.length === 0 || sizes.some((size) => !Number.isFinite(size) || size <= 0 || size > 3300)) {
         throw new RangeError('--sizes takes comma-separated MB values between 1 and 3300, e.g. 100,1000');
       }
-    } else throw new RangeError(`Unknown option ${arg} (options: --full, --only copy|polling|coldstart, --sizes 100,1000)`);
+    } else if (flag === '--contracts') {
+      contracts = Number(value());
+      if (!Number.isSafeInteger(contracts) || contracts < 1 || contracts > 100_000) {
+        throw new RangeError('--contracts takes a whole number of contracts from 1 to 100000, e.g. 1000');
+      }
+    } else throw new RangeError(`Unknown option ${arg} (options: --full, --only ${SECTIONS.join('|')}, --sizes 100,1000, --contracts 1000)`);
   }
   const sizesMb = sizes ?? (full ? [...DEFAULT_SIZES_MB, FULL_EXTRA_SIZE_MB] : DEFAULT_SIZES_MB);
-  return { sections: only ? [only] : [...SECTIONS], sizesMb, full };
+  return { sections: only ? [only] : [...SECTIONS], sizesMb, full, contracts };
 };

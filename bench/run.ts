@@ -13,6 +13,7 @@ import { runCopyBench, type CopyBenchFigures, type CopyCaseName } from './copy/b
 import { parseBenchOptions, type BenchOptions } from './options';
 import { confirmPollingModel, type PollingConfirmation } from './polling/confirm';
 import { defaultPollPolicy, pollingModel, SEEDS, type PollingModel } from './polling/model';
+import { printScale, runScaleBench, type ScaleFigures, scaleFailed, scaleTargets } from './scale/report';
 import { duration, fixed, mib, renderTable } from './table';
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -34,6 +35,7 @@ interface BenchReport {
   copy?: CopyBenchFigures;
   polling?: PollingModel & { confirmation?: PollingConfirmation | { error: string } };
   coldStart?: ColdStartFigures[];
+  scale?: ScaleFigures;
   targets: Target[];
 }
 
@@ -232,6 +234,9 @@ const evaluateTargets = (report: BenchReport): Target[] => {
       );
     }
   }
+  if (report.scale) {
+    for (const target of scaleTargets(report.scale)) targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
+  }
   return targets;
 };
 
@@ -267,6 +272,7 @@ const main = async (): Promise<void> => {
   }
   if (options.sections.includes('coldstart')) report.coldStart = await runColdStartBench(log);
   if (options.sections.includes('copy')) report.copy = await runCopyBench(options.sizesMb, log);
+  if (options.sections.includes('scale')) report.scale = await runScaleBench({ contracts: options.contracts }, log);
 
   report.targets = evaluateTargets(report);
   report.durationSeconds = (Date.now() - started) / 1000;
@@ -275,6 +281,7 @@ const main = async (): Promise<void> => {
   if (report.copy) printCopy(report.copy);
   if (report.polling) printPolling(report.polling);
   if (report.coldStart) printColdStart(report.coldStart);
+  if (report.scale) printScale(report.scale);
   console.log('\n## Targets\n');
   console.log(
     renderTable(
@@ -290,6 +297,12 @@ const main = async (): Promise<void> => {
   writeFileSync(file, json);
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), json);
   console.log(`figures written to ${path.relative(process.cwd(), file)} and bench/results/latest.json`);
+  // The scale run's pair outcomes must match the simulator's faults exactly: anything else fails the bench.
+  const scaleProblem = scaleFailed(report.scale);
+  if (scaleProblem) {
+    console.error(`\nFAILED: ${scaleProblem}`);
+    process.exitCode = 1;
+  }
 };
 
 main().catch((error: unknown) => {

@@ -9,6 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
 import { HANDLER_MODULES, type HandlerModule } from '../lambdas/shared/contract/names';
+import { RUNS_FOLDER } from '../lambdas/shared/contract/run-layout';
 import type { ResourceVariable, RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { ExportFunction, type ExportFunctionProps } from './function';
 import { acknowledge, logicalIdOf } from './nag';
@@ -131,7 +132,7 @@ export class ExportFunctions extends Construct {
     );
 
     // The run files (items, Map Run results, report) live under <prefix>runs/, named by execution.
-    const runs = `${props.keyPrefix}runs/*`;
+    const runs = `${props.keyPrefix}${RUNS_FOLDER}*`;
     const runsReason =
       "A run's files are named by its execution (runs/<execution name>/) and its Map Run id, known only at run time; the grant is limited to the runs/ prefix.";
     const plan = this.byModule.plan;

@@ -15,7 +15,7 @@ import { ERROR_NAMES, type ErrorName } from '../lambdas/shared/contract/error-na
 import { type HandlerModule, STATE_NAMES, type StateName, TASK_HANDLERS, type TaskStateName } from '../lambdas/shared/contract/names';
 import { acknowledge, logicalIdOf } from './nag';
 import { MAX_STEPS_PER_EXECUTION } from '../lambdas/shared/contract/quotas';
-import { mapResultsPrefix } from '../lambdas/shared/workflow/keys';
+import { MAP_RESULTS_FOLDER, RUNS_FOLDER } from '../lambdas/shared/contract/run-layout';
 
 /**
  * How a failed export ends, by error name. Order matters (first match wins); each Fail state
@@ -345,7 +345,7 @@ export class ExportWorkflow extends Construct {
       }),
       resultWriterV2: new sfn.ResultWriterV2({
         bucketNamePath: sfn.JsonPath.stringAt('$.run.bucket'),
-        prefix: mapResultsPrefix(props.keyPrefix),
+        prefix: `${props.keyPrefix}${MAP_RESULTS_FOLDER}`,
       }),
       mapExecutionType: sfn.StateMachineType.STANDARD,
       maxConcurrency: props.maxConcurrency ?? 1000,
@@ -390,13 +390,13 @@ export class ExportWorkflow extends Construct {
       }),
     ];
     // The Map's ItemReader and ResultWriter: the run files only.
-    const runs = props.bucket.arnForObjects(`${props.keyPrefix}runs/*`);
+    const runs = props.bucket.arnForObjects(`${props.keyPrefix}${RUNS_FOLDER}*`);
     this.stateMachine.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [runs] }));
     this.stateMachine.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
-        resources: [props.bucket.arnForObjects(`${mapResultsPrefix(props.keyPrefix)}/*`)],
+        resources: [props.bucket.arnForObjects(`${props.keyPrefix}${MAP_RESULTS_FOLDER}/*`)],
       }),
     );
     for (const statement of continuationStatements) {
@@ -404,8 +404,32 @@ export class ExportWorkflow extends Construct {
       this.continuation.addToRolePolicy(statement);
     }
 
+    // Findings cdk-nag raises on the wildcards above and on the grants CDK's DistributedMap adds.
+    const state = (resource: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+    const continuationRuns = state(`execution:${continuationName}:*`);
+    const continuationReason =
+      'A continuation execution has a generated name; the grant (DescribeExecution/StopExecution for `.sync:2`) names the executions of the continuation state machine only.';
+    const mainPolicy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    const ownExecutions = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalIdOf(this.stateMachine)}"}]}]}`;
+    const childReason =
+      "CDK's DistributedMap grant: the Map Run starts, describes and stops this state machine's own child executions, whose names Step Functions generates.";
+    const mapPolicy = this.stateMachine.node.findChild('DistributedMapPolicy');
+    acknowledge(mapPolicy, state(`execution:${ownExecutions}:*`), childReason);
+    acknowledge(mapPolicy, state(`execution:${ownExecutions}/*:*`), childReason);
+    acknowledge(
+      mainPolicy,
+      `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}${RUNS_FOLDER}*]`,
+      "The ItemReader reads the run's items, named by the execution (runs/<execution name>/items.json) at run time; the grant is limited to the runs/ prefix.",
+    );
+    acknowledge(
+      mainPolicy,
+      `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}${MAP_RESULTS_FOLDER}/*]`,
+      'The ResultWriter writes under a folder named by the Map Run id, known only at run time; the grant is limited to the map-results prefix.',
+    );
+
     for (const machine of [this.stateMachine, this.continuation]) {
       const policy = machine.role.node.findChild('DefaultPolicy');
+      acknowledge(policy, continuationRuns, continuationReason);
       acknowledge(
         policy,
         'AwsSolutions-IAM5[Resource::*]',

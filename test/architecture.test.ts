@@ -35,7 +35,12 @@ const under = (imported: string, ...dirs: string[]) => dirs.some((dir) => import
 
 describe('module map', () => {
   it('finds the imports it checks (the rules below are not vacuous)', () => {
-    expect(importsOf('lambdas/plan.ts')).toEqual(['lambdas/shared/handlers/plan', 'lambdas/shared/runtime/deployed-config']);
+    expect(importsOf('lambdas/plan.ts')).toEqual([
+      'lambdas/shared/handlers/plan',
+      'lambdas/shared/runtime/deployed-config',
+      'lambdas/shared/runtime/deployed-linkedin',
+      'lambdas/shared/runtime/deployed-s3',
+    ]);
   });
 
   it('lambdas/ never imports infra/, local/, bench/ or test/', () => {

@@ -112,6 +112,8 @@ const copyTask = (jobId: number): ExportTask => ({
   contract: CONTRACT,
   pending: [WINDOW],
   results: [],
+  landed: { objects: 0, rows: 0, bytes: 0 },
+  steps: 0,
   job: { id: jobId, createdAt: Date.now(), polls: 1, status: 'COMPLETED', waitedSeconds: 0 },
   jobIds: [jobId],
   retries: { recreate: 0, dataDelay: 0 },

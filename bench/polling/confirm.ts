@@ -24,7 +24,7 @@ export interface PollingConfirmation {
   jobSeconds: number;
   timeScale: number;
   status: string;
-  /** StateEntered events by state name. */
+  /** StateEntered events by state name, over every execution (the workflow's and the pair's). */
   entered: Record<string, number>;
   totalEntered: number;
   /** "Check export job" entries = polls; the simulator's GET-job count includes the copy's own GET. */
@@ -66,6 +66,7 @@ export const confirmPollingModel = async (policy: PollPolicy, jobSeconds = 300, 
   try {
     const outcome = await executeWorkflow({
       workflow,
+      s3: s3Client,
       handlers,
       input: { contracts: [SIMULATOR_CONTRACT], exportTypes: ['activity'], startAt: '2026-11-01', endAt: '2026-11-02' },
       name: 'bench-polling',
@@ -80,8 +81,8 @@ export const confirmPollingModel = async (policy: PollPolicy, jobSeconds = 300, 
     const job = simulator.jobs()[0];
     const actualJobSeconds = job ? (job.finishedAt - job.createdAt) / 1000 / timeScale : jobSeconds;
     const polls = entered[CHECK] ?? 0;
-    // Route is entered once per check and once more after the copy.
-    const pollTransitions = polls + Math.max(0, (entered[ROUTE] ?? 0) - 1) + (entered[WAIT] ?? 0);
+    // The pair's execution starts at Route, enters it again after every check, and once more after the copy.
+    const pollTransitions = polls + Math.max(0, (entered[ROUTE] ?? 0) - 2) + (entered[WAIT] ?? 0);
     const range: [number, number] = [
       simulatePolling(actualJobSeconds, policy, () => 1).polls,
       simulatePolling(actualJobSeconds, policy, () => 0).polls,

@@ -5,6 +5,8 @@ const task = {
   contract: 'urn:li:contract:123456',
   pending: [{ startAt: 1_793_491_200_000, endAt: 1_793_577_600_000 }],
   results: [],
+  landed: { objects: 0, rows: 0, bytes: 0 },
+  steps: 3,
   jobIds: [42],
   job: { id: 42, createdAt: 1_793_600_000_000, polls: 1, status: 'PROCESSING', waitedSeconds: 30 },
   retries: { recreate: 0, dataDelay: 0 },
@@ -24,7 +26,17 @@ describe('state schemas', () => {
   it('are strict: a key they do not know is refused, not silently dropped between states', () => {
     expect(issues(exportTaskSchema.safeParse({ ...task, ledgerClaim: 'x' }))).toEqual([['unrecognized_keys', '']]);
     expect(issues(exportTaskSchema.safeParse({ ...task, job: { ...task.job, url: 'https://x' } }))).toEqual([['unrecognized_keys', 'job']]);
-    expect(issues(planEventSchema.safeParse({ input: {}, executionStartTime: '2026-11-30T00:00:00Z', extra: 1 }))).toEqual([
+    expect(
+      issues(
+        planEventSchema.safeParse({
+          input: {},
+          executionStartTime: '2026-11-30T00:00:00Z',
+          executionName: 'run-1',
+          executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sm:run-1',
+          extra: 1,
+        }),
+      ),
+    ).toEqual([
       ['unrecognized_keys', ''],
     ]);
   });

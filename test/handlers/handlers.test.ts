@@ -1,5 +1,5 @@
 /**
- * The four Lambda handlers, through their middy chains, against the LinkedIn simulator and a
+ * The Lambda handlers, through their middy chains, against the LinkedIn simulator and a
  * real s3rver, built by their factories with the deployed token source (Secrets Manager, the only
  * mock: it has no local server). The deployed entries (lambdas/*.ts) are checked at the end.
  */
@@ -7,7 +7,6 @@ import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjec
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Context } from 'aws-lambda';
 import { parse } from 'csv-parse/sync';
 import { startSimulator, type Simulator } from '../../local/simulator';
 import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
@@ -17,6 +16,9 @@ import { secretTokenSource } from '../../lambdas/shared/linkedin/token';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { handlerConfig } from '../helpers/runtime-config';
 import type { ExportTask, PlanResult } from '../../lambdas/shared/contract/state';
+import { runKeys } from '../../lambdas/shared/workflow/keys';
+import { type Handler, lambdaContext } from '../helpers/lambda-context';
+import { readJson } from '../helpers/run-fixtures';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
 import { rejectionOf } from '../helpers/rejection';
 
@@ -29,27 +31,10 @@ const secrets = mockClient(SecretsManagerClient);
 let sim: Simulator;
 let s3: LocalS3;
 
-type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 let plan: Handler<unknown, PlanResult>;
 let createJob: Handler<ExportTask, ExportTask>;
 let checkJob: Handler<ExportTask, ExportTask>;
 let copyToS3: Handler<ExportTask, ExportTask>;
-
-const lambdaContext = (remainingMs = 900_000): Context =>
-  ({
-    functionName: 'test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
-    memoryLimitInMB: '1024',
-    awsRequestId: 'req-1',
-    logGroupName: 'g',
-    logStreamName: 's',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
 
 const errorOf = rejectionOf;
 
@@ -58,6 +43,18 @@ const useSecret = (value: string) => {
   secrets.reset();
   secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: value });
 };
+
+/** The Plan's event as the state machine builds it. */
+const planEvent = (input: unknown, executionStartTime: string, executionName = 'console-run-1') => ({
+  input,
+  executionStartTime,
+  executionName,
+  executionArn: `arn:aws:states:us-east-1:123456789012:execution:LinkedInSalesNavExport:${executionName}`,
+});
+
+/** The tasks the Plan wrote for the Map's ItemReader. */
+const itemsOf = async (result: PlanResult): Promise<ExportTask[]> =>
+  (await readJson(s3.s3Client, result.run.bucket, result.run.itemsKey)) as ExportTask[];
 
 const task = (window = { startAt: NOV_1, endAt: NOV_1 + 7 * DAY }): ExportTask => plannedTask('activity', CONTRACT, [window]);
 
@@ -98,7 +95,11 @@ const buildHandlers = async () => {
   const deps = dependencies();
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
-    plan: (await import('../../lambdas/shared/handlers/plan')).createPlanHandler(() => deps) as unknown as Handler<unknown, PlanResult>,
+    plan: (await import('../../lambdas/shared/handlers/plan')).createPlanHandler(() => ({
+      config: deps.config,
+      s3: deps.s3,
+      linkedIn: () => deps.linkedIn,
+    })) as unknown as Handler<unknown, PlanResult>,
     createJob: (await import('../../lambdas/shared/handlers/create-job')).createCreateJobHandler(() => deps) as unknown as Handler<
       ExportTask,
       ExportTask
@@ -131,30 +132,48 @@ afterAll(async () => {
 });
 
 describe('plan', () => {
-  it('turns a console window into one task per configured contract and export type', async () => {
-    const result = await plan(
-      { input: { startAt: '2026-11-01', endAt: '2026-11-08' }, executionStartTime: '2026-11-28T10:00:00Z' },
-      lambdaContext(),
-    );
-    expect(result.exports.map((t) => t.exportType)).toEqual(['activity', 'activityOutcome', 'seat']);
-    expect(result.exports[0]).toMatchObject({ contract: CONTRACT, pending: [{ startAt: NOV_1, endAt: NOV_1 + 7 * DAY }], next: 'create' });
+  it('turns a console window into one task per configured contract and export type, written to S3 for the Map', async () => {
+    const result = await plan(planEvent({ startAt: '2026-11-01', endAt: '2026-11-08' }, '2026-11-28T10:00:00Z'), lambdaContext());
+    const keys = runKeys('li/', 'console-run-1');
+    expect(result).toEqual({
+      run: {
+        bucket: 'exports',
+        executionName: 'console-run-1',
+        executionArn: 'arn:aws:states:us-east-1:123456789012:execution:LinkedInSalesNavExport:console-run-1',
+        itemsKey: 'li/runs/console-run-1/items.json',
+        reportKey: 'li/runs/console-run-1/report.json',
+      },
+      pairs: 3,
+      contracts: 1,
+      exportTypes: ['activity', 'activityOutcome', 'seat'],
+      window: { startAt: NOV_1, endAt: NOV_1 + 7 * DAY },
+    });
+    expect(keys).toEqual({ itemsKey: result.run.itemsKey, reportKey: result.run.reportKey });
+    const items = await itemsOf(result);
+    expect(items.map((t) => t.exportType)).toEqual(['activity', 'activityOutcome', 'seat']);
+    expect(items[0]).toMatchObject({ contract: CONTRACT, pending: [{ startAt: NOV_1, endAt: NOV_1 + 7 * DAY }], next: 'create', steps: 0 });
+    // Without discovery the Plan never calls LinkedIn.
+    expect(sim.countCalls()).toBe(0);
   });
 
   it('derives the window of a scheduled run from its scheduled time', async () => {
-    const result = await plan(
-      { input: { scheduledTime: '2026-11-28T06:00:00Z' }, executionStartTime: '2026-11-28T06:03:11Z' },
-      lambdaContext(),
-    );
-    expect(result.exports[0]?.pending).toEqual([{ startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) }]);
+    const result = await plan(planEvent({ scheduledTime: '2026-11-28T06:00:00Z' }, '2026-11-28T06:03:11Z', 'scheduled-1'), lambdaContext());
+    expect(result.window).toEqual({ startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) });
+    const items = await itemsOf(result);
+    expect(items).toHaveLength(3);
+    for (const item of items) expect(item.pending).toEqual([{ startAt: Date.UTC(2026, 10, 26), endAt: Date.UTC(2026, 10, 27) }]);
   });
 
   it('fails invalid console input as InvalidInput naming the field, before any LinkedIn call', async () => {
     const error = await errorOf(
-      plan({ input: { startAt: '2026-11-08', endAt: '2026-11-01' }, executionStartTime: '2026-11-28T10:00:00Z' }, lambdaContext()),
+      plan(planEvent({ startAt: '2026-11-08', endAt: '2026-11-01' }, '2026-11-28T10:00:00Z', 'invalid-1'), lambdaContext()),
     );
     expect(error.name).toBe('InvalidInput');
     expect(error.message).toMatch(/startAt/);
     expect(sim.countCalls()).toBe(0);
+    // Nothing is written for the Map either.
+    const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: 'li/runs/invalid-1/' }));
+    expect(listed.KeyCount ?? 0).toBe(0);
   });
 });
 
@@ -306,6 +325,11 @@ describe('deployed entries (lambdas/*.ts): configuration from the environment th
     CONTRACTS: CONTRACT,
     BUCKET_NAME: 'exports',
     LINKEDIN_TOKEN_SECRET_ID: SECRET_ID,
+    // The deployed S3 client (new S3Client({})) reaches s3rver through the SDK's endpoint variable
+    // (an IP endpoint: path-style) with s3rver's credentials.
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
   });
 
   /** Imports the deployed plan entry fresh, with exactly `env` as its variables. */
@@ -316,7 +340,7 @@ describe('deployed entries (lambdas/*.ts): configuration from the environment th
       jest.resetModules();
       const { handler } = await import('../../lambdas/plan');
       return await (handler as unknown as Handler<unknown, PlanResult>)(
-        { input: { startAt: '2026-11-01', endAt: '2026-11-02' }, executionStartTime: '2026-11-28T10:00:00Z' },
+        planEvent({ startAt: '2026-11-01', endAt: '2026-11-02' }, '2026-11-28T10:00:00Z', 'deployed-1'),
         lambdaContext(),
       );
     } finally {
@@ -327,7 +351,8 @@ describe('deployed entries (lambdas/*.ts): configuration from the environment th
 
   it('plans with a complete environment', async () => {
     const result = await deployedPlan(deployedEnvironment());
-    expect(result.exports.map((t) => [t.exportType, t.contract, t.pending])).toEqual([
+    expect(result).toMatchObject({ pairs: 3, run: { bucket: 'exports', itemsKey: 'linkedin-sales-navigator/runs/deployed-1/items.json' } });
+    expect((await itemsOf(result)).map((t) => [t.exportType, t.contract, t.pending])).toEqual([
       ['activity', CONTRACT, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]],
       ['activityOutcome', CONTRACT, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]],
       ['seat', CONTRACT, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]],

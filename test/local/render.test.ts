@@ -25,6 +25,10 @@ const result = (over: Partial<RunLocalResult> = {}): RunLocalResult => ({
       empty: true,
     },
   ],
+  failed: [],
+  counts: null,
+  reportUri: null,
+  stats: null,
   executionName: 'local-x',
   s3: {
     bucket: 'b',
@@ -59,6 +63,28 @@ describe('progress lines', () => {
         1,
       ),
     ).toBe('activity 123456 2026-11-26..2026-11-27: Check export job failed with LinkedInThrottled (HTTP 429 slow down); retry 1');
+  });
+
+  it('says what the Plan planned, which pair failed and how the run was summarized', () => {
+    expect(
+      eventLine({ kind: 'planned', pairs: 75, contracts: 25, exportTypes: ['activity', 'activityOutcome', 'seat'], window: ref.window }, 1),
+    ).toBe('Planned 75 pair(s): 25 contract(s) × activity, activityOutcome, seat, 2026-11-26..2026-11-27');
+    expect(eventLine({ kind: 'pairFailed', export: ref, error: 'LinkedInForbidden', cause: 'HTTP 403\n no access' }, 1)).toBe(
+      'activity 123456 2026-11-26..2026-11-27: FAILED with LinkedInForbidden: HTTP 403 no access',
+    );
+    expect(
+      eventLine(
+        {
+          kind: 'summarized',
+          summary: {
+            outcome: 'partial',
+            counts: { pairs: 75, landed: 72, failed: 3, objects: 72, rows: 2880, bytes: 1_000_000 },
+            reportUri: 's3://b/p/runs/local-x/report.json',
+          },
+        },
+        1,
+      ),
+    ).toBe('Summarized: 72 of 75 pair(s) landed 72 object(s), 3 failed; report s3://b/p/runs/local-x/report.json');
   });
 
   it('draws a progress bar with bytes, percent and MB/s', () => {

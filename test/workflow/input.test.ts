@@ -1,6 +1,13 @@
 import { handlerConfig } from '../helpers/runtime-config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
-import { parseExecutionInput, planExports, planSettingsFromConfig, type PlanSettings } from '../../lambdas/shared/workflow/input';
+import {
+  parseExecutionInput,
+  planExports,
+  planSettingsFromConfig,
+  planTasks,
+  resolvePlanRequest,
+  type PlanSettings,
+} from '../../lambdas/shared/workflow/input';
 import type { ExportTask } from '../../lambdas/shared/contract/state';
 import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 
@@ -14,6 +21,7 @@ const settings: PlanSettings = {
   lagDays: 1,
   windowDays: 1,
   earliestDay: day('2014-01-01'),
+  discoverContracts: false,
 };
 
 const windowsOf = (task: ExportTask) => task.pending.map((w) => `${formatUtcDay(w.startAt)}_${formatUtcDay(w.endAt)}`);
@@ -45,6 +53,8 @@ describe('planExports: accepted input', () => {
         contract: task.contract,
         pending: [{ startAt: day('2026-11-26'), endAt: day('2026-11-27') }],
         results: [],
+        landed: { objects: 0, rows: 0, bytes: 0 },
+        steps: 0,
         jobIds: [],
         retries: { recreate: 0, dataDelay: 0 },
         next: 'create',
@@ -146,12 +156,12 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
     [
       'an unknown field',
       { startDate: '2026-11-01' },
-      'Invalid input: unknown field "startDate" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)',
+      'Invalid input: unknown field "startDate" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
     ],
     [
       'two unknown fields',
       { from: 1, to: 2 },
-      'Invalid input: unknown fields "from", "to" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)',
+      'Invalid input: unknown fields "from", "to" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
     ],
     [
       'exportTypes of the wrong type',
@@ -357,7 +367,7 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
 
   it('no contracts configured and none given', () => {
     expect(rejection({}, { contracts: [] })).toBe(
-      'Invalid input: contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts)',
+      'Invalid input: contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts or discoverContracts)',
     );
   });
 
@@ -371,10 +381,10 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
     expect(rejection({ startAt: 'soon', exportTypes: ['x'], extra: true })).toBe(
       'Invalid input: exportTypes[0]: "x" is not an export type (use activity, activityOutcome or seat); ' +
         `startAt: "soon" is not a date ${HINT}; ` +
-        'unknown field "extra" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)',
+        'unknown field "extra" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
     );
     expect(rejection({ endAt: '2026-11-08' }, { contracts: [] })).toBe(
-      'Invalid input: contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts); ' +
+      'Invalid input: contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts or discoverContracts); ' +
         'startAt: missing; give both startAt (inclusive) and endAt (exclusive), or neither for the default window',
     );
   });
@@ -400,14 +410,14 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
 
   it('cuts a 200,000-character unknown field name', () => {
     expect(rejection({ ['k'.repeat(200_000)]: 1 })).toBe(
-      `Invalid input: unknown field "${'k'.repeat(59)}…" (200000 characters) (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)`,
+      `Invalid input: unknown field "${'k'.repeat(59)}…" (200000 characters) (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)`,
     );
   });
 
   it('names at most five unknown fields, then how many more', () => {
     const input = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i]));
     expect(rejection(input)).toBe(
-      'Invalid input: unknown fields "f0", "f1", "f2", "f3", "f4" and 995 more (allowed: exportTypes, contracts, startAt, endAt, scheduledTime)',
+      'Invalid input: unknown fields "f0", "f1", "f2", "f3", "f4" and 995 more (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
     );
   });
 
@@ -441,6 +451,84 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
   });
 });
 
+/** The InvalidInput message resolvePlanRequest throws for `input`. */
+const requestRejection = (input: unknown, overrides: Partial<PlanSettings> = {}): string => {
+  try {
+    resolvePlanRequest(input, STARTED, { ...settings, ...overrides });
+  } catch (error) {
+    expect((error as NamedError).name).toBe(ERROR_NAMES.invalidInput);
+    return (error as NamedError).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(input)}`);
+};
+
+describe('resolvePlanRequest: rerunOf', () => {
+  it('accepts rerunOf alone and asks for that execution\'s failed pairs', () => {
+    expect(resolvePlanRequest({ rerunOf: 'nightly-2026-11-27' }, STARTED, settings)).toEqual({ rerunOf: 'nightly-2026-11-27' });
+  });
+
+  it('refuses rerunOf with any other field, naming them', () => {
+    expect(requestRejection({ rerunOf: 'nightly-2026-11-27', startAt: '2026-11-01', endAt: '2026-11-08' })).toBe(
+      'Invalid input: rerunOf cannot be combined with startAt, endAt (a rerun exports exactly the failed pairs of that execution, over their own windows)',
+    );
+    expect(requestRejection({ rerunOf: 'nightly-2026-11-27', contracts: [A] })).toMatch(/^Invalid input: rerunOf cannot be combined with contracts \(/);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a name with a space', 'nightly run', '"nightly run" is not an execution name (1-80 characters, no spaces or / : , ; and the like)'],
+    ['an ARN (colons)', 'arn:aws:states:us-east-1:1:execution:sm:x', 'is not an execution name (1-80 characters'],
+    ['81 characters', 'x'.repeat(81), 'is not an execution name (1-80 characters'],
+    ['an empty name', '', '"" is not an execution name (1-80 characters'],
+    ['a number', 42, '42 is not an execution name'],
+  ])('refuses %s as rerunOf', (_case, rerunOf, message) => {
+    const text = requestRejection({ rerunOf });
+    expect(text.startsWith('Invalid input: rerunOf: ')).toBe(true);
+    expect(text).toContain(message);
+  });
+
+  it('planExports cannot plan a rerun (it has no report to read)', () => {
+    expect(() => planExports({ rerunOf: 'nightly-2026-11-27' }, STARTED, settings)).toThrow(RangeError);
+  });
+});
+
+describe('resolvePlanRequest: discoverContracts', () => {
+  it('with discovery on, no contracts configured and none given is valid: the Plan asks LinkedIn', () => {
+    expect(resolvePlanRequest({}, STARTED, { ...settings, contracts: [], discoverContracts: true })).toEqual({
+      contracts: [],
+      discover: true,
+      exportTypes: ['activity', 'seat'],
+      window: { startAt: day('2026-11-26'), endAt: day('2026-11-27') },
+    });
+  });
+
+  it('with discovery on, the configured contracts come along and are listed first', () => {
+    const request = resolvePlanRequest({}, STARTED, { ...settings, discoverContracts: true });
+    expect(request).toMatchObject({ contracts: [A, B], discover: true });
+  });
+
+  it('contracts named in the input are exactly what is exported: no discovery', () => {
+    const request = resolvePlanRequest({ contracts: [B] }, STARTED, { ...settings, discoverContracts: true });
+    expect(request).toMatchObject({ contracts: [B], discover: false });
+  });
+
+  it('with discovery off, none given and none configured is refused, and the message mentions discoverContracts', () => {
+    expect(requestRejection({}, { contracts: [], discoverContracts: false })).toContain(
+      'contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts or discoverContracts)',
+    );
+  });
+
+  it('planTasks plans the discovered contracts × the export types, contracts outer', () => {
+    const request = resolvePlanRequest({}, STARTED, { ...settings, contracts: [], discoverContracts: true });
+    if ('rerunOf' in request) throw new Error('not a plan request');
+    expect(planTasks(request, [B, A]).map((t) => [t.contract, t.exportType, windowsOf(t)])).toEqual([
+      [B, 'activity', ['2026-11-26_2026-11-27']],
+      [B, 'seat', ['2026-11-26_2026-11-27']],
+      [A, 'activity', ['2026-11-26_2026-11-27']],
+      [A, 'seat', ['2026-11-26_2026-11-27']],
+    ]);
+  });
+});
+
 describe('parseExecutionInput', () => {
   it('returns dates and scheduledTime as epoch ms', () => {
     expect(parseExecutionInput({ startAt: '2026-11-01', endAt: day('2026-11-08'), scheduledTime: '2026-11-28T07:00:00+01:00' })).toEqual({
@@ -467,7 +555,12 @@ describe('planSettingsFromConfig', () => {
       lagDays: 2,
       windowDays: 7,
       earliestDay: day('2020-01-01'),
+      discoverContracts: false,
     });
+  });
+
+  it('reads DISCOVER_CONTRACTS', () => {
+    expect(planSettingsFromConfig(handlerConfig({ DISCOVER_CONTRACTS: 'true' })).discoverContracts).toBe(true);
   });
 
   it('defaults to every export type, lag 1, a one-day window and 2014-01-01 as the earliest day', () => {
@@ -477,6 +570,7 @@ describe('planSettingsFromConfig', () => {
       lagDays: 1,
       windowDays: 1,
       earliestDay: day('2014-01-01'),
+      discoverContracts: false,
     });
   });
 });

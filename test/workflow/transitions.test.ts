@@ -3,7 +3,8 @@ import { KNOWN_JOB_STATUSES } from '../../lambdas/shared/linkedin/status';
 import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
 import type { ExportResult, ExportTask, ExportWindow } from '../../lambdas/shared/contract/state';
 import { formatDuration } from '../../lambdas/shared/workflow/duration';
-import { afterCopied, afterJobChecked, afterJobCreated } from '../../lambdas/shared/workflow/transitions';
+import { MAX_RESULTS_IN_TASK } from '../../lambdas/shared/contract/quotas';
+import { afterCopied, afterJobChecked, afterJobCreated, plannedTask } from '../../lambdas/shared/workflow/transitions';
 
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`);
 const w = (startAt: string, endAt: string): ExportWindow => ({ startAt: day(startAt), endAt: day(endAt) });
@@ -29,6 +30,8 @@ const planned = (pending: ExportWindow[] = [w('2026-11-01', '2026-11-08')]): Exp
   reason: 'planned',
   pending,
   results: [],
+  landed: { objects: 0, rows: 0, bytes: 0 },
+  steps: 0,
   jobIds: [],
   retries: { recreate: 0, dataDelay: 0 },
   next: 'create',
@@ -81,6 +84,7 @@ describe('afterJobCreated', () => {
   it('records the job and goes straight to the first check (poll first, then wait)', () => {
     expect(afterJobCreated(planned(), 42, T0)).toEqual({
       ...planned(),
+      steps: 1,
       job: { id: 42, createdAt: T0, polls: 0, status: 'ENQUEUED', waitedSeconds: 0 },
       jobIds: [42],
       next: 'poll',
@@ -115,6 +119,7 @@ describe('afterJobChecked: running', () => {
     const next = afterJobChecked(polling(0), { status }, T0 + 2000, policy, HIGHEST);
     expect(next).toEqual({
       ...polling(0),
+      steps: 1,
       job: { id: 42, createdAt: T0, polls: 1, status, waitedSeconds: 30 },
       next: 'poll',
       reason: 'running',
@@ -188,6 +193,7 @@ describe('afterJobChecked: completed', () => {
     const next = afterJobChecked(polling(3), { status: 'COMPLETED', rowCount }, T0 + 60_000, policy);
     expect(next).toEqual({
       ...polling(3),
+      steps: 1,
       job: { id: 42, createdAt: T0, polls: 4, status: 'COMPLETED', waitedSeconds: 0 },
       next: 'copy',
       reason: 'completed',
@@ -208,6 +214,7 @@ describe('afterJobChecked: file too large', () => {
     const next = afterJobChecked(task, TOO_LARGE, T0, policy);
     expect(next).toEqual({
       ...planned(),
+      steps: 1,
       pending: [w('2026-11-01', '2026-11-05'), w('2026-11-05', '2026-11-08'), w('2026-11-08', '2026-11-10')],
       next: 'create',
       reason: 'split',
@@ -243,7 +250,14 @@ describe('afterJobChecked: data delay', () => {
     const task = polling(3, { retries: { recreate: 1, dataDelay: before } });
     const next = afterJobChecked(task, DELAYED, T0, policy, LOWEST);
     const { job: _job, ...rest } = task;
-    expect(next).toEqual({ ...rest, retries: { recreate: 1, dataDelay: after }, next: 'create', reason: 'dataDelay', waitSeconds: 10_800 });
+    expect(next).toEqual({
+      ...rest,
+      steps: 1,
+      retries: { recreate: 1, dataDelay: after },
+      next: 'create',
+      reason: 'dataDelay',
+      waitSeconds: 10_800,
+    });
     expect(next).not.toHaveProperty('job');
   });
 
@@ -367,7 +381,9 @@ describe('afterCopied', () => {
     const next = afterCopied(task, landed);
     expect(next).toEqual({
       ...planned([w('2026-11-05', '2026-11-08')]),
+      steps: 1,
       results: [landed],
+      landed: { objects: 1, rows: 10, bytes: 1234 },
       next: 'create',
       reason: 'copied',
       waitSeconds: 0,
@@ -378,12 +394,66 @@ describe('afterCopied', () => {
   it('finishes after the last window, results in order', () => {
     const earlier = result(w('2026-10-25', '2026-11-01'));
     const last = result(w('2026-11-01', '2026-11-08'), 0);
-    const next = afterCopied(polling(1, { results: [earlier], next: 'copy' }), last);
-    expect(next).toMatchObject({ pending: [], results: [earlier, last], jobIds: [], next: 'done', reason: 'copied', waitSeconds: 0 });
+    const next = afterCopied(
+      polling(1, { results: [earlier], landed: { objects: 1, rows: 10, bytes: 1234 }, steps: 7, next: 'copy' }),
+      last,
+    );
+    expect(next).toMatchObject({
+      pending: [],
+      results: [earlier, last],
+      landed: { objects: 2, rows: 10, bytes: 2468 },
+      steps: 8,
+      jobIds: [],
+      next: 'done',
+      reason: 'copied',
+      waitSeconds: 0,
+    });
   });
 
   it('refuses a task with no pending window (a wiring bug)', () => {
     expect(() => afterCopied(planned([]), result(w('2026-11-01', '2026-11-08')))).toThrow(wiringError('with no pending window'));
+  });
+});
+
+describe('steps: every transition counts one Task step', () => {
+  const running = { status: 'PROCESSING' };
+  it.each<[string, () => ExportTask]>([
+    ['afterJobCreated', () => afterJobCreated(polling(0, { steps: 4, job: undefined, next: 'create' }), 42, T0)],
+    ['afterJobChecked: running', () => afterJobChecked(polling(0, { steps: 4 }), running, T0, policy, LOWEST)],
+    ['afterJobChecked: completed', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'COMPLETED', rowCount: 1 }, T0, policy)],
+    ['afterJobChecked: split', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR' }, T0, policy)],
+    ['afterJobChecked: data delay', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_DATA_DELAY' }, T0, policy)],
+    ['afterJobChecked: recreate', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_TIMED_OUT' }, T0, policy)],
+    ['afterCopied', () => afterCopied(polling(0, { steps: 4, next: 'copy' }), result(w('2026-11-01', '2026-11-08')))],
+  ])('%s: 4 → 5', (_case, run) => {
+    expect(run().steps).toBe(5);
+  });
+
+  it('a planned task starts at 0 steps with nothing landed', () => {
+    expect(plannedTask('seat', CONTRACT, [w('2026-11-01', '2026-11-02')])).toMatchObject({
+      steps: 0,
+      results: [],
+      landed: { objects: 0, rows: 0, bytes: 0 },
+    });
+  });
+});
+
+describe('afterCopied: results are capped, landed counts everything', () => {
+  it(`keeps the first ${MAX_RESULTS_IN_TASK} results and counts every object, row and byte in landed`, () => {
+    const total = MAX_RESULTS_IN_TASK + 7;
+    const windows = Array.from({ length: total }, (_, i) => ({ startAt: day('2026-01-01') + i * 86_400_000, endAt: day('2026-01-02') + i * 86_400_000 }));
+    let task = planned(windows);
+    const copied: ExportResult[] = [];
+    for (const window of windows) {
+      const landed = { ...result(window, 3), bytes: 100 };
+      copied.push(landed);
+      task = afterCopied({ ...task, next: 'copy' }, landed);
+    }
+    expect(task.next).toBe('done');
+    expect(task.results).toHaveLength(MAX_RESULTS_IN_TASK);
+    expect(task.results).toEqual(copied.slice(0, MAX_RESULTS_IN_TASK));
+    expect(task.landed).toEqual({ objects: total, rows: 3 * total, bytes: 100 * total });
+    expect(task.steps).toBe(total);
   });
 });
 
@@ -423,6 +493,9 @@ describe('a whole item, end to end through the transitions', () => {
     copy(0);
 
     expect(task.next).toBe('done');
+    // 5 creates, 6 checks, 2 copies: every Task step counts.
+    expect(task.steps).toBe(13);
+    expect(task.landed).toEqual({ objects: 2, rows: 7, bytes: 2468 });
     expect(task.results.map((r) => [r.startAt, r.endAt, r.jobIds, r.rowCount, r.empty])).toEqual([
       [day('2026-11-01'), day('2026-11-02'), [101, 102, 103], 7, false],
       [day('2026-11-02'), day('2026-11-03'), [104], 0, true],

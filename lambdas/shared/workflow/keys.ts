@@ -5,6 +5,7 @@
  */
 import { CONTRACT_URN, type ExportType } from '../contract/export-types';
 import { EXECUTION_NAME_PATTERN } from '../contract/names';
+import { RUNS_FOLDER } from '../contract/run-layout';
 import type { ExportWindow } from '../contract/state';
 import { assertDayAligned } from './windows';
 import { formatUtcDay } from '../contract/utc-day';
@@ -55,9 +56,6 @@ export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${
  */
 export const runKeys = (prefix: string, executionName: string): { itemsKey: string; reportKey: string } => {
   if (!EXECUTION_NAME_PATTERN.test(executionName)) throw new RangeError(`Not an execution name: ${JSON.stringify(executionName)}`);
-  const base = `${normalizePrefix(prefix)}runs/${executionName}/`;
+  const base = `${normalizePrefix(prefix)}${RUNS_FOLDER}${executionName}/`;
   return { itemsKey: `${base}items.json`, reportKey: `${base}report.json` };
 };
-
-/** The ResultWriter prefix: each Map Run writes `<this>/<map run id>/manifest.json` and its result files. */
-export const mapResultsPrefix = (prefix: string): string => `${normalizePrefix(prefix)}runs/map-results`;

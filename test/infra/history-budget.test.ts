@@ -1,0 +1,142 @@
+/**
+ * Step Functions' quotas against the workflow as synthesized (docs/design.md, "Partner scale"):
+ * the worst-case history of a child execution and of the parent stays below half of 25,000 events
+ * whatever the work and the number of pairs, every state payload stays below the product's 64 KiB
+ * target at 10, 1,000 and 30,000 pairs, and a pair whose work can outgrow one history continues in a
+ * fresh execution. Every figure is read from the synthesized ASL (Retry MaxAttempts included) and
+ * built with the workflow's own constructors; nothing here is timed.
+ */
+import { extractStateMachineAsl, synthesizeTemplate } from '../../infra/asl';
+import {
+  type BudgetMachine,
+  childDefinition,
+  childHistoryBudget,
+  continuationGuard,
+  HALF_HISTORY_QUOTA,
+  HISTORY_EVENTS,
+  largestSafeStepThreshold,
+  retriesOf,
+  worstCaseChildEvents,
+  worstCaseEventsPerStep,
+  worstCaseParentEvents,
+} from '../../infra/history-budget';
+import { STATE_NAMES } from '../../lambdas/shared/contract/names';
+import { HISTORY_EVENT_QUOTA, MAX_RESULTS_IN_TASK, MAX_STEPS_PER_EXECUTION, STATE_PAYLOAD_TARGET_BYTES } from '../../lambdas/shared/contract/quotas';
+import { RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
+import { exportTaskSchema } from '../../lambdas/shared/contract/state';
+import { pollPolicyFromConfig } from '../../lambdas/shared/workflow/backoff';
+import { afterCopied, afterJobChecked, afterJobCreated, plannedTask } from '../../lambdas/shared/workflow/transitions';
+import { worstCaseStepsPerPair } from '../../bench/scale/model';
+import { largestExportTask, maximalResult, type PayloadBound, payloadBounds } from '../../bench/scale/payloads';
+
+let asl: Record<string, any>;
+let continuation: Record<string, any>;
+
+beforeAll(() => {
+  const template = synthesizeTemplate();
+  asl = extractStateMachineAsl(template);
+  continuation = extractStateMachineAsl(template, 'continuation');
+});
+
+const policy = pollPolicyFromConfig(RUNTIME_DEFAULTS);
+
+describe('history events', () => {
+  it('a child execution writes less than half the quota at worst, in the Map and in the continuation machine', () => {
+    const budget = childHistoryBudget(asl);
+    expect(budget.total).toBeLessThan(HISTORY_EVENT_QUOTA / 2);
+    expect(worstCaseChildEvents(continuation)).toBeLessThan(HISTORY_EVENT_QUOTA / 2);
+  });
+
+  it('the parent writes less than half the quota at worst, whatever the number of pairs', () => {
+    // The Distributed Map's own events are constant: the pairs' histories are the children's.
+    expect(worstCaseParentEvents(asl)).toBeLessThan(HISTORY_EVENT_QUOTA / 2);
+  });
+
+  it('derives a step from the ASL: Route, Wait and the Task with the most retries, every retry spent', () => {
+    const child = childDefinition(asl);
+    const check = child.States[STATE_NAMES.checkJob]!;
+    const expected = HISTORY_EVENTS.choice + HISTORY_EVENTS.wait + HISTORY_EVENTS.task + HISTORY_EVENTS.taskRetry * retriesOf(check);
+    expect(worstCaseEventsPerStep(asl)).toBe(expected);
+    expect(Object.keys(childHistoryBudget(asl).perTask).sort()).toEqual([STATE_NAMES.checkJob, STATE_NAMES.copy, STATE_NAMES.createJob].sort());
+
+    // One more attempt on any retrier is three more events per step: nothing is hard-coded.
+    const bumped = structuredClone(asl) as { States: Record<string, { ItemProcessor?: BudgetMachine }> };
+    const processor = Object.values(bumped.States).find((state) => state.ItemProcessor)!.ItemProcessor!;
+    processor.States[STATE_NAMES.checkJob]!.Retry![0]!.MaxAttempts! += 1;
+    expect(worstCaseEventsPerStep(bumped)).toBe(expected + HISTORY_EVENTS.taskRetry);
+  });
+
+  it('every Task step adds exactly one to `steps`, so the Route bounds the steps of an execution', () => {
+    const now = Date.UTC(2026, 10, 30);
+    const window = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 2) };
+    const planned = plannedTask('activity', 'urn:li:contract:123456', [window]);
+    const created = afterJobCreated(planned, 1, now);
+    expect(created.steps).toBe(planned.steps + 1);
+    for (const status of ['PROCESSING', 'COMPLETED', 'FAILED_DUE_TO_INTERNAL_ERROR', 'FAILED_DUE_TO_DATA_DELAY']) {
+      expect(afterJobChecked(created, { status, rowCount: 10 }, now, policy, () => 1).steps).toBe(created.steps + 1);
+    }
+    const ready = afterJobChecked(created, { status: 'COMPLETED', rowCount: 10 }, now, policy, () => 1);
+    expect(afterCopied(ready, maximalResult(window, [1])).steps).toBe(ready.steps + 1);
+  });
+});
+
+describe('continue-as-new', () => {
+  it("a pair's work can outgrow one execution, daily as for a backfill", () => {
+    expect(worstCaseStepsPerPair(1, policy)).toBeGreaterThan(MAX_STEPS_PER_EXECUTION);
+    expect(worstCaseStepsPerPair(730, policy)).toBeGreaterThan(worstCaseStepsPerPair(1, policy));
+  });
+
+  it('so the child and the continuation machine hand the pair on at MAX_STEPS_PER_EXECUTION, to the continuation', () => {
+    for (const machine of [asl, continuation]) {
+      const guard = continuationGuard(machine);
+      expect(guard).toBeDefined();
+      expect(guard!.threshold).toBe(MAX_STEPS_PER_EXECUTION);
+      expect(guard!.choice).toBe(STATE_NAMES.route);
+      expect(guard!.task).toBe(STATE_NAMES.continueAsNew);
+      expect(guard!.stateMachineArn).toMatch(/:stateMachine:[^:]+-pair-continuation$/);
+    }
+    expect(Object.keys(continuation.States).sort()).toEqual(Object.keys(childDefinition(asl).States).sort());
+  });
+
+  it('and MAX_STEPS_PER_EXECUTION steps at their worst stay below half the quota', () => {
+    const budget = childHistoryBudget(asl);
+    expect(MAX_STEPS_PER_EXECUTION * budget.perStep).toBeLessThan(HALF_HISTORY_QUOTA);
+    expect(largestSafeStepThreshold(asl)).toBeGreaterThanOrEqual(MAX_STEPS_PER_EXECUTION);
+  });
+});
+
+describe('state payloads', () => {
+  it('the largest task is one the transitions build: every window to today, splits, every retry, MAX_RESULTS_IN_TASK objects', () => {
+    const task = largestExportTask({ policy });
+    expect(exportTaskSchema.safeParse(task.reachable).success).toBe(true);
+    expect(task.reachable.results).toHaveLength(MAX_RESULTS_IN_TASK);
+    expect(task.jobIdsPerWindow).toBe(1 + policy.maxRecreates + policy.maxDataDelayRetries);
+    expect(task.bound.pending).toHaveLength(task.windows + task.splitDepth);
+    expect(task.splitDepth).toBe(7);
+  });
+
+  const sizes = [10, 1_000, 30_000];
+  const bounds = new Map<number, PayloadBound[]>();
+  const boundsAt = (pairs: number): PayloadBound[] => {
+    let found = bounds.get(pairs);
+    if (!found) {
+      found = payloadBounds(pairs, { policy });
+      bounds.set(pairs, found);
+    }
+    return found;
+  };
+
+  it.each(sizes)('every state payload stays below the 64 KiB target at %i pairs', (pairs) => {
+    const over = boundsAt(pairs)
+      .filter((bound) => bound.bytes >= STATE_PAYLOAD_TARGET_BYTES)
+      .map((bound) => `${bound.state}: ${bound.bytes} bytes (${bound.payload})`);
+    expect(over).toEqual([]);
+  });
+
+  it("the Plan's and the Map's payloads do not grow with the pairs", () => {
+    const at = (pairs: number, state: string) => boundsAt(pairs).find((bound) => bound.state.startsWith(state))!.bytes;
+    for (const state of ['Plan exports (output)', 'Export each contract and type (output)']) {
+      expect(at(30_000, state) - at(10, state)).toBeLessThan(16);
+    }
+  });
+});
