@@ -54,7 +54,8 @@ export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
       if (!Number.isSafeInteger(contracts) || contracts < 1 || contracts > 100_000) {
         throw new RangeError('--contracts takes a whole number of contracts from 1 to 100000, e.g. 1000');
       }
-    } else throw new RangeError(`Unknown option ${arg} (options: --full, --only ${SECTIONS.join('|')}, --sizes 100,1000, --contracts 1000)`);
+    } else
+      throw new RangeError(`Unknown option ${arg} (options: --full, --only ${SECTIONS.join('|')}, --sizes 100,1000, --contracts 1000)`);
   }
   const sizesMb = sizes ?? (full ? [...DEFAULT_SIZES_MB, FULL_EXTRA_SIZE_MB] : DEFAULT_SIZES_MB);
   return { sections: only ? [only] : [...SECTIONS], sizesMb, full, contracts };

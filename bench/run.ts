@@ -235,7 +235,8 @@ const evaluateTargets = (report: BenchReport): Target[] => {
     }
   }
   if (report.scale) {
-    for (const target of scaleTargets(report.scale)) targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
+    for (const target of scaleTargets(report.scale))
+      targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
   }
   return targets;
 };

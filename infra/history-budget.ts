@@ -122,7 +122,9 @@ const START_EXECUTION_SYNC = /^arn:[^:]+:states:::states:startExecution\.sync(?:
 
 /** A Task that runs one of the workflow's Lambdas (a step of a pair: create, check, copy). */
 export const isLambdaTask = (state: BudgetState): boolean =>
-  state.Type === 'Task' && typeof state.Resource === 'string' && (LAMBDA_FUNCTION_ARN.test(state.Resource) || LAMBDA_INVOKE.test(state.Resource));
+  state.Type === 'Task' &&
+  typeof state.Resource === 'string' &&
+  (LAMBDA_FUNCTION_ARN.test(state.Resource) || LAMBDA_INVOKE.test(state.Resource));
 
 /** Retries a state can spend with every retrier exhausted (each retrier counts its own attempts). */
 export const retriesOf = (state: BudgetState): number =>
@@ -138,7 +140,9 @@ export const stateEvents = (state: BudgetState, retries: number = retriesOf(stat
   switch (state.Type) {
     case 'Task': {
       const sync = typeof state.Resource === 'string' && SYNC_PATTERN.test(state.Resource);
-      return sync ? HISTORY_EVENTS.syncTask + retries * HISTORY_EVENTS.syncTaskRetry : HISTORY_EVENTS.task + retries * HISTORY_EVENTS.taskRetry;
+      return sync
+        ? HISTORY_EVENTS.syncTask + retries * HISTORY_EVENTS.syncTaskRetry
+        : HISTORY_EVENTS.task + retries * HISTORY_EVENTS.taskRetry;
     }
     case 'Choice':
       return HISTORY_EVENTS.choice;
@@ -201,7 +205,9 @@ export const longestPathEvents = (machine: BudgetMachine, from: string): number 
  */
 export const childDefinition = (asl: object): BudgetMachine => {
   const machine = asMachine(asl);
-  const maps = Object.values(machine.States).filter((state) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED');
+  const maps = Object.values(machine.States).filter(
+    (state) => state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED',
+  );
   if (maps.length > 1) throw new Error(`Expected at most one Distributed Map, found ${maps.length}`);
   const processor = maps[0]?.ItemProcessor;
   return processor ? asMachine(processor) : machine;

@@ -55,15 +55,21 @@ Commands
                         (contract, export type) pair: counts, failures by error, and a table
                         of pairs, failed first (the first ${MAX_PAIR_ROWS}; --json lists all). A report
                         that cannot be read is a warning on stderr, not an error
-  redrive EXECUTION     redrive a FAILED, TIMED_OUT or ABORTED execution (Step Functions
-                        RedriveExecution): same execution, same input, and only the steps that
-                        did not succeed run again; for a distributed run that is the failed
-                        pairs' child executions (the Map Run is redriven), pairs that landed
-                        are not exported again. Safe to repeat: keys are deterministic, so a
-                        pair that runs again overwrites its objects instead of duplicating
-                        them. Possible within ${REDRIVE_WINDOW_DAYS} days of the execution's end; an execution
-                        that SUCCEEDED has nothing to redrive (exit 0); a running one cannot
-                        be redriven until it ends
+  redrive EXECUTION     run again what failed in a FAILED, TIMED_OUT or ABORTED execution.
+                        A run that failed on some pairs (PartialFailure, or every pair
+                        failed) ended in its Fail state after its Map Run exited, so Step
+                        Functions' RedriveExecution would only re-enter that Fail state:
+                        redrive starts EXECUTION-rerun with {"rerunOf": EXECUTION} instead,
+                        which exports exactly the failed pairs of its run report, each over
+                        its own window (asking twice reports the same rerun). A run that
+                        broke elsewhere (Plan, Map Run, Summarize, timeout, stop) is redriven
+                        with RedriveExecution: same execution and input, only the steps that
+                        did not succeed run again (for a failed Map Run, its failed and
+                        unstarted children), within ${REDRIVE_WINDOW_DAYS} days of its end.
+                        Safe to repeat: keys are deterministic, so a pair that runs again
+                        overwrites its objects instead of duplicating them. An execution that
+                        SUCCEEDED has nothing to redrive (exit 0); a running one cannot be
+                        redriven until it ends
       --wait            then wait for it to end (checked every 30 s) and print its status;
                         the exit status is then status's
 
@@ -217,6 +223,16 @@ const failedStatus = (status: string): boolean => status === 'FAILED' || status 
 
 const redriveText = (result: RedriveResult): string => {
   if (!result.redriven) return `${result.name} ${result.previousStatus}: nothing to redrive`;
+  if (result.kind === 'rerun') {
+    return [
+      `${result.rerunOf} failed on some pairs after its Map Run ended: ${result.status === 'RUNNING' ? 'started' : 'found'} ${result.name} to export exactly those pairs again`,
+      field('ARN', result.executionArn),
+      ...(result.previousError !== undefined ? [field('Was', result.previousError)] : []),
+      'What landed stays; each failed pair runs again over its own window (deterministic keys: nothing is duplicated).',
+      ...(result.status !== 'RUNNING' ? [`It is ${result.status}: if some pairs still fail, redrive ${result.name} in turn.`] : []),
+      `Follow it with: npm run cli -- status ${result.name}`,
+    ].join('\n');
+  }
   return [
     `Redriven ${result.name}: ${result.previousStatus} -> ${result.status} (redrive ${result.redriveCount}${
       result.redriveDate ? `, ${result.redriveDate.toISOString()}` : ''

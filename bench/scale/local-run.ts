@@ -135,11 +135,15 @@ export const compareWithPlan = (plan: ReturnType<typeof localRunPlan>, result: L
     if (failed.get(key) !== error) mismatches.push(`${key}: expected to fail with ${error}, got ${failed.get(key) ?? 'no failure'}`);
     if (landed.has(key)) mismatches.push(`${key}: expected to fail, but ${landed.get(key)} object(s) landed`);
   }
-  for (const key of landed.keys()) if (!plan.expectedLanded.has(key) && !plan.expectedFailures.has(key)) mismatches.push(`${key}: landed, not planned`);
-  for (const key of failed.keys()) if (!plan.expectedLanded.has(key) && !plan.expectedFailures.has(key)) mismatches.push(`${key}: failed, not planned`);
+  for (const key of landed.keys())
+    if (!plan.expectedLanded.has(key) && !plan.expectedFailures.has(key)) mismatches.push(`${key}: landed, not planned`);
+  for (const key of failed.keys())
+    if (!plan.expectedLanded.has(key) && !plan.expectedFailures.has(key)) mismatches.push(`${key}: failed, not planned`);
   const runError = expectedRunError(plan.expectedLanded.size, plan.expectedFailures);
   if (result.status !== (runError ? 'FAILED' : 'SUCCEEDED') || result.error !== runError) {
-    mismatches.push(`execution: expected ${runError ? `FAILED ${runError}` : 'SUCCEEDED'}, got ${result.status} ${result.error ?? ''}: ${result.cause ?? ''}`.trim());
+    mismatches.push(
+      `execution: expected ${runError ? `FAILED ${runError}` : 'SUCCEEDED'}, got ${result.status} ${result.error ?? ''}: ${result.cause ?? ''}`.trim(),
+    );
   }
   return mismatches;
 };
@@ -149,11 +153,15 @@ const runWorker = async (request: LocalRunRequest): Promise<LocalRunWorkerResult
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-scale-'));
   const resultFile = path.join(dir, 'result.json');
   try {
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', path.join(PROJECT_ROOT, 'bench/scale/local-run-worker.ts')], {
-      cwd: PROJECT_ROOT,
-      env: { ...cleanEnv(), BENCH_RESULT_FILE: resultFile, BENCH_SCALE_REQUEST: JSON.stringify(request) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=4096', '--import', 'tsx', path.join(PROJECT_ROOT, 'bench/scale/local-run-worker.ts')],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...cleanEnv(), BENCH_RESULT_FILE: resultFile, BENCH_SCALE_REQUEST: JSON.stringify(request) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
     let result: LocalRunWorkerResult;
     try {
@@ -181,7 +189,10 @@ export interface LocalScaleOptions {
  * Runs the workflow locally for `contracts` contracts × every export type and checks the outcome of
  * every pair against the simulator's rules.
  */
-export const runLocalScale = async (options: LocalScaleOptions = {}, log: (line: string) => void = () => {}): Promise<LocalScaleFigures> => {
+export const runLocalScale = async (
+  options: LocalScaleOptions = {},
+  log: (line: string) => void = () => {},
+): Promise<LocalScaleFigures> => {
   const contracts = options.contracts ?? DEFAULT_LOCAL_CONTRACTS;
   const maxConcurrency = options.maxConcurrency ?? 100;
   const timeScale = options.timeScale ?? 0.05;

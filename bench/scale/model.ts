@@ -360,7 +360,12 @@ export const oldDesignModel = (
     const endAt = Date.UTC(2026, 10, 1);
     const window = { startAt: endAt - scenario.days * 86_400_000, endAt };
     const of = (n: number) =>
-      jsonBytes({ exports: planTasks({ exportTypes: [...EXPORT_TYPES], window }, Array.from({ length: n }, (_, k) => `urn:li:contract:${100_000_000 + k}`)) });
+      jsonBytes({
+        exports: planTasks(
+          { exportTypes: [...EXPORT_TYPES], window },
+          Array.from({ length: n }, (_, k) => `urn:li:contract:${100_000_000 + k}`),
+        ),
+      });
     const one = of(1);
     return one + (contracts - 1) * (of(2) - one);
   };

@@ -171,7 +171,13 @@ export const largestExportTask = (options: PayloadOptions = {}): LargestTask => 
   const reachable = afterJobChecked(task, { status: 'PROCESSING' }, now, policy, () => 1);
   const splits = reachable.pending.slice(0, depth + 1);
   const bound = exportTaskSchema.parse({ ...reachable, pending: [...splits, ...windows.slice(1)] });
-  return { reachable: exportTaskSchema.parse(reachable), bound, windows: windows.length, splitDepth: depth, jobIdsPerWindow: reachable.jobIds.length };
+  return {
+    reachable: exportTaskSchema.parse(reachable),
+    bound,
+    windows: windows.length,
+    splitDepth: depth,
+    jobIdsPerWindow: reachable.jobIds.length,
+  };
 };
 
 /** One state payload's bound. */
@@ -238,7 +244,11 @@ const continuationResult = (input: ExportTask, output: ExportTask) => ({
 
 /** A long Lambda error cause, as AWS writes it (JSON with the message); the summary clips it. */
 const lambdaCause = (error: string): string =>
-  JSON.stringify({ errorType: error, errorMessage: `${error}: ${'a LinkedIn message that goes on and on '.repeat(40)}`, trace: ['at handler'] });
+  JSON.stringify({
+    errorType: error,
+    errorMessage: `${error}: ${'a LinkedIn message that goes on and on '.repeat(40)}`,
+    trace: ['at handler'],
+  });
 
 type Outcome = 'landed' | 'forbidden' | 'jobFailed';
 
@@ -331,7 +341,11 @@ export const payloadBounds = (pairs: number, options: PayloadOptions = {}): Payl
       payload: `the continuation's failure, cause at ${CAUSE_CAP_CHARS} characters`,
       bytes: jsonBytes({ failure: { Error: 'States.TaskFailed', Cause: 'c'.repeat(CAUSE_CAP_CHARS) } }),
     },
-    { state: 'Export each contract and type (output) = Summarize input', payload: 'plan + MapRunArn + ResultWriterDetails', bytes: jsonBytes(mapOutput) },
+    {
+      state: 'Export each contract and type (output) = Summarize input',
+      payload: 'plan + MapRunArn + ResultWriterDetails',
+      bytes: jsonBytes(mapOutput),
+    },
     {
       state: 'Summarize run (input, Map failed)',
       payload: `plan + the Map's error, cause at ${CAUSE_CAP_CHARS} characters`,

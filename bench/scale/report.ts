@@ -12,7 +12,12 @@ import {
   lambdaSizes,
   worstCaseParentEvents,
 } from '../../infra/history-budget';
-import { HISTORY_EVENT_QUOTA, MAX_STEPS_PER_EXECUTION, PAYLOAD_QUOTA_BYTES, STATE_PAYLOAD_TARGET_BYTES } from '../../lambdas/shared/contract/quotas';
+import {
+  HISTORY_EVENT_QUOTA,
+  MAX_STEPS_PER_EXECUTION,
+  PAYLOAD_QUOTA_BYTES,
+  STATE_PAYLOAD_TARGET_BYTES,
+} from '../../lambdas/shared/contract/quotas';
 import { fixed, renderTable } from '../table';
 import { type LocalScaleFigures, runLocalScale } from './local-run';
 import {
@@ -69,7 +74,11 @@ export const scaleModelFigures = (log: (line: string) => void = () => {}): Scale
   log('scale: payload bounds and the model table (a 30,000-pair summary is built three times)…');
   const rows = scaleModel(figures);
   const pairs = Math.max(...CONTRACT_COUNTS) * 3;
-  const [shortJobs] = scaleModel(figures, { assumptions: { jobSeconds: 1800 }, contractCounts: [Math.max(...CONTRACT_COUNTS)], scenarios: [SCENARIOS[0]!] });
+  const [shortJobs] = scaleModel(figures, {
+    assumptions: { jobSeconds: 1800 },
+    contractCounts: [Math.max(...CONTRACT_COUNTS)],
+    scenarios: [SCENARIOS[0]!],
+  });
   const old = oldDesignModel(figures);
   return {
     quotas: {
@@ -140,7 +149,21 @@ export const printScale = (scale: ScaleFigures): void => {
   console.log('');
   console.log(
     renderTable(
-      ['run', 'contracts', 'pairs', 'jobs/pair', 'child events', 'parent events', 'largest payload KiB', 'duration', 'concurrency for 24 h', 'transitions', 'Lambda GB-s', 'cost/run', 'cost/month'],
+      [
+        'run',
+        'contracts',
+        'pairs',
+        'jobs/pair',
+        'child events',
+        'parent events',
+        'largest payload KiB',
+        'duration',
+        'concurrency for 24 h',
+        'transitions',
+        'Lambda GB-s',
+        'cost/run',
+        'cost/month',
+      ],
       scale.rows.map((row) => [
         row.scenario,
         count(row.contracts),
@@ -170,7 +193,9 @@ export const printScale = (scale: ScaleFigures): void => {
       'transitions = states entered + one per child execution the Map starts; cost/month = 30 daily runs.',
   );
 
-  console.log(`\n### Payload bounds at ${count(scale.payloads.pairs)} pairs (JSON bytes of objects built with the workflow's constructors)\n`);
+  console.log(
+    `\n### Payload bounds at ${count(scale.payloads.pairs)} pairs (JSON bytes of objects built with the workflow's constructors)\n`,
+  );
   console.log(
     renderTable(
       ['state', 'payload', 'KiB', `vs target ${kib(quotas.payloadTargetBytes)} KiB`, `vs quota ${kib(quotas.payloadBytes)} KiB`],
@@ -184,7 +209,9 @@ export const printScale = (scale: ScaleFigures): void => {
     ),
   );
 
-  console.log(`\n### Old design (one execution, inline Map, MaxConcurrency ${OLD_DESIGN.maxConcurrency}, ${OLD_DESIGN.timeoutHours} h timeout), same model\n`);
+  console.log(
+    `\n### Old design (one execution, inline Map, MaxConcurrency ${OLD_DESIGN.maxConcurrency}, ${OLD_DESIGN.timeoutHours} h timeout), same model\n`,
+  );
   console.log(
     renderTable(
       ['run', 'contracts', 'history events', 'duration', 'output KiB', 'plan output KiB'],
@@ -200,12 +227,18 @@ export const printScale = (scale: ScaleFigures): void => {
   );
   const issue = scale.oldDesign.issue;
   const limit = (scenario: string) => scale.oldDesign.limits.find((l) => l.scenario === scenario)!;
-  console.log('\n  where the old design fails (contracts), this model vs the issue\'s figures:\n');
+  console.log("\n  where the old design fails (contracts), this model vs the issue's figures:\n");
   console.log(
     renderTable(
       ['limit', 'daily', '1-year backfill', '2-year backfill', 'issue'],
       [
-        ['24 h timeout (concurrency 4)', String(limit('daily').timeout), String(limit('1-year backfill').timeout), String(limit('2-year backfill').timeout), `${issue.timeoutDaily} daily`],
+        [
+          '24 h timeout (concurrency 4)',
+          String(limit('daily').timeout),
+          String(limit('1-year backfill').timeout),
+          String(limit('2-year backfill').timeout),
+          `${issue.timeoutDaily} daily`,
+        ],
         [
           '25,000 history events',
           String(limit('daily').history),
@@ -213,7 +246,13 @@ export const printScale = (scale: ScaleFigures): void => {
           String(limit('2-year backfill').history),
           `~${issue.historyDaily} daily, ${issue.history1y} 1-year, ${issue.history2y} 2-year`,
         ],
-        ['256 KiB execution output', String(limit('daily').output), String(limit('1-year backfill').output), String(limit('2-year backfill').output), `~${issue.outputDaily} daily`],
+        [
+          '256 KiB execution output',
+          String(limit('daily').output),
+          String(limit('1-year backfill').output),
+          String(limit('2-year backfill').output),
+          `~${issue.outputDaily} daily`,
+        ],
         [
           '256 KiB plan output',
           String(limit('daily').planOutput),
@@ -242,18 +281,26 @@ export const printScale = (scale: ScaleFigures): void => {
     renderTable(
       ['figure', 'value'],
       [
-        ['contracts × types', `${count(local.contracts)} × 3 = ${count(local.pairs)} pairs (5 % of contracts 403, 1 % of pairs INTERNAL_ERROR every time)`],
+        [
+          'contracts × types',
+          `${count(local.contracts)} × 3 = ${count(local.pairs)} pairs (5 % of contracts 403, 1 % of pairs INTERNAL_ERROR every time)`,
+        ],
         ['MaxConcurrency, time scale', `${local.maxConcurrency}, ${local.timeScale}`],
         ['execution', `${local.actual.status} ${local.actual.error ?? ''} (expected ${local.expected.error ?? 'SUCCEEDED'})`],
         ['pairs landed', `${count(local.actual.landed)} (expected ${count(local.expected.landed)})`],
         ['pairs failed', `${count(local.actual.failed)}: ${byError(local.actual.byError)} (expected ${byError(local.expected.byError)})`],
-        ['outcomes vs the simulator', local.mismatches.length === 0 ? 'EXACT' : `${local.mismatches.length} MISMATCHES: ${local.mismatches.slice(0, 5).join('; ')}`],
+        [
+          'outcomes vs the simulator',
+          local.mismatches.length === 0 ? 'EXACT' : `${local.mismatches.length} MISMATCHES: ${local.mismatches.slice(0, 5).join('; ')}`,
+        ],
         ['wall time', `${fixed(local.wallSeconds)} s (run ${fixed(local.runSeconds)} s, synthesis included)`],
         ['peak RSS', `${(local.peakRssBytes / 2 ** 20).toFixed(0)} MiB (runner, simulator and s3rver in one process)`],
         ['parent history', stats ? `${count(stats.parentEvents)} events` : 'not reported by the runner'],
         [
           'largest child history',
-          stats ? `${count(stats.maxChildEvents)} events (${count(stats.children)} children${stats.continuations ? `, ${stats.continuations} continuations` : ''}, ${count(stats.totalChildEvents)} events in all)` : '–',
+          stats
+            ? `${count(stats.maxChildEvents)} events (${count(stats.children)} children${stats.continuations ? `, ${stats.continuations} continuations` : ''}, ${count(stats.totalChildEvents)} events in all)`
+            : '–',
         ],
         ['largest state payload', stats ? `${kib(stats.maxStatePayloadBytes)} KiB` : '–'],
         ['execution output', stats?.outputBytes !== undefined ? `${kib(stats.outputBytes)} KiB` : 'not reported by the runner'],
@@ -291,7 +338,8 @@ export const scaleTargets = (scale: ScaleFigures): ScaleTarget[] => {
       },
       {
         target: `scale model, ${count(contracts)} contracts ${scenario}: done within the parent timeout (${scale.quotas.parentTimeoutHours} h)${scenario === 'daily' ? ' and 24 h' : ''}`,
-        ok: row.durationSeconds < Math.min(scale.quotas.parentTimeoutHours * 3600, scenario === 'daily' ? 86_400 : Number.POSITIVE_INFINITY),
+        ok:
+          row.durationSeconds < Math.min(scale.quotas.parentTimeoutHours * 3600, scenario === 'daily' ? 86_400 : Number.POSITIVE_INFINITY),
         measured: `${hours(row.durationSeconds)} at MaxConcurrency ${scale.maxConcurrency}${row.concurrencyFor24h ? ` (24 h needs ${count(row.concurrencyFor24h)})` : ''}`,
       },
     );
@@ -302,7 +350,10 @@ export const scaleTargets = (scale: ScaleFigures): ScaleTarget[] => {
       {
         target: `local run of ${count(local.contracts)} contracts: every pair landed or failed as the simulator's faults say`,
         ok: local.mismatches.length === 0,
-        measured: local.mismatches.length === 0 ? `${count(local.actual.landed)} landed, ${count(local.actual.failed)} failed: exact` : `${local.mismatches.length} mismatches`,
+        measured:
+          local.mismatches.length === 0
+            ? `${count(local.actual.landed)} landed, ${count(local.actual.failed)} failed: exact`
+            : `${local.mismatches.length} mismatches`,
       },
       {
         target: `local run of ${count(local.contracts)} contracts in < 10 minutes`,

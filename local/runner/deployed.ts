@@ -23,6 +23,13 @@ import { cutIntoJobWindows } from '../../lambdas/shared/workflow/windows';
 import { formatUtcDay, parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { buildExecutionInput, executionNameFor, type ExportRequest } from './request';
 
+/** `arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION` → that state machine's ARN. */
+export const stateMachineArnOf = (executionArn: string): string => {
+  const match = /^(arn:[^:]+:states:[^:]*:[^:]*):execution:([^:]+):[^:]+$/.exec(executionArn);
+  if (!match) throw new RangeError(`Not an execution ARN: ${executionArn}`);
+  return `${match[1]}:stateMachine:${match[2]}`;
+};
+
 /** `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME` + name → that execution's ARN. */
 export const executionArnOf = (stateMachineArn: string, name: string): string => {
   const match = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/.exec(stateMachineArn);
@@ -342,8 +349,17 @@ export class RedriveRefused extends Error {
 }
 
 export interface RedriveResult {
+  /**
+   * `redrive`: Step Functions RedriveExecution (the run broke outside its pairs: Plan, Map Run,
+   * Summarize). `rerun`: the run was summarized and failed on some pairs; a new execution
+   * `{"rerunOf": name}` exports exactly those pairs (see {@link rerunExecutionName}).
+   */
+  kind: 'redrive' | 'rerun';
+  /** The execution that runs again: the redriven one, or the rerun. */
   name: string;
   executionArn: string;
+  /** For a rerun: the failed execution whose pairs it exports. */
+  rerunOf?: string;
   /** false: it had SUCCEEDED, there was nothing to redrive. */
   redriven: boolean;
   /** The status before the redrive. */
@@ -359,6 +375,9 @@ export interface RedriveResult {
 }
 
 const daysAgo = (date: Date, now: number): number => Math.floor((now - date.getTime()) / DAY_MS);
+
+/** The rerun of `name`'s failed pairs: one per failed execution, so asking twice reports the same rerun. */
+export const rerunExecutionName = (name: string): string => `${name.slice(0, 74)}-rerun`;
 
 /**
  * `cli redrive`: RedriveExecution for a FAILED, TIMED_OUT or ABORTED execution. Step Functions
@@ -390,13 +409,37 @@ export const redriveExecution = async (
   const redriveCount = described.redriveCount ?? 0;
   const base = { name, executionArn, previousStatus: status };
 
-  if (status === 'SUCCEEDED') return { ...base, redriven: false, status, redriveCount };
+  if (status === 'SUCCEEDED') return { ...base, kind: 'redrive', redriven: false, status, redriveCount };
   if (!REDRIVABLE_ENDS.has(status)) {
     throw new RedriveRefused(
       'ExecutionStillRunning',
       `${name} is ${status}: there is nothing to redrive until it ends (follow it with: npm run cli -- status ${name})`,
       status,
     );
+  }
+
+  // A run that reached Summarize ended in its Fail state after the Map Run exited: RedriveExecution
+  // would only re-enter that Fail state (Step Functions redrives the states that did not exit).
+  // The failed pairs run again as a new execution instead; the report says which they are.
+  if (status === 'FAILED' && reportUriFromCause(described.cause) !== undefined) {
+    const rerun = await startOrFind(
+      sfn,
+      described.stateMachineArn ?? stateMachineArnOf(executionArn),
+      { rerunOf: name },
+      rerunExecutionName(name),
+    );
+    return {
+      kind: 'rerun',
+      name: rerun.name,
+      executionArn: rerun.executionArn,
+      rerunOf: name,
+      redriven: true,
+      previousStatus: status,
+      status: rerun.status,
+      redriveCount: 0,
+      ...(described.error !== undefined && { previousError: described.error }),
+      ...(described.cause !== undefined && { previousCause: described.cause }),
+    };
   }
 
   let redriveDate: Date | undefined;
@@ -429,6 +472,7 @@ export const redriveExecution = async (
   const after = await describe(sfn, executionArn);
   return {
     ...base,
+    kind: 'redrive',
     redriven: true,
     status: after?.status && after.status !== status ? after.status : 'RUNNING',
     redriveCount: Math.max(after?.redriveCount ?? 0, redriveCount + 1),

@@ -8,9 +8,10 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import type { ChildResult, MapRunOutput } from '../../lambdas/shared/contract/map-run';
+import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/run-layout';
 import type { RunReport } from '../../lambdas/shared/contract/run-report';
 import type { ExportResult, ExportTask, ExportWindow } from '../../lambdas/shared/contract/state';
-import { mapResultsPrefix, runKeys, s3Uri } from '../../lambdas/shared/workflow/keys';
+import { normalizePrefix, runKeys, s3Uri } from '../../lambdas/shared/workflow/keys';
 import { pairReportOf, summarizeRun } from '../../lambdas/shared/workflow/summarize';
 import { afterCopied, plannedTask } from '../../lambdas/shared/workflow/transitions';
 
@@ -54,8 +55,11 @@ export const landedObject = (task: Pick<ExportTask, 'exportType' | 'contract'>, 
 };
 
 /** The final task of a pair whose every pending window landed: what its child execution outputs. */
-export const finishedTask = (planned: ExportTask, rowCount = 10): ExportTask =>
-  planned.pending.reduce((task, window) => afterCopied({ ...task, next: 'copy' }, landedObject(task, window, rowCount)), planned);
+export const finishedTask = (planned: ExportTask, rowCount = 10): ExportTask => {
+  let task = planned;
+  for (const window of planned.pending) task = afterCopied({ ...task, next: 'copy' }, landedObject(task, window, rowCount));
+  return task;
+};
 
 /** A child execution's entry in a result file, as AWS writes it. */
 export const succeededChild = (planned: ExportTask, index: number, output: ExportTask = finishedTask(planned)): ChildResult => ({
@@ -119,7 +123,7 @@ export const writeMapRunResults = async (
   prefix: string,
   files: Partial<Record<'SUCCEEDED' | 'FAILED' | 'PENDING', ResultFileContent>>,
 ): Promise<MapRunOutput> => {
-  const directory = `${mapResultsPrefix(prefix)}/${MAP_RUN_ID}`;
+  const directory = `${normalizePrefix(prefix)}${MAP_RESULTS_FOLDER}/${MAP_RUN_ID}`;
   const resultFiles: Record<string, Array<{ Key: string; Size: number }>> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
   for (const [status, content] of Object.entries(files)) {
     const key = `${directory}/${status}_0.json`;

@@ -7,6 +7,7 @@ import {
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   SFNClient,
+  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -56,8 +57,9 @@ const execution = (over: Partial<DescribeExecutionCommandOutput> = {}): Describe
   startDate: new Date(Date.now() - 2 * 3_600_000),
   stopDate: new Date(Date.now() - 3_600_000),
   input: '{}',
-  error: 'PartialFailure',
-  cause: '1 of 3 pairs failed.\nReport: s3://b/runs/x/report.json',
+  // A run that broke before it was summarized (no Report line): RedriveExecution resumes it.
+  error: 'LinkedInUnavailable',
+  cause: 'LinkedIn kept failing while the Plan listed the contracts',
   redriveCount: 0,
   redriveStatus: 'REDRIVABLE',
   ...over,
@@ -89,7 +91,7 @@ describe('cli redrive', () => {
     expect(sfnMock.commandCalls(RedriveExecutionCommand)).toHaveLength(1);
     expect(sfnMock.commandCalls(RedriveExecutionCommand)[0]!.args[0].input).toEqual({ executionArn: ARN });
     expect(stdout).toContain(`Redriven ${NAME}: FAILED -> RUNNING (redrive 1, 2026-01-03T10:00:00.000Z)`);
-    expect(stdout).toMatch(/Was +PartialFailure/);
+    expect(stdout).toMatch(/Was +LinkedInUnavailable/);
     expect(stdout).toContain(`npm run cli -- status ${NAME}`);
   });
 
@@ -105,6 +107,7 @@ describe('cli redrive', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
+      kind: 'redrive',
       name: NAME,
       executionArn: ARN,
       redriven: true,
@@ -273,8 +276,39 @@ describe('cli redrive', () => {
     expect(stderr).toMatch(/redrive needs an execution ARN or name/);
     expect((await run(['status', ARN, '--wait'])).stderr).toMatch(/--wait is an option of redrive, not of status/);
     expect(CLI_HELP).toMatch(/redrive EXECUTION/);
-    expect(CLI_HELP).toMatch(/failed\s+pairs' child executions \(the Map Run is redriven\)/);
+    expect(CLI_HELP).toMatch(/rerunOf/);
+    expect(CLI_HELP).toMatch(/RedriveExecution/);
     expect(CLI_HELP).toMatch(/keys are deterministic/);
     expect(CLI_HELP).toMatch(/--wait/);
+  });
+
+  it('reruns the failed pairs of a summarized run as a new execution, since a redrive would only re-enter its Fail state', async () => {
+    sfnMock.on(DescribeExecutionCommand).resolves(
+      execution({ error: 'PartialFailure', cause: '6 of 60 pairs failed (6 LinkedInForbidden). Report: s3://b/runs/x/report.json' }),
+    );
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(SM, `${NAME}-rerun`), startDate: new Date() });
+
+    const { code, stdout } = await run(['redrive', NAME, '--state-machine-arn', SM, '--json']);
+
+    expect(code).toBe(0);
+    expect(sfnMock.commandCalls(RedriveExecutionCommand)).toHaveLength(0);
+    const [start] = sfnMock.commandCalls(StartExecutionCommand);
+    expect(start?.args[0].input).toEqual({ stateMachineArn: SM, name: `${NAME}-rerun`, input: JSON.stringify({ rerunOf: NAME }) });
+    expect(JSON.parse(stdout)).toMatchObject({ kind: 'rerun', name: `${NAME}-rerun`, rerunOf: NAME, redriven: true, status: 'RUNNING' });
+  });
+
+  it('reports the existing rerun when asked twice', async () => {
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: ARN })
+      .resolves(execution({ error: 'LinkedInAuthError', cause: 'All 3 pairs failed with LinkedInAuthError. Report: s3://b/runs/x/report.json' }))
+      .on(DescribeExecutionCommand, { executionArn: executionArnOf(SM, `${NAME}-rerun`) })
+      .resolves(execution({ name: `${NAME}-rerun`, status: 'FAILED' }));
+    sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+
+    const { code, stdout } = await run(['redrive', NAME, '--state-machine-arn', SM]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`found ${NAME}-rerun`));
+    expect(stdout).toMatch(new RegExp(`redrive ${NAME}-rerun in turn`));
   });
 });

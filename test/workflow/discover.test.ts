@@ -20,12 +20,15 @@ describe('mergeDiscoveredContracts', () => {
 
   it('skips contracts without reporting access (false, null or not said)', () => {
     expect(
-      mergeDiscoveredContracts([], [
-        reporting(1),
-        { contract: urn(2), hasReportingAccess: false },
-        { contract: urn(3), hasReportingAccess: null },
-        { contract: urn(4) },
-      ]),
+      mergeDiscoveredContracts(
+        [],
+        [
+          reporting(1),
+          { contract: urn(2), hasReportingAccess: false },
+          { contract: urn(3), hasReportingAccess: null },
+          { contract: urn(4) },
+        ],
+      ),
     ).toEqual([urn(1)]);
   });
 
@@ -35,7 +38,11 @@ describe('mergeDiscoveredContracts', () => {
 
   it.each<[string, Array<{ contract: string; hasReportingAccess?: boolean | null }>, string]>([
     ['the finder lists nothing', [], 'None of the 0 contract(s)'],
-    ['no listed contract has reporting access', [{ contract: urn(1), hasReportingAccess: false }, { contract: urn(2) }], 'None of the 2 contract(s)'],
+    [
+      'no listed contract has reporting access',
+      [{ contract: urn(1), hasReportingAccess: false }, { contract: urn(2) }],
+      'None of the 2 contract(s)',
+    ],
   ])('none configured and %s: LinkedInForbidden saying what to do', (_case, listed, count) => {
     expect(() => mergeDiscoveredContracts([], listed)).toThrow(
       expect.objectContaining({

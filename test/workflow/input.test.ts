@@ -463,7 +463,7 @@ const requestRejection = (input: unknown, overrides: Partial<PlanSettings> = {})
 };
 
 describe('resolvePlanRequest: rerunOf', () => {
-  it('accepts rerunOf alone and asks for that execution\'s failed pairs', () => {
+  it("accepts rerunOf alone and asks for that execution's failed pairs", () => {
     expect(resolvePlanRequest({ rerunOf: 'nightly-2026-11-27' }, STARTED, settings)).toEqual({ rerunOf: 'nightly-2026-11-27' });
   });
 
@@ -471,7 +471,9 @@ describe('resolvePlanRequest: rerunOf', () => {
     expect(requestRejection({ rerunOf: 'nightly-2026-11-27', startAt: '2026-11-01', endAt: '2026-11-08' })).toBe(
       'Invalid input: rerunOf cannot be combined with startAt, endAt (a rerun exports exactly the failed pairs of that execution, over their own windows)',
     );
-    expect(requestRejection({ rerunOf: 'nightly-2026-11-27', contracts: [A] })).toMatch(/^Invalid input: rerunOf cannot be combined with contracts \(/);
+    expect(requestRejection({ rerunOf: 'nightly-2026-11-27', contracts: [A] })).toMatch(
+      /^Invalid input: rerunOf cannot be combined with contracts \(/,
+    );
   });
 
   it.each<[string, unknown, string]>([

@@ -22,14 +22,25 @@ describe('rerunTasks', () => {
 
     const tasks = rerunTasks('nightly-1', JSON.parse(JSON.stringify(report)));
     expect(tasks).toEqual([
-      plannedTask('seat', contractUrn(7), windowsOf([['2026-01-01', '2026-04-01'], ['2026-04-01', '2026-06-30'], ['2026-06-30', '2026-07-20']])),
+      plannedTask(
+        'seat',
+        contractUrn(7),
+        windowsOf([
+          ['2026-01-01', '2026-04-01'],
+          ['2026-04-01', '2026-06-30'],
+          ['2026-06-30', '2026-07-20'],
+        ]),
+      ),
       plannedTask('activityOutcome', contractUrn(8), windowsOf([['2026-11-01', '2026-11-08']])),
     ]);
     expect(report.pairs[0]!.window).toEqual({ startAt: utcDay('2026-01-01'), endAt: utcDay('2026-07-20') });
   });
 
   it('a report in which every pair landed is InvalidInput: nothing to run again', () => {
-    const report = runReportOf('nightly-2', plannedPairs([1]).map((task, i) => succeededChild(task, i)));
+    const report = runReportOf(
+      'nightly-2',
+      plannedPairs([1]).map((task, i) => succeededChild(task, i)),
+    );
     expect(() => rerunTasks('nightly-2', report)).toThrow(
       expect.objectContaining({
         name: ERROR_NAMES.invalidInput,
@@ -42,12 +53,18 @@ describe('rerunTasks', () => {
     ['an empty object', {}],
     ['an array', []],
     ['null', null],
-    ['a report of another version', { ...runReportOf('nightly-3', [failedChild(plannedPairs([1], ['seat'])[0]!, 0, 'X', 'y')]), version: 2 }],
-    ['a report whose pair has no outcome', (() => {
-      const report = JSON.parse(JSON.stringify(runReportOf('nightly-3', [failedChild(plannedPairs([1], ['seat'])[0]!, 0, 'X', 'y')])));
-      delete report.pairs[0].outcome;
-      return report;
-    })()],
+    [
+      'a report of another version',
+      { ...runReportOf('nightly-3', [failedChild(plannedPairs([1], ['seat'])[0]!, 0, 'X', 'y')]), version: 2 },
+    ],
+    [
+      'a report whose pair has no outcome',
+      (() => {
+        const report = JSON.parse(JSON.stringify(runReportOf('nightly-3', [failedChild(plannedPairs([1], ['seat'])[0]!, 0, 'X', 'y')])));
+        delete report.pairs[0].outcome;
+        return report;
+      })(),
+    ],
   ])('%s is InvalidInput: not readable as a run report', (_case, report) => {
     expect(() => rerunTasks('nightly-3', report)).toThrow(
       expect.objectContaining({

@@ -64,7 +64,8 @@ describe('summarizeRun: the verdict', () => {
     const pairs = plannedPairs([101, 102, 103, 104]);
     const entries = pairs.map((task, i) => {
       if (task.contract === contractUrn(101) && task.exportType === 'seat') return failedChild(task, i, 'ExportJobFailed', 'job 7 failed');
-      if (task.contract === contractUrn(103) || task.contract === contractUrn(104)) return failedChild(task, i, 'LinkedInForbidden', FORBIDDEN);
+      if (task.contract === contractUrn(103) || task.contract === contractUrn(104))
+        return failedChild(task, i, 'LinkedInForbidden', FORBIDDEN);
       return succeededChild(task, i);
     });
     const { report, summary } = summarize(entries);
@@ -115,11 +116,20 @@ describe('summarizeRun: the verdict', () => {
 
   it('all failed for several reasons: ExportsFailed, listing the errors by count', () => {
     const pairs = plannedPairs([1, 2]);
-    const errors = ['LinkedInForbidden', 'LinkedInForbidden', 'LinkedInForbidden', 'PollDeadlineExceeded', 'PollDeadlineExceeded', 'CopyFailed'];
+    const errors = [
+      'LinkedInForbidden',
+      'LinkedInForbidden',
+      'LinkedInForbidden',
+      'PollDeadlineExceeded',
+      'PollDeadlineExceeded',
+      'CopyFailed',
+    ];
     const { summary } = summarize(pairs.map((task, i) => failedChild(task, i, errors[i]!, `cause ${i}`)));
     expect(summary.outcome).toBe('failed');
     expect(summary.error).toBe('ExportsFailed');
-    expect(summary.cause).toMatch(/^All 6 pairs failed \(3 LinkedInForbidden, 2 PollDeadlineExceeded, 1 CopyFailed\)\. Failed: activity urn:li:contract:1 /);
+    expect(summary.cause).toMatch(
+      /^All 6 pairs failed \(3 LinkedInForbidden, 2 PollDeadlineExceeded, 1 CopyFailed\)\. Failed: activity urn:li:contract:1 /,
+    );
     expect(summary.cause).toMatch(/; and 1 more\. Report: s3:\/\/exports\/li\/runs\/nightly-1\/report\.json$/);
     expect(reportUriFromCause(summary.cause)).toBe(REPORT_URI);
   });
@@ -143,7 +153,9 @@ describe('summarizeRun: the verdict', () => {
     });
     expect(summary.counts).toMatchObject({ pairs: 6, landed: 1, failed: 5 });
     expect(summary.error).toBe('PartialFailure');
-    expect(summary.cause).toContain('5 of 6 pairs failed (3 States.ExceedToleratedFailureThreshold, 2 LinkedInForbidden); 1 landed 1 objects.');
+    expect(summary.cause).toContain(
+      '5 of 6 pairs failed (3 States.ExceedToleratedFailureThreshold, 2 LinkedInForbidden); 1 landed 1 objects.',
+    );
     expect(summary.cause).toContain(' The Map stopped at its tolerated failure threshold. ');
     expect(report.failedByError).toEqual({ [TOLERATED_FAILURE_EXCEEDED]: 3, LinkedInForbidden: 2 });
   });
@@ -180,7 +192,11 @@ describe('causes in AWS form', () => {
   it('a child that timed out without an error name gets States.<status> and says how it ended', () => {
     const [task] = plannedPairs([1], ['seat']);
     const { Error: _e, Cause: _c, ...entry } = failedChild(task!, 0, '', '', 'TIMED_OUT');
-    expect(pairReportOf(entry)).toMatchObject({ outcome: 'failed', error: 'States.TIMED_OUT', cause: 'The child execution ended TIMED_OUT.' });
+    expect(pairReportOf(entry)).toMatchObject({
+      outcome: 'failed',
+      error: 'States.TIMED_OUT',
+      cause: 'The child execution ended TIMED_OUT.',
+    });
   });
 
   it('a result entry whose output is not an export task is refused, naming what is wrong', () => {
@@ -222,8 +238,12 @@ describe('the report and the summary', () => {
       '100 activityOutcome',
       '100 seat',
     ]);
-    expect(comparePairs({ contract: contractUrn(9), exportType: 'seat' }, { contract: contractUrn(10), exportType: 'activity' })).toBeLessThan(0);
-    expect(comparePairs({ contract: contractUrn(10), exportType: 'seat' }, { contract: contractUrn(10), exportType: 'activity' })).toBeGreaterThan(0);
+    expect(
+      comparePairs({ contract: contractUrn(9), exportType: 'seat' }, { contract: contractUrn(10), exportType: 'activity' }),
+    ).toBeLessThan(0);
+    expect(
+      comparePairs({ contract: contractUrn(10), exportType: 'seat' }, { contract: contractUrn(10), exportType: 'activity' }),
+    ).toBeGreaterThan(0);
   });
 
   it('stays under MAX_SUMMARY_BYTES for 30,000 pairs; exportsOmitted counts the rest, the report keeps every pair', () => {

@@ -421,7 +421,10 @@ describe('steps: every transition counts one Task step', () => {
     ['afterJobCreated', () => afterJobCreated(polling(0, { steps: 4, job: undefined, next: 'create' }), 42, T0)],
     ['afterJobChecked: running', () => afterJobChecked(polling(0, { steps: 4 }), running, T0, policy, LOWEST)],
     ['afterJobChecked: completed', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'COMPLETED', rowCount: 1 }, T0, policy)],
-    ['afterJobChecked: split', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR' }, T0, policy)],
+    [
+      'afterJobChecked: split',
+      () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR' }, T0, policy),
+    ],
     ['afterJobChecked: data delay', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_DATA_DELAY' }, T0, policy)],
     ['afterJobChecked: recreate', () => afterJobChecked(polling(0, { steps: 4 }), { status: 'FAILED_DUE_TO_TIMED_OUT' }, T0, policy)],
     ['afterCopied', () => afterCopied(polling(0, { steps: 4, next: 'copy' }), result(w('2026-11-01', '2026-11-08')))],
@@ -441,7 +444,10 @@ describe('steps: every transition counts one Task step', () => {
 describe('afterCopied: results are capped, landed counts everything', () => {
   it(`keeps the first ${MAX_RESULTS_IN_TASK} results and counts every object, row and byte in landed`, () => {
     const total = MAX_RESULTS_IN_TASK + 7;
-    const windows = Array.from({ length: total }, (_, i) => ({ startAt: day('2026-01-01') + i * 86_400_000, endAt: day('2026-01-02') + i * 86_400_000 }));
+    const windows = Array.from({ length: total }, (_, i) => ({
+      startAt: day('2026-01-01') + i * 86_400_000,
+      endAt: day('2026-01-02') + i * 86_400_000,
+    }));
     let task = planned(windows);
     const copied: ExportResult[] = [];
     for (const window of windows) {
