@@ -5,4 +5,8 @@ import { deployedLinkedIn } from './shared/runtime/deployed-linkedin';
 import { deployedS3 } from './shared/runtime/deployed-s3';
 
 // LinkedIn (and the token's secret) only when the Plan discovers contracts.
-export const handler = createPlanHandler(() => ({ config: deployedConfig(), s3: deployedS3(), linkedIn: () => deployedLinkedIn().linkedIn }));
+export const handler = createPlanHandler(() => ({
+  config: deployedConfig(),
+  s3: deployedS3(),
+  linkedIn: () => deployedLinkedIn().linkedIn,
+}));

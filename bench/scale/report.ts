@@ -169,10 +169,10 @@ export const printScale = (scale: ScaleFigures): void => {
         count(row.contracts),
         count(row.pairs),
         String(row.windowsPerPair),
-        count(row.childEvents),
-        count(row.parentEvents),
-        kib(row.largestPayload.bytes),
-        hours(row.durationSeconds),
+        `${count(row.childEvents)}${row.childEvents < quotas.halfHistory ? '' : ' OVER'}`,
+        `${count(row.parentEvents)}${row.parentEvents < quotas.halfHistory ? '' : ' OVER'}`,
+        `${kib(row.largestPayload.bytes)}${row.largestPayload.bytes < quotas.payloadTargetBytes ? '' : ' OVER'}`,
+        `${hours(row.durationSeconds)}${row.durationSeconds < quotas.parentTimeoutHours * 3600 ? '' : ' OVER'}`,
         row.concurrencyFor24h === null ? '–' : count(row.concurrencyFor24h),
         count(row.transitions),
         count(row.lambdaGbSeconds),
@@ -182,8 +182,9 @@ export const printScale = (scale: ScaleFigures): void => {
     ),
   );
   console.log(
-    `  limits: events ${count(quotas.historyEvents)} (half ${count(quotas.halfHistory)}); payload ${kib(quotas.payloadBytes)} KiB (target ${kib(quotas.payloadTargetBytes)}); ` +
-      `duration vs the parent timeout ${quotas.parentTimeoutHours} h and, for a daily run, the 24 h period. ` +
+    `  OVER: events over half the quota (${count(quotas.halfHistory)}), a payload over the target (${kib(quotas.payloadTargetBytes)} KiB; the quota is ${kib(quotas.payloadBytes)}), ` +
+      `a run longer than the parent timeout (${quotas.parentTimeoutHours} h); a daily run should also end within 24 h (MaxConcurrency may go up to 10,000). ` +
+      'The largest payload is the same for every run: the pair bound takes every window from EARLIEST_DAY to today. ' +
       `With 30-minute jobs, ${count(scale.shortJobs.contracts)} contracts daily take ${hours(scale.shortJobs.durationSeconds)}.`,
   );
   console.log(

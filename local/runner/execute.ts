@@ -163,9 +163,7 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     for (const { name: stateName, state } of walkStates(asl)) {
       if (state.Type !== 'Task') continue;
       const task = workflow.tasks[stateName as keyof LocalWorkflow['tasks']];
-      const run = task
-        ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))
-        : extra[stateName];
+      const run = task ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task)) : extra[stateName];
       if (!run) throw new Error(`The local runner has no handler for Task state "${stateName}"`);
       handlers[stateName] = scaled.wrapTask(stateName, run);
     }
@@ -204,7 +202,11 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
   // the execution's description with its Error and Cause, as Step Functions reports it.
   const continueAsNew = async (taskInput: unknown): Promise<unknown> => {
     const childName = randomUUID();
-    const ref: ExecutionRef = { kind: 'continuation', name: childName, executionArn: `${arnBase}:execution:${CONTINUATION_NAME}:${childName}` };
+    const ref: ExecutionRef = {
+      kind: 'continuation',
+      name: childName,
+      executionArn: `${arnBase}:execution:${CONTINUATION_NAME}:${childName}`,
+    };
     stats.continuations += 1;
     const { outcome, events } = await runMachine(
       workflow.continuation,
@@ -214,9 +216,17 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
       { [STATE_NAMES.continueAsNew]: continueAsNew },
     );
     recordChild(events);
-    const described = { ExecutionArn: ref.executionArn, Name: childName, Input: JSON.stringify(taskInput), StateMachineArn: `${arnBase}:stateMachine:${CONTINUATION_NAME}` };
+    const described = {
+      ExecutionArn: ref.executionArn,
+      Name: childName,
+      Input: JSON.stringify(taskInput),
+      StateMachineArn: `${arnBase}:stateMachine:${CONTINUATION_NAME}`,
+    };
     if (outcome.status === 'SUCCEEDED') return { ...described, Status: 'SUCCEEDED', Output: outcome.output };
-    throw new StatesError('States.TaskFailed', JSON.stringify({ ...described, Status: 'FAILED', Error: outcome.error, Cause: outcome.cause }));
+    throw new StatesError(
+      'States.TaskFailed',
+      JSON.stringify({ ...described, Status: 'FAILED', Error: outcome.error, Cause: outcome.cause }),
+    );
   };
 
   const mapRuns = Object.fromEntries(
@@ -226,7 +236,10 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
         const { output } = await runMapRun({
           spec,
           input: mapInput,
-          context: { Execution: { Id: executionArn, Name: name, StartTime: startTime.toISOString() }, StateMachine: { Id: stateMachineArn, Name: STATE_MACHINE_NAME } },
+          context: {
+            Execution: { Id: executionArn, Name: name, StartTime: startTime.toISOString() },
+            StateMachine: { Id: stateMachineArn, Name: STATE_MACHINE_NAME },
+          },
           s3Client: options.s3,
           executionArn,
           stateMachineName: STATE_MACHINE_NAME,

@@ -29,6 +29,15 @@ What to export
   --input JSON|@FILE    exactly the input a console execution takes, e.g.
                         '{"startAt": "2026-11-01", "endAt": "2026-11-08"}' (overrides the
                         four options above)
+  --rerun-of NAME       export again exactly the pairs that failed in the earlier local
+                        execution NAME (its run report in the same S3), each over its own
+                        window: what \`npm run cli -- redrive\` starts for a deployed run
+
+Partner scale (the simulator the run starts)
+  --simulator-contracts N       N contracts with reporting access, found by the Plan
+                                through the contracts finder (default: LinkedIn's sample)
+  --simulator-forbidden-contracts M   M more that the finder lists but whose jobs
+                                answer 403 (each of their pairs fails LinkedInForbidden)
 
 Where from and where to
   --linkedin-url URL    LinkedIn API base (e.g. https://api.linkedin.com/v2 or
@@ -147,6 +156,9 @@ export const parseStartArgs = (
         prefix: { type: 'string' },
         region: { type: 'string' },
         'time-scale': { type: 'string' },
+        'rerun-of': { type: 'string' },
+        'simulator-contracts': { type: 'string' },
+        'simulator-forbidden-contracts': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -178,6 +190,22 @@ export const parseStartArgs = (
     }
 
     const input = inputText(values.input, readFile);
+    if (values['rerun-of'] !== undefined && (input !== undefined || request.from || request.contracts?.length || request.exportTypes)) {
+      throw new UsageError(
+        '--rerun-of exports the failed pairs of that execution: it takes no --input, --type, --contract, --from or --to',
+      );
+    }
+    const count = (name: string, value: string | undefined): number | undefined => {
+      if (value === undefined) return undefined;
+      if (!/^\d+$/.test(value) || Number(value) > 100_000)
+        throw new UsageError(`--${name} ${JSON.stringify(value)} is not a whole number from 0 to 100000`);
+      return Number(value);
+    };
+    const contractCount = count('simulator-contracts', values['simulator-contracts']);
+    const forbiddenContractCount = count('simulator-forbidden-contracts', values['simulator-forbidden-contracts']);
+    if ((contractCount !== undefined || forbiddenContractCount !== undefined) && linkedInUrl) {
+      throw new UsageError('--simulator-contracts and --simulator-forbidden-contracts shape the simulator: not with --linkedin-url');
+    }
     const options: RunLocalOptions = {
       ...request,
       ...(input !== undefined && { inputText: input }),
@@ -186,6 +214,13 @@ export const parseStartArgs = (
       ...(values.bucket !== undefined && { bucket: values.bucket }),
       ...(values.prefix !== undefined && { prefix: values.prefix }),
       ...(values.region !== undefined && { region: values.region }),
+      ...(values['rerun-of'] !== undefined && { rerunOf: values['rerun-of'] }),
+      ...((contractCount !== undefined || forbiddenContractCount !== undefined) && {
+        simulatorOptions: {
+          ...(contractCount !== undefined && { contractCount }),
+          ...(forbiddenContractCount !== undefined && { forbiddenContractCount }),
+        },
+      }),
       timeScale,
     };
     return { kind: 'run', json: values.json, options };

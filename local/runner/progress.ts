@@ -79,7 +79,13 @@ export const describeExecutionEvent = (event: ExecutionEvent): RunEvent | undefi
       // A caught failure leaves the state too, with {Error, Cause} as its output.
       const plan = output as unknown as Partial<PlanResult>;
       if (typeof plan.pairs !== 'number' || !plan.window) return undefined;
-      return { kind: 'planned', pairs: plan.pairs, contracts: plan.contracts ?? 0, exportTypes: plan.exportTypes ?? [], window: plan.window };
+      return {
+        kind: 'planned',
+        pairs: plan.pairs,
+        contracts: plan.contracts ?? 0,
+        exportTypes: plan.exportTypes ?? [],
+        window: plan.window,
+      };
     }
     if (name === STATE_NAMES.summarize) {
       const summary = output as unknown as Partial<RunSummary>;

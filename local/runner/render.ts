@@ -109,30 +109,64 @@ export const exportCells = (e: Pick<LandedExport, 'exportType' | 'contract' | 's
   `${e.rowCount}${e.empty ? ' (empty)' : ''}`,
 ];
 
+/** Rows a summary table shows before it says how many more the report lists. */
+export const SUMMARY_ROWS = 20;
+
+const more = (total: number, shown: number, result: RunLocalResult): string[] =>
+  total > shown ? [`… and ${total - shown} more${result.reportUri ? ` (the run report lists them: ${result.reportUri})` : ''}`] : [];
+
 export const summary = (result: RunLocalResult): string => {
   const lines: string[] = [];
-  if (result.exports.length > 0) {
+  const shown = result.exports.slice(0, SUMMARY_ROWS);
+  if (shown.length > 0) {
     lines.push(
       table(
         [...EXPORT_COLUMNS, 'SIZE', 'SHA-256', 'JOBS'],
-        result.exports.map((e) => [...exportCells(e), formatBytes(e.bytes), `${e.sha256.slice(0, 12)}…`, e.jobIds.join(',')]),
+        shown.map((e) => [...exportCells(e), formatBytes(e.bytes), `${e.sha256.slice(0, 12)}…`, e.jobIds.join(',')]),
       ),
+      ...more(result.exports.length, shown.length, result),
       '',
     );
     lines.push(result.s3.endpoint ? `Objects (S3 at ${result.s3.endpoint}):` : 'Objects:');
-    for (const e of result.exports) lines.push(`  ${e.s3Uri}`);
+    for (const e of shown) lines.push(`  ${e.s3Uri}`);
     if (result.s3.directory) {
       lines.push('', `CSV files (local S3 data, kept after the run in ${result.s3.directory}):`);
-      for (const e of result.exports) lines.push(`  ${result.s3.files[e.s3Uri] ?? ''}`);
+      for (const e of shown) lines.push(`  ${result.s3.files[e.s3Uri] ?? ''}`);
     }
     lines.push('');
   }
+  if (result.failed.length > 0) {
+    const failed = result.failed.slice(0, SUMMARY_ROWS);
+    lines.push(
+      'Failed pairs:',
+      table(
+        ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ERROR', 'CAUSE'],
+        failed.map((f) => [
+          f.exportType,
+          f.contract,
+          `${formatUtcDay(f.startAt)}..${formatUtcDay(f.endAt)}`,
+          f.error,
+          oneLine(f.cause).slice(0, 80),
+        ]),
+      ),
+      ...more(result.failed.length, failed.length, result),
+      '',
+    );
+  }
   const seconds = (result.durationMs / 1000).toFixed(1);
-  lines.push(
-    result.status === 'SUCCEEDED'
-      ? `SUCCEEDED: ${result.exports.length} export(s) landed and verified in ${seconds} s.`
-      : `FAILED after ${seconds} s: ${result.error}: ${oneLine(result.cause ?? '')}`,
-  );
+  const counts = result.counts;
+  if (result.status === 'SUCCEEDED') {
+    lines.push(
+      `SUCCEEDED: ${result.exports.length} export(s) landed and verified in ${seconds} s${counts ? ` (${counts.pairs} pair(s))` : ''}.`,
+    );
+  } else if (counts && counts.landed > 0) {
+    lines.push(
+      `FAILED after ${seconds} s: ${result.error}: ${counts.landed} of ${counts.pairs} pair(s) landed ${counts.objects} verified object(s), ` +
+        `${counts.failed} failed (listed above). Run them again: npm start -- --rerun-of ${result.executionName}`,
+    );
+  } else {
+    lines.push(`FAILED after ${seconds} s: ${result.error}: ${oneLine(result.cause ?? '')}`);
+  }
   return lines.join('\n');
 };
 

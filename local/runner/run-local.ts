@@ -8,7 +8,13 @@ import './quiet-env';
 import type { StackConfigInput } from '../../infra/config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type FailedPair, reportUriFromCause, type RunCounts, type RunReport, runReportSchema } from '../../lambdas/shared/contract/run-report';
+import {
+  type FailedPair,
+  reportUriFromCause,
+  type RunCounts,
+  type RunReport,
+  runReportSchema,
+} from '../../lambdas/shared/contract/run-report';
 import { exportTaskSchema } from '../../lambdas/shared/contract/state';
 import { failedPairOf } from '../../lambdas/shared/workflow/summarize';
 import { resolvePlanRequest, planSettingsFromConfig } from '../../lambdas/shared/workflow/input';
@@ -205,12 +211,18 @@ const execute = async (
       const task = exportTaskSchema.safeParse(pairInput);
       if (pairOutcome.status !== 'FAILED' || !task.success) return;
       const { exportType, contract, pending } = task.data;
-      emit({ kind: 'pairFailed', export: { exportType, contract, ...(pending[0] && { window: pending[0] }) }, error: pairOutcome.error, cause: pairOutcome.cause });
+      emit({
+        kind: 'pairFailed',
+        export: { exportType, contract, ...(pending[0] && { window: pending[0] }) },
+        error: pairOutcome.error,
+        cause: pairOutcome.cause,
+      });
     },
   });
   result.stats = outcome.stats;
 
-  const reportUri = outcome.status === 'SUCCEEDED' ? (outcome.output as { reportUri?: string }).reportUri : reportUriFromCause(outcome.cause);
+  const reportUri =
+    outcome.status === 'SUCCEEDED' ? (outcome.output as { reportUri?: string }).reportUri : reportUriFromCause(outcome.cause);
   const report = reportUri ? await readReport(services.s3.client, reportUri) : undefined;
   if (report && reportUri) {
     // The report lists every pair; the execution output only what fits in it.

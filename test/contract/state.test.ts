@@ -36,9 +36,7 @@ describe('state schemas', () => {
           extra: 1,
         }),
       ),
-    ).toEqual([
-      ['unrecognized_keys', ''],
-    ]);
+    ).toEqual([['unrecognized_keys', '']]);
   });
 
   it('refuse a step or reason the state machine does not route on', () => {

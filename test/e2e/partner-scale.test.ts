@@ -93,7 +93,7 @@ describe('20 contracts found by the Plan, 2 of them answering 403', () => {
 });
 
 describe('every pair refused', () => {
-  it('ends with the pairs\' own error, LinkedInAuthError, when the token is rejected everywhere', async () => {
+  it("ends with the pairs' own error, LinkedInAuthError, when the token is rejected everywhere", async () => {
     const contracts = simulator.contracts.slice(0, 5).map((c) => c.contract);
     simulator.faults.unauthorized = 'revoked';
 

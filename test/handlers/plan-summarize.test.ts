@@ -328,7 +328,7 @@ describe('Summarize: the Map Run results in S3 become the run report', () => {
     const entry = { ...failedChild(task!, 0, 'X', 'y'), Input: JSON.stringify({ exportType: 'seat' }) };
     const mapRun = await writeResults({ FAILED: [entry] });
     const error = await rejectionOf(summarize(summarizeEvent('run-6', 1, { mapRun }), lambdaContext()));
-    expect(error.message).toMatch(/^A Map Run result's input is not an export task: /);
+    expect(error.message).toMatch(/^The Map Run result of arn:[^ ]+: its input is not an export task \(/);
     expect(await exists(runKeys(PREFIX, 'run-6').reportKey)).toBe(false);
   });
 });

@@ -283,9 +283,11 @@ describe('cli redrive', () => {
   });
 
   it('reruns the failed pairs of a summarized run as a new execution, since a redrive would only re-enter its Fail state', async () => {
-    sfnMock.on(DescribeExecutionCommand).resolves(
-      execution({ error: 'PartialFailure', cause: '6 of 60 pairs failed (6 LinkedInForbidden). Report: s3://b/runs/x/report.json' }),
-    );
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves(
+        execution({ error: 'PartialFailure', cause: '6 of 60 pairs failed (6 LinkedInForbidden). Report: s3://b/runs/x/report.json' }),
+      );
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(SM, `${NAME}-rerun`), startDate: new Date() });
 
     const { code, stdout } = await run(['redrive', NAME, '--state-machine-arn', SM, '--json']);
@@ -300,7 +302,9 @@ describe('cli redrive', () => {
   it('reports the existing rerun when asked twice', async () => {
     sfnMock
       .on(DescribeExecutionCommand, { executionArn: ARN })
-      .resolves(execution({ error: 'LinkedInAuthError', cause: 'All 3 pairs failed with LinkedInAuthError. Report: s3://b/runs/x/report.json' }))
+      .resolves(
+        execution({ error: 'LinkedInAuthError', cause: 'All 3 pairs failed with LinkedInAuthError. Report: s3://b/runs/x/report.json' }),
+      )
       .on(DescribeExecutionCommand, { executionArn: executionArnOf(SM, `${NAME}-rerun`) })
       .resolves(execution({ name: `${NAME}-rerun`, status: 'FAILED' }));
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));

@@ -202,7 +202,7 @@ describe('causes in AWS form', () => {
   it('a result entry whose output is not an export task is refused, naming what is wrong', () => {
     const [task] = plannedPairs([1], ['seat']);
     expect(() => pairReportOf({ ...succeededChild(task!, 0), Output: '{"next":"done"}' })).toThrow(
-      /^A Map Run result's output is not an export task: /,
+      /^The Map Run result of arn:[^ ]+: its output is not an export task \(/,
     );
   });
 });

@@ -6,7 +6,13 @@
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type ChildResult, childResultSchema, mapRunManifestSchema, mapRunOutputSchema, TOLERATED_FAILURE_EXCEEDED } from '../contract/map-run';
+import {
+  type ChildResult,
+  childResultSchema,
+  mapRunManifestSchema,
+  mapRunOutputSchema,
+  TOLERATED_FAILURE_EXCEEDED,
+} from '../contract/map-run';
 import type { RunSummary } from '../contract/run-report';
 import { summarizeEventSchema } from '../contract/state';
 import { metrics } from '../powertools';
@@ -29,12 +35,25 @@ const readJson = async (s3: S3Client, bucket: string, key: string): Promise<unkn
 const readChildResults = async (s3: S3Client, output: unknown): Promise<{ mapRunArn: string; entries: ChildResult[] }> => {
   const { MapRunArn, ResultWriterDetails } = mapRunOutputSchema.parse(output);
   const manifest = mapRunManifestSchema.parse(await readJson(s3, ResultWriterDetails.Bucket, ResultWriterDetails.Key));
-  const files = [...(manifest.ResultFiles.SUCCEEDED ?? []), ...(manifest.ResultFiles.FAILED ?? []), ...(manifest.ResultFiles.PENDING ?? [])];
+  const files = [
+    ...(manifest.ResultFiles.SUCCEEDED ?? []),
+    ...(manifest.ResultFiles.FAILED ?? []),
+    ...(manifest.ResultFiles.PENDING ?? []),
+  ];
   const entries: ChildResult[] = [];
   for (const file of files) {
     const content = await readJson(s3, manifest.DestinationBucket, file.Key);
     if (!Array.isArray(content)) throw new Error(`s3://${manifest.DestinationBucket}/${file.Key} is not a JSON array of child results`);
-    for (const entry of content) entries.push(childResultSchema.parse(entry));
+    for (const [index, entry] of content.entries()) {
+      const parsed = childResultSchema.safeParse(entry);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(
+          `s3://${manifest.DestinationBucket}/${file.Key}, entry ${index}: not a child execution result (${issue?.path.join('.') || 'root'}: ${issue?.message})`,
+        );
+      }
+      entries.push(parsed.data);
+    }
   }
   return { mapRunArn: MapRunArn, entries };
 };

@@ -17,11 +17,17 @@ import { cutIntoJobWindows } from './windows';
 export const rerunTasks = (executionName: string, report: unknown): ExportTask[] => {
   const parsed = runReportSchema.safeParse(report);
   if (!parsed.success) {
-    throw new NamedError(ERROR_NAMES.invalidInput, `Invalid input: rerunOf: the run report of ${executionName} is not readable as a run report`);
+    throw new NamedError(
+      ERROR_NAMES.invalidInput,
+      `Invalid input: rerunOf: the run report of ${executionName} is not readable as a run report`,
+    );
   }
   const failed = (parsed.data as RunReport).pairs.filter((pair) => pair.outcome === 'failed');
   if (failed.length === 0) {
-    throw new NamedError(ERROR_NAMES.invalidInput, `Invalid input: rerunOf: every pair of ${executionName} landed; there is nothing to run again`);
+    throw new NamedError(
+      ERROR_NAMES.invalidInput,
+      `Invalid input: rerunOf: every pair of ${executionName} landed; there is nothing to run again`,
+    );
   }
   return failed.map((pair) => plannedTask(pair.exportType, pair.contract, cutIntoJobWindows(pair.window, MAX_JOB_DAYS)));
 };

@@ -52,9 +52,20 @@ export const causeMessage = (cause: string | undefined): string => {
   return cause;
 };
 
-const parseTask = (text: string | undefined, what: string): ExportTask => {
-  const parsed = exportTaskSchema.safeParse(text === undefined ? undefined : JSON.parse(text));
-  if (!parsed.success) throw new Error(`A Map Run result's ${what} is not an export task: ${parsed.error.issues[0]?.message}`);
+const parseTask = (text: string | undefined, what: string, execution: string): ExportTask => {
+  let json: unknown;
+  try {
+    json = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    throw new Error(`The Map Run result of ${execution}: its ${what} is not JSON`);
+  }
+  const parsed = exportTaskSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `The Map Run result of ${execution}: its ${what} is not an export task (${issue?.path.join('.') || 'root'}: ${issue?.message})`,
+    );
+  }
   return parsed.data;
 };
 
@@ -70,9 +81,9 @@ const plannedWindow = (task: ExportTask, fallback: ExportResult[]) => {
  * @param notRun the error a PENDING child is reported with (the Map stopped before it ran)
  */
 export const pairReportOf = (entry: ChildResult, notRun?: { error: string; cause: string }): PairReport => {
-  const planned = parseTask(entry.Input, 'input');
+  const planned = parseTask(entry.Input, 'input', entry.ExecutionArn);
   if (entry.Status === 'SUCCEEDED') {
-    const done = parseTask(entry.Output, 'output');
+    const done = parseTask(entry.Output, 'output', entry.ExecutionArn);
     return {
       exportType: planned.exportType,
       contract: planned.contract,
@@ -91,7 +102,9 @@ export const pairReportOf = (entry: ChildResult, notRun?: { error: string; cause
     window: plannedWindow(planned, []),
     outcome: 'failed',
     error: (pending ? notRun?.error : entry.Error) ?? `States.${entry.Status === 'FAILED' ? 'TaskFailed' : entry.Status}`,
-    cause: pending ? (notRun?.cause ?? 'The child execution never ran.') : causeMessage(entry.Cause) || `The child execution ended ${entry.Status}.`,
+    cause: pending
+      ? (notRun?.cause ?? 'The child execution never ran.')
+      : causeMessage(entry.Cause) || `The child execution ended ${entry.Status}.`,
     executionArn: entry.ExecutionArn,
     jobIds: [],
     landed: { objects: 0, rows: 0, bytes: 0 },
@@ -118,8 +131,7 @@ export const failedPairOf = (pair: PairReport): FailedPair => ({
   cause: clip(pair.cause ?? '', MAX_CAUSE_TEXT),
 });
 
-const describePair = (pair: FailedPair): string =>
-  `${pair.exportType} ${pair.contract} ${formatWindow(pair)}: ${pair.error}`;
+const describePair = (pair: FailedPair): string => `${pair.exportType} ${pair.contract} ${formatWindow(pair)}: ${pair.error}`;
 
 export interface SummarizeInput {
   executionName: string;
@@ -228,7 +240,15 @@ export const summarizeRun = (input: SummarizeInput): { report: RunReport; summar
   const { outcome, error, cause } = verdict(input, counts, failed, failedByError);
 
   const listedFailed = failed.slice(0, FAILED_PAIRS_LISTED);
-  const head = { outcome, error, cause, counts, reportUri: input.reportUri, failed: listedFailed, failedOmitted: failed.length - listedFailed.length };
+  const head = {
+    outcome,
+    error,
+    cause,
+    counts,
+    reportUri: input.reportUri,
+    failed: listedFailed,
+    failedOmitted: failed.length - listedFailed.length,
+  };
   const { exports, omitted } = exportsThatFit(pairs, MAX_SUMMARY_BYTES - JSON.stringify(head).length - 64);
   return {
     report: {
