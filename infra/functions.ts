@@ -138,11 +138,19 @@ export class ExportFunctions extends Construct {
     const plan = this.byModule.plan;
     // Put: the run's items; Get: an earlier run's report, for a rerun.
     plan.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:PutObject'], resources: [props.bucket.arnForObjects(runs)] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [props.bucket.arnForObjects(runs)],
+      }),
     );
     const summarize = this.byModule.summarize;
     summarize.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:PutObject'], resources: [props.bucket.arnForObjects(runs)] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [props.bucket.arnForObjects(runs)],
+      }),
     );
     for (const fn of [plan, summarize]) {
       acknowledge(defaultPolicyOf(fn), `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${runs}]`, runsReason);

@@ -332,7 +332,14 @@ export class ExportWorkflow extends Construct {
       .addCatch(fail(STATE_NAMES.invalidInput), { errors: [ERROR_NAMES.invalidInput] })
       .addCatch(fail(STATE_NAMES.misconfigured), { errors: [ERROR_NAMES.config] })
       .addCatch(fail(STATE_NAMES.contractsNotFound), {
-        errors: [ERROR_NAMES.auth, ERROR_NAMES.forbidden, ERROR_NAMES.protocol, ERROR_NAMES.throttled, ERROR_NAMES.unavailable, ERROR_NAMES.badRequest],
+        errors: [
+          ERROR_NAMES.auth,
+          ERROR_NAMES.forbidden,
+          ERROR_NAMES.protocol,
+          ERROR_NAMES.throttled,
+          ERROR_NAMES.unavailable,
+          ERROR_NAMES.badRequest,
+        ],
       });
 
     const pairs = pairLoop(new Construct(this, 'pair-states'), props.functions, continuationArn);
@@ -363,7 +370,10 @@ export class ExportWorkflow extends Construct {
     exportEach.addCatch(summarize, { errors: [sfn.Errors.ALL], resultPath: '$.mapFailure' });
 
     const outcome = new sfn.Choice(this, STATE_NAMES.runOutcome, { stateName: STATE_NAMES.runOutcome })
-      .when(sfn.Condition.stringEquals('$.outcome', 'succeeded'), new sfn.Succeed(this, STATE_NAMES.runSucceeded, { stateName: STATE_NAMES.runSucceeded }))
+      .when(
+        sfn.Condition.stringEquals('$.outcome', 'succeeded'),
+        new sfn.Succeed(this, STATE_NAMES.runSucceeded, { stateName: STATE_NAMES.runSucceeded }),
+      )
       .when(sfn.Condition.stringEquals('$.outcome', 'partial'), fail(STATE_NAMES.partialFailure, { error: '$.error', cause: '$.cause' }))
       .otherwise(fail(STATE_NAMES.everyExportFailed, { error: '$.error', cause: '$.cause' }));
 
@@ -380,7 +390,11 @@ export class ExportWorkflow extends Construct {
     // the managed rule through which Step Functions learns that it ended.
     const continuationStatements = [
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [continuationArn] }),
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [continuationExecutions] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [continuationExecutions],
+      }),
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
@@ -405,7 +419,8 @@ export class ExportWorkflow extends Construct {
     }
 
     // Findings cdk-nag raises on the wildcards above and on the grants CDK's DistributedMap adds.
-    const state = (resource: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+    const state = (resource: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:${resource}]`;
     const continuationRuns = state(`execution:${continuationName}:*`);
     const continuationReason =
       'A continuation execution has a generated name; the grant (DescribeExecution/StopExecution for `.sync:2`) names the executions of the continuation state machine only.';

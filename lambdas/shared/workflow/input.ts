@@ -143,13 +143,11 @@ export const executionInputSchema = z.strictObject(
     scheduledTime: z.optional(scheduledTime),
     /** Another execution's name: export again exactly the pairs its run report lists as failed. */
     rerunOf: z.optional(
-      z
-        .string({ error: (issue) => `${show(issue.input)} is not an execution name` })
-        .check(
-          z.regex(EXECUTION_NAME_PATTERN, {
-            error: (issue) => `${show(issue.input)} is not an execution name (1-80 characters, no spaces or / : , ; and the like)`,
-          }),
-        ),
+      z.string({ error: (issue) => `${show(issue.input)} is not an execution name` }).check(
+        z.regex(EXECUTION_NAME_PATTERN, {
+          error: (issue) => `${show(issue.input)} is not an execution name (1-80 characters, no spaces or / : , ; and the like)`,
+        }),
+      ),
     ),
   },
   {
