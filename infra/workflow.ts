@@ -138,6 +138,9 @@ export interface ExportWorkflowProps {
   readonly logRetention?: RetentionDays;
 }
 
+/** The Map Run's label: its ARN and its children's (`…:execution:<state machine>/ExportPairs:<id>`). */
+export const MAP_RUN_LABEL = 'ExportPairs';
+
 // Step Functions gives up on a task a little after the Lambda's own timeout, so the Lambda's
 // error (not States.Timeout) is what the Retry/Catch sees in the normal case.
 const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
@@ -355,6 +358,9 @@ export class ExportWorkflow extends Construct {
         prefix: `${props.keyPrefix}${MAP_RESULTS_FOLDER}`,
       }),
       mapExecutionType: sfn.StateMachineType.STANDARD,
+      // Children emit their CloudWatch metrics under `stateMachine:<name>/<label>`, apart from the
+      // workflow's own: a failed pair does not count in the failed-executions alarm, the run does.
+      label: MAP_RUN_LABEL,
       maxConcurrency: props.maxConcurrency ?? 1000,
       toleratedFailurePercentage: props.toleratedFailurePercentage ?? 100,
       resultPath: '$.mapRun',
