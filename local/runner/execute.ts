@@ -271,7 +271,8 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     { arn: stateMachineArn, name: STATE_MACHINE_NAME },
     mapRuns,
   );
-  // The Map state's own events, not in the engine's log: MapRunStarted and MapRunSucceeded/Failed.
-  stats.parentEvents = events + Object.keys(maps).length * 2;
+  // The engine logged each Map as a Task (5 events); AWS writes MapStateEntered, MapRunStarted,
+  // MapRunSucceeded (or MapRunFailed) and MapStateExited (4).
+  stats.parentEvents = events - Object.keys(maps).length;
   return { ...outcome, stats };
 };

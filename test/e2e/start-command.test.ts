@@ -82,8 +82,15 @@ describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json'
 
     expect(status).toBe(0);
     const document = JSON.parse(stdout.text());
-    expect(Object.keys(document)).toEqual(['status', 'error', 'cause', 'exports']);
-    expect(document).toMatchObject({ status: 'SUCCEEDED', error: null, cause: null });
+    expect(Object.keys(document)).toEqual(['status', 'error', 'cause', 'executionName', 'counts', 'reportUri', 'exports', 'failed']);
+    expect(document).toMatchObject({
+      status: 'SUCCEEDED',
+      error: null,
+      cause: null,
+      counts: { pairs: 1, landed: 1, failed: 0, objects: 1 },
+      reportUri: expect.stringMatching(/^s3:\/\/separate-bucket\/team-a\/runs\/local-[^/]+\/report\.json$/),
+      failed: [],
+    });
     // Without --contract against an API: every contract with reporting access (the simulator lists
     // one with and one without).
     expect(document.exports).toEqual([

@@ -20,10 +20,12 @@ export const STATE_PAYLOAD_TARGET_BYTES = 64 * 1024;
 export const MAX_STEPS_PER_EXECUTION = 250;
 
 /**
- * Landed objects a pair's state keeps in `results`; `landed` counts them all. 50 objects of
- * ~560 B keep a pair's state near 30 KiB; every object has its manifest beside it in S3.
+ * Landed objects a pair's state keeps in `results`; `landed` counts them all. 20 objects of
+ * ~560 B keep a pair's state near 12 KiB, and the `.sync:2` answer of a continuation (its input
+ * and its output, both such a state, as JSON text) under 64 KiB; every object has its manifest
+ * beside it in S3.
  */
-export const MAX_RESULTS_IN_TASK = 50;
+export const MAX_RESULTS_IN_TASK = 20;
 
 /** The Summarize step's output (the execution output) stays under this; the report holds the rest. */
 export const MAX_SUMMARY_BYTES = 48 * 1024;
