@@ -436,7 +436,7 @@ export class ExportWorkflow extends Construct {
       "CDK's DistributedMap grant: the Map Run starts, describes and stops this state machine's own child executions, whose names Step Functions generates.";
     const mapPolicy = this.stateMachine.node.findChild('DistributedMapPolicy');
     acknowledge(mapPolicy, state(`execution:${ownExecutions}:*`), childReason);
-    acknowledge(mapPolicy, state(`execution:${ownExecutions}/*:*`), childReason);
+    acknowledge(mapPolicy, state(`execution:${ownExecutions}/${MAP_RUN_LABEL}:*`), childReason);
     acknowledge(
       mainPolicy,
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}${RUNS_FOLDER}*]`,
