@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startSimulator, type Simulator } from '../../local/simulator';
 import { type LocalS3, startLocalS3 } from '../../local/s3';
@@ -14,20 +13,9 @@ import { parseS3Uri, S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-c
 import { main } from '../../local/start';
 import { applyEnv } from '../helpers/env';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
+import { capture } from '../helpers/cli-run';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-/** A stream that keeps what is written to it. */
-const capture = () => {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  return { stream, text: () => text };
-};
 
 describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json', () => {
   let simulator: Simulator;

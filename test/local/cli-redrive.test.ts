@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -11,8 +10,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CLI_HELP, main } from '../../local/cli';
+import { CLI_HELP } from '../../local/cli';
 import { executionArnOf, REDRIVE_WINDOW_DAYS, redriveExecution } from '../../local/runner/deployed';
+import { runCli } from '../helpers/cli-run';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const NAME = 'export-2026-01-01_2026-01-02-0123456789ab';
@@ -21,32 +21,7 @@ const DAY = 86_400_000;
 const sfnMock = mockClient(SFNClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
 
-const capture = () => {
-  let text = '';
-  const stream = new Writable({
-    write: (chunk, _e, done) => {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-};
-
-const run = async (argv: string[]) => {
-  const stdout = capture();
-  const stderr = capture();
-  const sleeps: number[] = [];
-  const code = await main(
-    argv,
-    { stdout: stdout.stream, stderr: stderr.stream },
-    {},
-    () => new SFNClient({ region: 'eu-west-1' }),
-    async (ms) => {
-      sleeps.push(ms);
-    },
-  );
-  return { code, stdout: stdout.text(), stderr: stderr.text(), sleeps };
-};
+const run = (argv: string[]) => runCli(argv);
 
 const execution = (over: Partial<DescribeExecutionCommandOutput> = {}): DescribeExecutionCommandOutput => ({
   $metadata: {},

@@ -1,14 +1,13 @@
-import { Writable } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main } from '../../local/cli';
 import { executionArnOf } from '../../local/runner/deployed';
 import { MAX_PAIR_ROWS, readRunReport } from '../../local/runner/run-report-view';
 import { type PairReport, type RunReport, type RunSummary, reportLine, runReportSchema } from '../../lambdas/shared/contract/run-report';
 import type { ExportResult } from '../../lambdas/shared/contract/state';
 import { runKeys } from '../../lambdas/shared/workflow/keys';
 import { type LocalS3, startLocalS3 } from '../helpers/s3rver';
+import { runCli } from '../helpers/cli-run';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const NAME = 'export-2026-01-01_2026-01-08-0123456789ab';
@@ -35,30 +34,7 @@ beforeEach(() => {
   });
 });
 
-const capture = () => {
-  let text = '';
-  const stream = new Writable({
-    write: (chunk, _e, done) => {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-};
-
-const run = async (argv: string[], s3Client: S3Client = s3.s3Client) => {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(
-    argv,
-    { stdout: stdout.stream, stderr: stderr.stream },
-    {},
-    () => new SFNClient({ region: 'eu-west-1' }),
-    async () => {},
-    () => s3Client,
-  );
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-};
+const run = (argv: string[], s3Client: S3Client = s3.s3Client) => runCli(argv, s3Client);
 
 const reportUriOf = (executionName: string) => `s3://${BUCKET}/${runKeys(PREFIX, executionName).reportKey}`;
 

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -9,38 +8,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main } from '../../local/cli';
+
 import { attemptName, executionArnOf, planBackfill } from '../../local/runner/deployed';
 import { executionNameFor } from '../../local/runner/request';
 import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
+import { runCli } from '../helpers/cli-run';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const sfnMock = mockClient(SFNClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
 
-const capture = () => {
-  let text = '';
-  const stream = new Writable({
-    write: (chunk, _e, done) => {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-};
-
-const run = async (argv: string[]) => {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(
-    argv,
-    { stdout: stdout.stream, stderr: stderr.stream },
-    {},
-    () => new SFNClient({ region: 'eu-west-1' }),
-    async () => {},
-  );
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-};
+const run = (argv: string[]) => runCli(argv);
 
 const doesNotExist = () => new ExecutionDoesNotExist({ message: 'no', $metadata: {} });
 

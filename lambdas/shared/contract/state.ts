@@ -141,12 +141,7 @@ export const planResultSchema = z.strictObject({
 export type PlanResult = z.infer<typeof planResultSchema>;
 
 /** The Summarize step's input: the Plan's output and the Map's output (or the Map's error). */
-export const summarizeEventSchema = z.strictObject({
-  run: runLocationSchema,
-  pairs: count,
-  contracts: count,
-  exportTypes: z.array(z.enum(EXPORT_TYPES)),
-  window: exportWindowSchema,
+export const summarizeEventSchema = z.extend(planResultSchema, {
   /** The Map's output (MapRunArn, ResultWriterDetails) when it ended normally. */
   mapRun: z.optional(z.unknown()),
   /** The Map's error ({Error, Cause}) when it failed, e.g. past its tolerated failures. */
