@@ -29,8 +29,10 @@ describe('parseStackConfig', () => {
       allowedDownloadHosts: ['www.linkedin.com', 'api.linkedin.com'],
       alarmEmail: null,
       noExecutionAlarmHours: 25,
-      maxConcurrency: 4,
-      stateMachineTimeoutHours: 24,
+      discoverContracts: false,
+      maxConcurrency: 1000,
+      toleratedFailurePercentage: 100,
+      stateMachineTimeoutHours: 48,
       copyMemoryMb: 1769,
       removalPolicy: 'retain',
       pollInitialSeconds: 30,
@@ -69,7 +71,12 @@ describe('parseStackConfig', () => {
       '"salesNavExport.earliestDay": expected a day written YYYY-MM-DD, on or after 1970-01-01, got "2014-02-30"',
     ],
     ['earliestDay', { earliestDay: 1388534400000 }, '"salesNavExport.earliestDay": expected a day written YYYY-MM-DD, got 1388534400000'],
-    ['contracts', { contracts: [] }, '"salesNavExport.contracts": expected a non-empty list of contract URNs, got []'],
+    [
+      'contracts',
+      { contracts: [] },
+      '"salesNavExport.contracts": expected a non-empty list of contract URNs, or "discoverContracts": true to export every contract the token may report on, got []',
+    ],
+    ['contracts', { contracts: [], discoverContracts: false }, '"salesNavExport.contracts": expected a non-empty list of contract URNs'],
     ['contracts', { contracts: 'urn:li:contract:1' }, '"salesNavExport.contracts": expected a list of contract URNs'],
     [
       'contracts[1]',
@@ -122,8 +129,37 @@ describe('parseStackConfig', () => {
       { noExecutionAlarmHours: 169 },
       '"salesNavExport.noExecutionAlarmHours": expected a whole number from 1 to 168',
     ],
-    ['maxConcurrency', { maxConcurrency: 0 }, '"salesNavExport.maxConcurrency": expected a whole number from 1 to 40, got 0'],
+    ['discoverContracts', { discoverContracts: 'yes' }, '"salesNavExport.discoverContracts": expected true or false, got "yes"'],
+    ['discoverContracts', { contracts: [], discoverContracts: 1 }, '"salesNavExport.discoverContracts": expected true or false, got 1'],
+    ['maxConcurrency', { maxConcurrency: 0 }, '"salesNavExport.maxConcurrency": expected a whole number from 1 to 10000, got 0'],
+    ['maxConcurrency', { maxConcurrency: 10_001 }, '"salesNavExport.maxConcurrency": expected a whole number from 1 to 10000, got 10001'],
+    ['maxConcurrency', { maxConcurrency: 12.5 }, '"salesNavExport.maxConcurrency": expected a whole number from 1 to 10000, got 12.5'],
+    [
+      'toleratedFailurePercentage',
+      { toleratedFailurePercentage: -1 },
+      '"salesNavExport.toleratedFailurePercentage": expected a whole number from 0 to 100, got -1',
+    ],
+    [
+      'toleratedFailurePercentage',
+      { toleratedFailurePercentage: 101 },
+      '"salesNavExport.toleratedFailurePercentage": expected a whole number from 0 to 100, got 101',
+    ],
+    [
+      'toleratedFailurePercentage',
+      { toleratedFailurePercentage: '5' },
+      '"salesNavExport.toleratedFailurePercentage": expected a whole number from 0 to 100, got "5"',
+    ],
     ['stateMachineTimeoutHours', { stateMachineTimeoutHours: 1.5 }, '"salesNavExport.stateMachineTimeoutHours": expected a whole number'],
+    [
+      'stateMachineTimeoutHours',
+      { stateMachineTimeoutHours: 0 },
+      '"salesNavExport.stateMachineTimeoutHours": expected a whole number from 1 to 8760, got 0',
+    ],
+    [
+      'stateMachineTimeoutHours',
+      { stateMachineTimeoutHours: 8761 },
+      '"salesNavExport.stateMachineTimeoutHours": expected a whole number from 1 to 8760, got 8761',
+    ],
     ['copyMemoryMb', { copyMemoryMb: 64 }, '"salesNavExport.copyMemoryMb": expected a whole number from 128 to 10240, got 64'],
     ['removalPolicy', { removalPolicy: 'keep' }, '"salesNavExport.removalPolicy": expected "retain" or "destroy", got "keep"'],
     ['pollInitialSeconds', { pollInitialSeconds: 0 }, '"salesNavExport.pollInitialSeconds": expected a whole number >= 1, got 0'],
@@ -140,6 +176,23 @@ describe('parseStackConfig', () => {
     expect(act).toThrow(`cdk.json context ${message}`);
   });
 
+  it.each([
+    ['the bounds of maxConcurrency', { maxConcurrency: 1 }, { maxConcurrency: 1 }],
+    ['the bounds of maxConcurrency', { maxConcurrency: 10_000 }, { maxConcurrency: 10_000 }],
+    ['the bounds of toleratedFailurePercentage', { toleratedFailurePercentage: 0 }, { toleratedFailurePercentage: 0 }],
+    ['the bounds of toleratedFailurePercentage', { toleratedFailurePercentage: 100 }, { toleratedFailurePercentage: 100 }],
+    ['the bounds of stateMachineTimeoutHours', { stateMachineTimeoutHours: 1 }, { stateMachineTimeoutHours: 1 }],
+    ['the bounds of stateMachineTimeoutHours', { stateMachineTimeoutHours: 8760 }, { stateMachineTimeoutHours: 8760 }],
+    ['no contract with discoverContracts', { contracts: [], discoverContracts: true }, { contracts: [], discoverContracts: true }],
+    [
+      'contracts and discoverContracts together',
+      { contracts: ['urn:li:contract:1'], discoverContracts: true },
+      { contracts: ['urn:li:contract:1'], discoverContracts: true },
+    ],
+  ])('accepts %s (%j)', (_what, override, expected) => {
+    expect(parseStackConfig({ ...minimal, ...override })).toMatchObject(expected);
+  });
+
   it('reports a missing required key and a missing context', () => {
     expect(() => parseStackConfig({ schedule: minimal.schedule })).toThrow(
       'cdk.json context "salesNavExport.contracts": expected a list of contract URNs, got nothing',
@@ -149,8 +202,16 @@ describe('parseStackConfig', () => {
   });
 
   it('lists every bad key at once', () => {
-    const act = () => parseStackConfig({ ...minimal, lagDays: 'x', maxConcurrency: 0 });
-    expect(act).toThrow(/lagDays[^\n]*\n[^\n]*maxConcurrency/);
+    const act = () => parseStackConfig({ ...minimal, lagDays: 'x', maxConcurrency: 0, toleratedFailurePercentage: 101 });
+    expect(act).toThrow(/lagDays[^\n]*\n[^\n]*maxConcurrency[^\n]*\n[^\n]*toleratedFailurePercentage/);
+  });
+
+  // The contracts/discoverContracts rule is a zod refine on the whole object, which zod skips once a
+  // key has failed: `contracts: []` is reported only after every other key is fixed. A product bug
+  // (infra/config.ts; see the report of the test rework): this passes while it stands.
+  it.failing('lists an empty contracts list with the other bad keys', () => {
+    const act = () => parseStackConfig({ ...minimal, contracts: [], lagDays: 'x' });
+    expect(act).toThrow(/lagDays[^\n]*\n[^\n]*contracts|contracts[^\n]*\n[^\n]*lagDays/);
   });
 });
 
@@ -182,6 +243,7 @@ describe('runtimeEnvironment', () => {
     // The defaults' literal values are pinned in test/contract/runtime-config.test.ts; here, that
     // the stack passes every one of them through, with the deployment's contracts.
     expect(env).toEqual({ ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS), CONTRACTS: 'urn:li:contract:123456' });
+    expect(env.DISCOVER_CONTRACTS).toBe('false');
   });
 
   it('produces variables the Lambdas parse back to the same configuration', () => {
@@ -189,6 +251,7 @@ describe('runtimeEnvironment', () => {
     const config = parseStackConfig({
       ...minimal,
       contracts: ['urn:li:contract:1', 'urn:li:contract:2'],
+      discoverContracts: true,
       exportTypes: ['seat'],
       lagDays: 2,
       windowDays: 7,
@@ -208,6 +271,7 @@ describe('runtimeEnvironment', () => {
       LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
       LINKEDIN_TIMEOUT_MS: 30_000,
       CONTRACTS: ['urn:li:contract:1', 'urn:li:contract:2'],
+      DISCOVER_CONTRACTS: true,
       EXPORT_TYPES: ['seat'],
       LAG_DAYS: 2,
       WINDOW_DAYS: 7,
@@ -230,6 +294,17 @@ describe('runtimeEnvironment', () => {
       UPLOAD_QUEUE_SIZE: 4,
       REQUIRE_FINAL_LINE_BREAK: false,
     });
+  });
+
+  it('passes a partner deployment (no contract, discovery on) through to the Lambdas', () => {
+    // Prepare
+    const config = parseStackConfig({ ...minimal, contracts: [], discoverContracts: true });
+    // Act
+    const env = runtimeEnvironment(config);
+    const parsed = parseRuntimeConfig({ ...env, ...resources });
+    // Assess
+    expect(env).toMatchObject({ CONTRACTS: '', DISCOVER_CONTRACTS: 'true' });
+    expect(parsed).toMatchObject({ CONTRACTS: [], DISCOVER_CONTRACTS: true });
   });
 
   it('is not a complete Lambda environment without the stack’s resources (the Lambdas apply no defaults)', () => {

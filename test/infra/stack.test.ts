@@ -1,12 +1,15 @@
 /**
- * CDK assertions for every property issue 3's "Stack" section asks for, on the stack built from
- * cdk.json (synthesized once, bundling off), plus a snapshot with asset hashes stripped.
+ * CDK assertions for every property issue 3's "Stack" section asks for, and the partner-scale
+ * design's (docs/design.md, "Partner scale": five functions, the run files under `runs/`, the
+ * Distributed Map and the pairs' continuation state machine), on the stack built from cdk.json
+ * (synthesized once, bundling off), plus a snapshot with asset hashes stripped.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { logicalIdOf } from '../../infra/nag';
 import type { SalesNavExportStack } from '../../infra/stack';
 import { HANDLER_MODULES, type HandlerModule } from '../../lambdas/shared/contract/names';
+import { MAP_RESULTS_FOLDER, RUNS_FOLDER } from '../../lambdas/shared/contract/run-layout';
 import { parseRuntimeConfig, RUNTIME_VARIABLES } from '../../lambdas/shared/contract/runtime-config';
 import { buildStack, cdkJsonConfig } from './helpers';
 
@@ -14,26 +17,32 @@ let stack: SalesNavExportStack;
 let template: Template;
 let json: Record<string, any>;
 /** Every optional key set (one synth instead of one per option: synth is slow here). */
+let customStack: SalesNavExportStack;
 let custom: Template;
+let customJson: Record<string, any>;
 
 beforeAll(() => {
   stack = buildStack().stack;
   template = Template.fromStack(stack);
   json = template.toJSON();
-  custom = Template.fromStack(
-    buildStack({
-      dataRetentionDays: 400,
-      bucketName: 'acme-linkedin-exports',
-      removalPolicy: 'destroy',
-      pollInitialSeconds: 15,
-      jobDeadlineHours: 6,
-      maxRecreates: 0,
-      maxConcurrency: 2,
-      stateMachineTimeoutHours: 48,
-      schedule: { cron: '0 6 * * ? *', timeZone: 'Europe/Paris', enabled: false },
-      alarmEmail: 'ops@example.com',
-    }).stack,
-  );
+  customStack = buildStack({
+    // A partner deployment: no contract listed, every contract the token may report on.
+    contracts: [],
+    discoverContracts: true,
+    dataRetentionDays: 400,
+    bucketName: 'acme-linkedin-exports',
+    removalPolicy: 'destroy',
+    pollInitialSeconds: 15,
+    jobDeadlineHours: 6,
+    maxRecreates: 0,
+    maxConcurrency: 2,
+    toleratedFailurePercentage: 5,
+    stateMachineTimeoutHours: 72,
+    schedule: { cron: '0 6 * * ? *', timeZone: 'Europe/Paris', enabled: false },
+    alarmEmail: 'ops@example.com',
+  }).stack;
+  custom = Template.fromStack(customStack);
+  customJson = custom.toJSON();
 });
 
 const resourcesOf = (type: string): Array<[string, any]> =>
@@ -49,12 +58,32 @@ const functionOf = (handlerModule: HandlerModule) => stack.functions.byModule[ha
 const environmentOf = (handlerModule: HandlerModule): Record<string, any> =>
   resourceOf(functionOf(handlerModule))[1].Properties.Environment.Variables;
 
-const policyStatementsOf = (handlerModule: HandlerModule): any[] => {
-  const roleId = logicalIdOf(functionOf(handlerModule).role!);
-  return resourcesOf('AWS::IAM::Policy')
-    .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-};
+/** A built stack and its template, for the checks that run on both the default and the custom one. */
+type Built = { stack: SalesNavExportStack; json: Record<string, any> };
+const defaults = (): Built => ({ stack, json });
+const customized = (): Built => ({ stack: customStack, json: customJson });
+
+/** Every statement of every inline policy attached to the role (by its logical id). */
+const roleStatements = (roleId: string, of: Built = defaults()): any[] =>
+  Object.values(of.json.Resources as Record<string, any>)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+const policyStatementsOf = (handlerModule: HandlerModule, of: Built = defaults()): any[] =>
+  roleStatements(logicalIdOf(of.stack.functions.byModule[handlerModule].role!), of);
+
+/** `<bucket ARN>/<key pattern>` as CDK renders arnForObjects. */
+const objectsArn = (keyPattern: string, of: SalesNavExportStack = stack) => ({
+  'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(of.storage.bucket), 'Arn'] }, `/${keyPattern}`]],
+});
+/** `arn:<partition>:<service>:<region>:<account>:<rest>` as CDK renders formatArn in this stack. */
+const stackArn = (service: string, rest: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${rest}`]],
+});
+const actionsOf = (statements: any[]): string[] => statements.flatMap((s) => [s.Action].flat());
+const withAction = (statements: any[], prefix: string): any[] =>
+  statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith(prefix)));
+/** A state machine's definition as JSON text (its intrinsics left in place). */
+const definitionText = (machine: any): string => JSON.stringify(machine.Properties.DefinitionString);
 
 describe('data bucket', () => {
   it('is encrypted, private, TLS-only, versioned, logged and retained', () => {
@@ -133,7 +162,8 @@ describe('LinkedIn token secret', () => {
 describe('functions', () => {
   it('run on Node 24, ARM64, with X-Ray, source maps, Powertools names and a retained log group', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
+    expect(HANDLER_MODULES).toEqual(['plan', 'create-job', 'check-job', 'copy-to-s3', 'summarize']);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -154,13 +184,20 @@ describe('functions', () => {
     }
   });
 
-  it('fit timeout and memory to the job: 15 minutes and a full vCPU for the copy, small for the rest', () => {
+  it('fit timeout and memory to the job: 15 minutes and a full vCPU for the copy, minutes for the summary, small for the rest', () => {
     const props = (module: HandlerModule) => resourceOf(functionOf(module))[1].Properties;
     expect(props('copy-to-s3')).toMatchObject({ Timeout: 900, MemorySize: 1769 });
+    // Reading up to 30,000 pairs' results.
+    expect(props('summarize')).toMatchObject({ Timeout: 300, MemorySize: 1024 });
     for (const module of ['plan', 'create-job', 'check-job'] as const) {
       expect(props(module).Timeout).toBeLessThanOrEqual(60);
       expect(props(module).MemorySize).toBeLessThanOrEqual(512);
     }
+  });
+
+  it('give the Plan minutes when it discovers the contracts (paging LinkedIn’s finder)', () => {
+    const plan = customJson.Resources[logicalIdOf(customStack.functions.byModule.plan)];
+    expect(plan.Properties).toMatchObject({ Timeout: 600, MemorySize: 512 });
   });
 
   it('get every variable of the runtime contract: cdk.json values, the bucket and the token secret id', () => {
@@ -170,6 +207,7 @@ describe('functions', () => {
       expect(Object.keys(vars)).toEqual(expect.arrayContaining(Object.keys(RUNTIME_VARIABLES)));
       expect(vars).toMatchObject({
         CONTRACTS: config.contracts.join(','),
+        DISCOVER_CONTRACTS: 'false',
         EXPORT_TYPES: config.exportTypes!.join(','),
         LAG_DAYS: String(config.lagDays),
         WINDOW_DAYS: '1',
@@ -181,7 +219,7 @@ describe('functions', () => {
       });
       // The token itself never is configuration; only the secret's id is.
       expect(vars.LINKEDIN_ACCESS_TOKEN).toBeUndefined();
-      // The local runner runs the four handlers in one process, so they must agree on every value.
+      // The local runner runs the five handlers in one process, so they must agree on every value.
       expect(vars).toEqual(environmentOf('plan'));
     }
   });
@@ -197,6 +235,7 @@ describe('functions', () => {
       LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
       LINKEDIN_TIMEOUT_MS: 30_000,
       CONTRACTS: ['urn:li:contract:123456'],
+      DISCOVER_CONTRACTS: false,
       EXPORT_TYPES: ['activity', 'activityOutcome', 'seat'],
       LAG_DAYS: 1,
       WINDOW_DAYS: 1,
@@ -221,18 +260,55 @@ describe('functions', () => {
     });
   });
 
-  it('pass poll policy overrides under their runtime names', () => {
-    custom.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ POLL_INITIAL_SECONDS: '15', JOB_DEADLINE_SECONDS: '21600', MAX_RECREATES: '0' }) },
-    });
+  it('pass poll policy overrides and contracts discovery under their runtime names, to every function', () => {
+    const functions = Object.values(custom.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POLL_INITIAL_SECONDS: '15',
+        JOB_DEADLINE_SECONDS: '21600',
+        MAX_RECREATES: '0',
+        CONTRACTS: '',
+        DISCOVER_CONTRACTS: 'true',
+      });
+    }
   });
 });
 
 describe('least privilege', () => {
-  const actionsOf = (statements: any[]) => statements.flatMap((s) => [s.Action].flat());
+  const runs = `${cdkJsonConfig().keyPrefix}${RUNS_FOLDER}*`;
+  const secretRead = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+  const runFiles = (of: SalesNavExportStack = stack) => ({
+    Effect: 'Allow',
+    Action: ['s3:GetObject', 's3:PutObject'],
+    Resource: objectsArn(runs, of),
+  });
 
-  it('plan gets nothing beyond logs and X-Ray', () => {
-    expect(actionsOf(policyStatementsOf('plan')).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  it('plan reads and writes the run files under <prefix>runs/ only, and does not read the token without discovery', () => {
+    const statements = policyStatementsOf('plan');
+    expect(actionsOf(statements).sort()).toEqual(['s3:GetObject', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(withAction(statements, 's3:')).toEqual([runFiles()]);
+  });
+
+  it('plan reads the token too when it discovers the contracts', () => {
+    const statements = policyStatementsOf('plan', customized());
+    expect(
+      actionsOf(statements)
+        .filter((a) => !a.startsWith('xray:'))
+        .sort(),
+    ).toEqual(['s3:GetObject', 's3:PutObject', ...secretRead]);
+    expect(withAction(statements, 's3:')).toEqual([runFiles(customStack)]);
+    const secret = withAction(statements, 'secretsmanager:');
+    expect(secret).toHaveLength(1);
+    expect(secret[0].Resource).toEqual({ Ref: logicalIdOf(customStack.token) });
+  });
+
+  it('summarize reads and writes the run files under <prefix>runs/ only and never reads the token', () => {
+    for (const built of [defaults(), customized()]) {
+      const statements = policyStatementsOf('summarize', built);
+      expect(actionsOf(statements).sort()).toEqual(['s3:GetObject', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(withAction(statements, 's3:')).toEqual([runFiles(built.stack)]);
+    }
   });
 
   it('create and check read the secret and nothing else', () => {
@@ -242,7 +318,7 @@ describe('least privilege', () => {
         actionsOf(statements)
           .filter((a) => !a.startsWith('xray:'))
           .sort(),
-      ).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      ).toEqual(secretRead);
       const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
       expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
     }
@@ -250,33 +326,132 @@ describe('least privilege', () => {
 
   it('copy reads the secret and writes, tags and aborts uploads of objects under the export prefix only (never reads or deletes)', () => {
     const statements = policyStatementsOf('copy-to-s3');
-    const s3 = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+    const s3 = withAction(statements, 's3:');
     expect(s3).toHaveLength(1);
     expect([s3[0].Action].flat().sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging']);
-    expect(s3[0].Resource).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.storage.bucket), 'Arn'] }, '/linkedin-sales-navigator/*']],
-    });
+    expect(s3[0].Resource).toEqual(objectsArn('linkedin-sales-navigator/*'));
     expect(actionsOf(statements)).toContain('secretsmanager:GetSecretValue');
+  });
+
+  describe('the state machines', () => {
+    const continuationName = () => `${stack.stackName}-pair-continuation`;
+    const workflowStatements = () => roleStatements(logicalIdOf(stack.workflow.stateMachine.role));
+    const continuationStatements = () => roleStatements(logicalIdOf(stack.workflow.continuation.role));
+    /** A LambdaInvoke grant: the function and its versions/aliases. */
+    const invocable = (modules: readonly HandlerModule[]) =>
+      modules.flatMap((module) => {
+        const arn = { 'Fn::GetAtt': [logicalIdOf(functionOf(module)), 'Arn'] };
+        return [arn, { 'Fn::Join': ['', [arn, ':*']] }];
+      });
+    const sortedJson = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+    const resourcesWith = (statements: any[], action: string) =>
+      statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+
+    it('the workflow reads the items under <prefix>runs/ and its ResultWriter writes under <prefix>runs/map-results/', () => {
+      expect(withAction(workflowStatements(), 's3:').filter((s) => s.Resource !== '*')).toEqual([
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsArn(runs) },
+        {
+          Effect: 'Allow',
+          Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+          Resource: objectsArn(`${cdkJsonConfig().keyPrefix}${MAP_RESULTS_FOLDER}/*`),
+        },
+      ]);
+      // Neither machine tags exports nor reads the token; the continuation touches no S3 object.
+      expect(actionsOf(workflowStatements())).not.toContain('s3:PutObjectTagging');
+      expect(withAction([...workflowStatements(), ...continuationStatements()], 'secretsmanager:')).toEqual([]);
+      expect(withAction(continuationStatements(), 's3:')).toEqual([]);
+    });
+
+    // CDK's ResultWriterV2 with `bucketNamePath` (the bucket read from $.run.bucket at run time)
+    // grants s3:PutObject/GetObject/ListMultipartUploadParts/AbortMultipartUpload on "*": every
+    // object of every bucket. A product bug (infra/workflow.ts; see the report of the test
+    // rework): this passes while it stands and fails once the grant is scoped, then drop `.failing`.
+    it.failing('the workflow grants no S3 action on every resource ("*")', () => {
+      expect(withAction(workflowStatements(), 's3:').filter((s) => s.Resource === '*')).toEqual([]);
+    });
+
+    it('each invokes only the functions its states run', () => {
+      expect(sortedJson(resourcesWith(workflowStatements(), 'lambda:InvokeFunction'))).toEqual(sortedJson(invocable(HANDLER_MODULES)));
+      // The continuation is the pair loop: no Plan, no Summarize.
+      expect(sortedJson(resourcesWith(continuationStatements(), 'lambda:InvokeFunction'))).toEqual(
+        sortedJson(invocable(['create-job', 'check-job', 'copy-to-s3'])),
+      );
+    });
+
+    it('each starts the continuation only (and the Map Run its own children), follows it, and uses the managed rule of .sync', () => {
+      const continuationArn = stackArn('states', `stateMachine:${continuationName()}`);
+      const sync = [
+        { Effect: 'Allow', Action: 'states:StartExecution', Resource: continuationArn },
+        {
+          Effect: 'Allow',
+          Action: ['states:DescribeExecution', 'states:StopExecution'],
+          Resource: stackArn('states', `execution:${continuationName()}:*`),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+          Resource: stackArn('events', 'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule'),
+        },
+      ];
+      for (const statements of [workflowStatements(), continuationStatements()]) {
+        expect(statements).toEqual(expect.arrayContaining(sync));
+        expect(withAction(statements, 'events:')).toHaveLength(1);
+      }
+      expect(resourcesWith(continuationStatements(), 'states:StartExecution')).toEqual([continuationArn]);
+      // The Distributed Map's grant (CDK's) starts this state machine's own child executions.
+      expect(sortedJson(resourcesWith(workflowStatements(), 'states:StartExecution'))).toEqual(
+        sortedJson([continuationArn, { Ref: logicalIdOf(stack.workflow.stateMachine) }]),
+      );
+    });
   });
 });
 
-describe('state machine', () => {
-  it('is Standard, logs ALL without execution data, traces with X-Ray and has a 24 h timeout', () => {
-    const [[, machine]] = resourcesOf('AWS::StepFunctions::StateMachine') as [[string, any]];
+describe('state machines', () => {
+  const machineOf = (construct: IConstruct, of: Built = defaults()) => of.json.Resources[logicalIdOf(construct)];
+
+  it('are the workflow and the pairs’ continuation', () => {
+    expect(
+      resourcesOf('AWS::StepFunctions::StateMachine')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([logicalIdOf(stack.workflow.stateMachine), logicalIdOf(stack.workflow.continuation)].sort());
+  });
+
+  it('the workflow is Standard, logs ALL without execution data, traces with X-Ray, has a 48 h timeout and the Map defaults', () => {
+    const machine = machineOf(stack.workflow.stateMachine);
     expect(machine.Properties).toMatchObject({
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
     });
-    const definition = JSON.stringify(machine.Properties.DefinitionString);
-    expect(definition).toContain('\\"TimeoutSeconds\\":86400');
+    const definition = definitionText(machine);
+    expect(definition).toContain('\\"TimeoutSeconds\\":172800,');
+    expect(definition).toContain('\\"MaxConcurrency\\":1000,');
+    expect(definition).toContain('\\"ToleratedFailurePercentage\\":100,');
   });
 
-  it('takes maxConcurrency and the timeout from the configuration', () => {
-    const [, machine] = Object.entries(custom.findResources('AWS::StepFunctions::StateMachine'))[0]!;
-    const definition = JSON.stringify(machine.Properties.DefinitionString);
-    expect(definition).toContain('\\"MaxConcurrency\\":2');
-    expect(definition).toContain('\\"TimeoutSeconds\\":172800');
+  it('the workflow takes maxConcurrency, toleratedFailurePercentage and the timeout from the configuration', () => {
+    const definition = definitionText(machineOf(customStack.workflow.stateMachine, customized()));
+    expect(definition).toContain('\\"MaxConcurrency\\":2,');
+    expect(definition).toContain('\\"ToleratedFailurePercentage\\":5,');
+    expect(definition).toContain('\\"TimeoutSeconds\\":259200,');
+  });
+
+  it('the continuation is named after the stack, Standard, logged and traced like the workflow, with its own 35-day timeout', () => {
+    for (const built of [defaults(), customized()]) {
+      const machine = machineOf(built.stack.workflow.continuation, built);
+      expect(machine.Properties).toMatchObject({
+        StateMachineName: `${built.stack.stackName}-pair-continuation`,
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: machineOf(built.stack.workflow.stateMachine, built).Properties.LoggingConfiguration,
+      });
+      // Not the workflow's: a pair's continuation is sized by its own worst case (history-budget test).
+      expect(definitionText(machine)).toContain('\\"TimeoutSeconds\\":3024000,');
+    }
+    expect(stack.stackName).toBe('LinkedInSalesNavExport');
+    // The workflow's own name is CloudFormation's; only the continuation needs a known one (it starts itself).
+    expect(machineOf(stack.workflow.stateMachine).Properties.StateMachineName).toBeUndefined();
   });
 });
 
