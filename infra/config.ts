@@ -110,72 +110,74 @@ const policyShape = {
   requireFinalLineBreak: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.REQUIRE_FINAL_LINE_BREAK),
 };
 
-export const stackConfigSchema = z
-  .strictObject({
-    /** May be empty only with discoverContracts (checked below). */
-    contracts: z.array(
-      z.string({ error: 'expected a contract URN' }).regex(CONTRACT_URN, {
-        error: 'expected a contract URN like "urn:li:contract:123456"',
-      }),
-      { error: 'expected a list of contract URNs' },
-    ),
-    exportTypes: nonEmptyList(
-      z.enum(EXPORT_TYPES, { error: `expected one of ${EXPORT_TYPES.map((t) => `"${t}"`).join(', ')}` }),
-      'export types',
-    ).default(() => [...RUNTIME_DEFAULTS.EXPORT_TYPES]),
-    schedule: z.strictObject(
-      {
-        cron: cronBody,
-        timeZone: z
-          .string({ error: 'expected an IANA time zone name, e.g. "UTC" or "Europe/Paris"' })
-          .refine(isIanaTimeZone, { error: 'expected an IANA time zone name, e.g. "UTC" or "Europe/Paris"' })
-          .default('UTC'),
-        /** false deploys the schedule disabled (manual console runs only). */
-        enabled: z.boolean({ error: 'expected true or false' }).default(true),
-      },
-      { error: 'expected an object {"cron": "0 6 * * ? *", "timeZone": "UTC"}' },
-    ),
-    lagDays: runtimeNumber('LAG_DAYS'),
-    windowDays: runtimeNumber('WINDOW_DAYS'),
-    /** The earliest day an execution may export (EARLIEST_DAY), `YYYY-MM-DD`; parsed as the Lambdas parse it. */
-    earliestDay: z
-      .string({ error: 'expected a day written YYYY-MM-DD' })
-      .refine((text) => RUNTIME_VARIABLES.EARLIEST_DAY.schema.safeParse(text).success, {
-        error: 'expected a day written YYYY-MM-DD, on or after 1970-01-01',
-      })
-      .default(encodeRuntimeEnvironment({ EARLIEST_DAY: RUNTIME_DEFAULTS.EARLIEST_DAY }).EARLIEST_DAY),
-    bucketName: z
-      .string({ error: 'expected a bucket name or null' })
-      .regex(BUCKET_NAME, { error: 'expected a valid S3 bucket name (3-63 of a-z 0-9 . -) or null' })
-      .nullable()
-      .default(null),
-    keyPrefix: z
-      .string({ error: 'expected a key prefix string' })
-      .regex(KEY_PREFIX, { error: 'expected "" or a key prefix ending in "/" and not starting with "/"' })
-      .default(RUNTIME_DEFAULTS.KEY_PREFIX),
-    dataRetentionDays: wholeNumber(1).nullable().default(null),
-    allowedDownloadHosts: nonEmptyList(
-      z.string({ error: 'expected a host name' }).regex(HOST_NAME, { error: 'expected a lower-case host name' }),
-      'host names',
-    ).default(() => [...LINKEDIN_DOWNLOAD_HOSTS]),
-    alarmEmail: z.email({ error: 'expected an e-mail address or null' }).nullable().default(null),
-    /** "No execution started" alarms after this many hours without a start (the schedule's period plus slack). */
-    noExecutionAlarmHours: wholeNumber(1, 168).default(25),
-    /** Without explicit contracts, also export every contract the token has reporting access on (DISCOVER_CONTRACTS). */
-    discoverContracts: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.DISCOVER_CONTRACTS),
-    /** Pairs exported at once (the Distributed Map's MaxConcurrency; Step Functions allows 10,000). */
-    maxConcurrency: wholeNumber(1, 10_000).default(1000),
-    /** Share of pairs that may fail before the Map stops starting more (100: every failure tolerated). */
-    toleratedFailurePercentage: wholeNumber(0, 100).default(100),
-    stateMachineTimeoutHours: wholeNumber(1, 24 * 365).default(48),
-    copyMemoryMb: wholeNumber(128, 10_240).default(1769),
-    removalPolicy: z.enum(['retain', 'destroy'], { error: 'expected "retain" or "destroy"' }).default('retain'),
-    ...policyShape,
-  })
-  .refine((config) => config.contracts.length > 0 || config.discoverContracts, {
-    error: 'expected a non-empty list of contract URNs, or "discoverContracts": true to export every contract the token may report on',
-    path: ['contracts'],
-  });
+export const stackConfigSchema = z.strictObject({
+  /** May be empty only with discoverContracts (checked below). */
+  contracts: z.array(
+    z.string({ error: 'expected a contract URN' }).regex(CONTRACT_URN, {
+      error: 'expected a contract URN like "urn:li:contract:123456"',
+    }),
+    { error: 'expected a list of contract URNs' },
+  ),
+  exportTypes: nonEmptyList(
+    z.enum(EXPORT_TYPES, { error: `expected one of ${EXPORT_TYPES.map((t) => `"${t}"`).join(', ')}` }),
+    'export types',
+  ).default(() => [...RUNTIME_DEFAULTS.EXPORT_TYPES]),
+  schedule: z.strictObject(
+    {
+      cron: cronBody,
+      timeZone: z
+        .string({ error: 'expected an IANA time zone name, e.g. "UTC" or "Europe/Paris"' })
+        .refine(isIanaTimeZone, { error: 'expected an IANA time zone name, e.g. "UTC" or "Europe/Paris"' })
+        .default('UTC'),
+      /** false deploys the schedule disabled (manual console runs only). */
+      enabled: z.boolean({ error: 'expected true or false' }).default(true),
+    },
+    { error: 'expected an object {"cron": "0 6 * * ? *", "timeZone": "UTC"}' },
+  ),
+  lagDays: runtimeNumber('LAG_DAYS'),
+  windowDays: runtimeNumber('WINDOW_DAYS'),
+  /** The earliest day an execution may export (EARLIEST_DAY), `YYYY-MM-DD`; parsed as the Lambdas parse it. */
+  earliestDay: z
+    .string({ error: 'expected a day written YYYY-MM-DD' })
+    .refine((text) => RUNTIME_VARIABLES.EARLIEST_DAY.schema.safeParse(text).success, {
+      error: 'expected a day written YYYY-MM-DD, on or after 1970-01-01',
+    })
+    .default(encodeRuntimeEnvironment({ EARLIEST_DAY: RUNTIME_DEFAULTS.EARLIEST_DAY }).EARLIEST_DAY),
+  bucketName: z
+    .string({ error: 'expected a bucket name or null' })
+    .regex(BUCKET_NAME, { error: 'expected a valid S3 bucket name (3-63 of a-z 0-9 . -) or null' })
+    .nullable()
+    .default(null),
+  keyPrefix: z
+    .string({ error: 'expected a key prefix string' })
+    .regex(KEY_PREFIX, { error: 'expected "" or a key prefix ending in "/" and not starting with "/"' })
+    .default(RUNTIME_DEFAULTS.KEY_PREFIX),
+  dataRetentionDays: wholeNumber(1).nullable().default(null),
+  allowedDownloadHosts: nonEmptyList(
+    z.string({ error: 'expected a host name' }).regex(HOST_NAME, { error: 'expected a lower-case host name' }),
+    'host names',
+  ).default(() => [...LINKEDIN_DOWNLOAD_HOSTS]),
+  alarmEmail: z.email({ error: 'expected an e-mail address or null' }).nullable().default(null),
+  /** "No execution started" alarms after this many hours without a start (the schedule's period plus slack). */
+  noExecutionAlarmHours: wholeNumber(1, 168).default(25),
+  /** Without explicit contracts, also export every contract the token has reporting access on (DISCOVER_CONTRACTS). */
+  discoverContracts: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.DISCOVER_CONTRACTS),
+  /** Pairs exported at once (the Distributed Map's MaxConcurrency; Step Functions allows 10,000). */
+  maxConcurrency: wholeNumber(1, 10_000).default(3000),
+  /** Share of pairs that may fail before the Map stops starting more (100: every failure tolerated). */
+  toleratedFailurePercentage: wholeNumber(0, 100).default(100),
+  stateMachineTimeoutHours: wholeNumber(1, 24 * 365).default(48),
+  copyMemoryMb: wholeNumber(128, 10_240).default(1769),
+  removalPolicy: z.enum(['retain', 'destroy'], { error: 'expected "retain" or "destroy"' }).default('retain'),
+  ...policyShape,
+});
+
+/** `contracts: []` needs discovery; checked beside the other keys' problems (a zod refine would run only when they all pass). */
+const emptyContractsProblem = (value: object): string | undefined => {
+  const { contracts, discoverContracts } = value as { contracts?: unknown; discoverContracts?: unknown };
+  if (!Array.isArray(contracts) || contracts.length > 0 || discoverContracts === true) return undefined;
+  return `cdk.json context "${CONTEXT_KEY}.contracts": expected a non-empty list of contract URNs, or "discoverContracts": true to export every contract the token may report on, got []`;
+};
 
 /** The validated configuration, defaults applied. */
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -225,13 +227,15 @@ export const parseStackConfig = (raw: unknown): StackConfig => {
     );
   }
   const parsed = stackConfigSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
+  const contractsProblem = emptyContractsProblem(value);
+  if (parsed.success && !contractsProblem) return parsed.data;
+  const problems = (parsed.error?.issues ?? []).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return `cdk.json context "${keyName(issue.path)}": unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     }
     return `cdk.json context "${keyName(issue.path)}": ${issue.message}, got ${describe(valueAt(value, issue.path))}`;
   });
+  if (contractsProblem) problems.unshift(contractsProblem);
   throw new StackConfigError(problems.join('\n'));
 };
 

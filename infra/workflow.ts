@@ -126,7 +126,7 @@ export interface ExportWorkflowProps {
   readonly bucket: IBucket;
   /** The export prefix ("" or ending in "/"). */
   readonly keyPrefix: string;
-  /** Child executions ((contract, export type) pairs) running at once. @default 1000 */
+  /** Child executions ((contract, export type) pairs) running at once. @default 3000 */
   readonly maxConcurrency?: number;
   /** Share of pairs that may fail before the Map stops starting more. @default 100 (all tolerated) */
   readonly toleratedFailurePercentage?: number;
@@ -136,6 +136,16 @@ export interface ExportWorkflowProps {
   readonly continuationTimeout?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The ResultWriter, without the grant CDK adds for a bucket named at run time (`s3:PutObject` and
+ * friends on `*`): the workflow grants the map-results prefix of the export bucket itself.
+ */
+class RunFilesResultWriter extends sfn.ResultWriterV2 {
+  override providePolicyStatements(): PolicyStatement[] {
+    return [];
+  }
 }
 
 /** The Map Run's label: its ARN and its children's (`…:execution:<state machine>/ExportPairs:<id>`). */
@@ -225,10 +235,15 @@ const pairLoop = (
     stateName: STATE_NAMES.readContinuationFailure,
     parameters: { 'failure.$': 'States.StringToJson($.Cause)' },
   });
-  continueAsNew.addCatch(readFailure.next(fail(STATE_NAMES.continuationFailed, { error: '$.failure.Error', cause: '$.failure.Cause' })), {
-    errors: ['States.TaskFailed'],
-  });
-  continueAsNew.addCatch(fail(STATE_NAMES.exportFailed), { errors: [sfn.Errors.ALL] });
+  // States.TaskFailed in a Catch matches every error but States.Timeout, a refused StartExecution
+  // (ExecutionLimitExceeded…) too, whose cause is not the execution's description.
+  const checkFailure = new sfn.Choice(scope, STATE_NAMES.checkContinuationFailure, { stateName: STATE_NAMES.checkContinuationFailure })
+    .when(
+      sfn.Condition.and(sfn.Condition.stringEquals('$.Error', 'States.TaskFailed'), sfn.Condition.stringMatches('$.Cause', '{*')),
+      readFailure.next(fail(STATE_NAMES.continuationFailed, { error: '$.failure.Error', cause: '$.failure.Cause' })),
+    )
+    .otherwise(fail(STATE_NAMES.exportFailed));
+  continueAsNew.addCatch(checkFailure, { errors: [sfn.Errors.ALL] });
   continueAsNew.next(finished);
   const resetSteps = new sfn.Pass(scope, STATE_NAMES.resetSteps, {
     stateName: STATE_NAMES.resetSteps,
@@ -353,7 +368,7 @@ export class ExportWorkflow extends Construct {
         bucketNamePath: sfn.JsonPath.stringAt('$.run.bucket'),
         key: sfn.JsonPath.stringAt('$.run.itemsKey'),
       }),
-      resultWriterV2: new sfn.ResultWriterV2({
+      resultWriterV2: new RunFilesResultWriter({
         bucketNamePath: sfn.JsonPath.stringAt('$.run.bucket'),
         prefix: `${props.keyPrefix}${MAP_RESULTS_FOLDER}`,
       }),
@@ -361,7 +376,7 @@ export class ExportWorkflow extends Construct {
       // Children emit their CloudWatch metrics under `stateMachine:<name>/<label>`, apart from the
       // workflow's own: a failed pair does not count in the failed-executions alarm, the run does.
       label: MAP_RUN_LABEL,
-      maxConcurrency: props.maxConcurrency ?? 1000,
+      maxConcurrency: props.maxConcurrency ?? 3000,
       toleratedFailurePercentage: props.toleratedFailurePercentage ?? 100,
       resultPath: '$.mapRun',
     });

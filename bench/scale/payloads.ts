@@ -254,7 +254,7 @@ type Outcome = 'landed' | 'forbidden' | 'jobFailed';
 
 /** One Map Run result entry for a daily pair, through the real constructors. */
 const childEntry = (k: number, outcome: Outcome, options: PayloadOptions): ChildResult => {
-  const { now } = resolved(options);
+  const { now, policy } = resolved(options);
   const contract = contractUrn(Math.floor(k / EXPORT_TYPES.length));
   const exportType = EXPORT_TYPES[k % EXPORT_TYPES.length]!;
   const endAt = latestAllowedEndAt(now) - 86_400_000;
@@ -267,7 +267,7 @@ const childEntry = (k: number, outcome: Outcome, options: PayloadOptions): Child
     return { ExecutionArn: executionArn, Input: input, Status: 'FAILED', Error: error, Cause: lambdaCause(error) };
   }
   let task = afterJobCreated(planned!, LONGEST_JOB_ID - k, now);
-  task = afterJobChecked(task, { status: 'COMPLETED', rowCount: MAX_ROWS }, now, defaultPollPolicy(), () => 1);
+  task = afterJobChecked(task, { status: 'COMPLETED', rowCount: MAX_ROWS }, now, policy, () => 1);
   task = afterCopied(task, maximalResult(window, task.jobIds, options, contract, exportType));
   return { ExecutionArn: executionArn, Input: input, Output: JSON.stringify(task), Status: 'SUCCEEDED' };
 };

@@ -16,6 +16,7 @@ import { walkStates } from './asl-walk';
 import { localizeDistributedMaps, StatesError } from './distributed';
 import { type ChildEvent, runMapRun } from './map-run';
 import { historyEventsOf, payloadBytesOf } from './history-count';
+import { type EngineDefinition, engineDefinition } from './engine-compat';
 
 export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
 
@@ -150,6 +151,19 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
   const executionArn = `${arnBase}:execution:${STATE_MACHINE_NAME}:${name}`;
   const { asl: engineAsl, maps } = localizeDistributedMaps(workflow.asl);
 
+  // One engine state machine per definition: constructing one validates the ASL (~250 ms of CPU),
+  // too much to pay for each of thousands of child executions.
+  const engines = new Map<AslMachine, { definition: EngineDefinition; machine: StateMachine }>();
+  const engineFor = (asl: AslMachine) => {
+    let engine = engines.get(asl);
+    if (!engine) {
+      const definition = engineDefinition(asl);
+      engine = { definition, machine: new StateMachine(definition.asl as never) };
+      engines.set(asl, engine);
+    }
+    return engine;
+  };
+
   /** One execution of `asl` in the engine, its Tasks bound to the handlers, `extra` for the others. */
   const runMachine = async (
     asl: AslMachine,
@@ -158,16 +172,24 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     machine: { arn: string; name: string },
     extra: Record<string, (input: unknown) => Promise<unknown>>,
   ): Promise<{ outcome: ExecutionOutcome; events: number }> => {
-    const scaled = createScaledTime(asl, { timeScale, random: options.random, onWait: options.onWait, input: machineInput });
+    const engine = engineFor(asl);
+    const scaled = createScaledTime(engine.definition.asl, {
+      timeScale,
+      random: options.random,
+      onWait: options.onWait,
+      input: machineInput,
+    });
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const { name: stateName, state } of walkStates(asl)) {
+    for (const { name: stateName, state } of walkStates(engine.definition.asl)) {
       if (state.Type !== 'Task') continue;
       const task = workflow.tasks[stateName as keyof LocalWorkflow['tasks']];
-      const run = task ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task)) : extra[stateName];
+      const run = task
+        ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))
+        : (extra[stateName] ?? engine.definition.handlers[stateName]);
       if (!run) throw new Error(`The local runner has no handler for Task state "${stateName}"`);
       handlers[stateName] = scaled.wrapTask(stateName, run);
     }
-    const execution = new StateMachine(asl as never).run(machineInput as never, {
+    const execution = engine.machine.run(machineInput as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         waitTimeOverrides: scaled.waitTimeOverrides,
@@ -200,7 +222,11 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
 
   // `.sync:2` of the continuation: its output (Output parsed), or States.TaskFailed whose cause is
   // the execution's description with its Error and Cause, as Step Functions reports it.
-  const continueAsNew = async (taskInput: unknown): Promise<unknown> => {
+  const continueAsNew = async (parameters: unknown): Promise<unknown> => {
+    // The Task's Parameters, as StartExecution takes them: the execution input is `Input` (JSON
+    // text or, with `Input.$`, the value itself).
+    const given = (parameters as { Input?: unknown } | null)?.Input;
+    const taskInput = typeof given === 'string' ? JSON.parse(given) : given;
     const childName = randomUUID();
     const ref: ExecutionRef = {
       kind: 'continuation',

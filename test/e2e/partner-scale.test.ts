@@ -4,7 +4,7 @@
  * of the emulated Map Run, failures isolated and reported, a rerun of the failed pairs only, and a
  * run in which every pair is refused for the same reason.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startSimulator, type Simulator } from '../../local/simulator';
@@ -13,7 +13,7 @@ import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 import { PARTIAL_FAILURE, reportUriFromCause } from '../../lambdas/shared/contract/run-report';
-import { HISTORY_EVENT_QUOTA, STATE_PAYLOAD_TARGET_BYTES } from '../../lambdas/shared/contract/quotas';
+import { HISTORY_EVENT_QUOTA, MAX_RESULTS_IN_TASK, STATE_PAYLOAD_TARGET_BYTES } from '../../lambdas/shared/contract/quotas';
 
 const STACK_CONFIG = { pollInitialSeconds: 1, pollMaxSeconds: 2, dataDelayWaitSeconds: 2, recreateBaseSeconds: 1, maxConcurrency: 20 };
 const WINDOW = { from: '2025-08-01', to: '2025-08-02' };
@@ -129,4 +129,24 @@ describe('the run report', () => {
       contracts.flatMap((contract) => EXPORT_TYPES.map((type) => [contract, type])),
     );
   }, 120_000);
+});
+
+describe('a pair whose work outgrows one execution', () => {
+  it('continues in fresh executions of the continuation machine and lands every day', async () => {
+    // 64 days whose files are all "too large": split down to 64 one-day jobs, ~320 Task steps.
+    simulator.faults.exceededFileSizeOverDays = 1;
+    const contract = simulator.contracts[0]!.contract;
+
+    const result = await run({ contracts: [contract], exportTypes: ['seat'], from: '2025-03-01', to: '2025-05-04' });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.counts).toMatchObject({ pairs: 1, landed: 1, failed: 0, objects: 64 });
+    expect(result.stats!.continuations).toBeGreaterThanOrEqual(1);
+    expect(result.stats!.maxChildEvents).toBeLessThan(HISTORY_EVENT_QUOTA / 2);
+    expect(result.stats!.maxStatePayloadBytes).toBeLessThan(STATE_PAYLOAD_TARGET_BYTES);
+    // The pair's state kept the first objects; every one is in S3, one per day.
+    expect(result.exports).toHaveLength(MAX_RESULTS_IN_TASK);
+    const folder = path.join(dataDir, result.s3.bucket, 'linkedin-sales-navigator', 'seat', `contract=${contract.split(':').pop()}`);
+    expect(readdirSync(folder).filter((file) => file.endsWith('.csv._S3rver_object'))).toHaveLength(64);
+  }, 240_000);
 });

@@ -22,8 +22,9 @@ import { type ExportResult, type ExportTask, exportTaskSchema, type PlanResult }
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { collectStates, extractStateMachineAsl, placeholderFunctionArn, synthesizeTemplate, taskBindings } from '../../infra/asl';
 import { FAILURE_ROUTES, MAP_RUN_LABEL } from '../../infra/workflow';
-import { ENGINE_TASK_TIMEOUT_SECONDS, LOCAL_MAP_RUN_RESOURCE, localizeDistributedMaps, StatesError } from '../../local/runner/distributed';
+import { LOCAL_MAP_RUN_RESOURCE, localizeDistributedMaps, StatesError } from '../../local/runner/distributed';
 import type { AslMachine } from '../../local/runner/asl-walk';
+import { engineDefinition } from '../../local/runner/engine-compat';
 import { cdkJsonConfig } from './helpers';
 
 type State = Record<string, any>;
@@ -216,7 +217,7 @@ describe('extracted ASL', () => {
         Parameters: { 'Bucket.$': '$.run.bucket', Prefix: `${cdkJsonConfig().keyPrefix}${MAP_RESULTS_FOLDER}` },
       },
       // cdk.json sets neither: the defaults.
-      MaxConcurrency: 1000,
+      MaxConcurrency: 3000,
       ToleratedFailurePercentage: 100,
       ResultPath: '$.mapRun',
       // Past the tolerated failures the report is still written: the Map's error goes to Summarize.
@@ -332,11 +333,23 @@ describe('extracted ASL', () => {
         'Input.$': '$',
       },
       OutputPath: '$.Output',
-      Catch: [
-        { ErrorEquals: ['States.TaskFailed'], Next: STATE_NAMES.readContinuationFailure },
-        { ErrorEquals: ['States.ALL'], Next: STATE_NAMES.exportFailed },
-      ],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: STATE_NAMES.checkContinuationFailure }],
       Next: STATE_NAMES.exportFinished,
+    });
+    // States.TaskFailed in a Catch matches every error but States.Timeout: only a failed execution's
+    // description (JSON) is parsed; a refused start ends in "Export failed" with its own error.
+    expect(pairState(STATE_NAMES.checkContinuationFailure, machine)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.Error', StringEquals: 'States.TaskFailed' },
+            { Variable: '$.Cause', StringMatches: '{*' },
+          ],
+          Next: STATE_NAMES.readContinuationFailure,
+        },
+      ],
+      Default: STATE_NAMES.exportFailed,
     });
     expect(pairState(STATE_NAMES.readContinuationFailure, machine)).toEqual({
       Type: 'Pass',
@@ -636,14 +649,16 @@ describe('executing the pair loop (one child execution of the Map)', () => {
   });
 
   // aws-local-stepfunctions 3.0.0 ignores a falsy Pass `Result` (`if (state.Result)`), so `Reset
-  // step count` (Result 0 at $.steps) writes the whole input at $.steps instead of 0. Step Functions
-  // writes 0. This pins the engine's behaviour, which the local runner inherits (see the report
-  // of the test rework); it fails, and so this passes, until the engine or the runner handles it.
-  it.failing('hands the continuation its task with the step count reset to 0 (fails in aws-local-stepfunctions 3.0.0)', async () => {
+  // step count` (Result 0 at $.steps) would write the whole input at $.steps; Step Functions writes
+  // 0. The local runner runs every definition through engineDefinition, which turns such a Pass
+  // into a Task returning the Result: executed that way, the continuation gets steps 0.
+  it("hands the continuation its task with the step count reset to 0 (through the runner's engine rewrite)", async () => {
     // Prepare
+    const rewrite = engineDefinition(pairLoop as never);
+    const engine = new StateMachine(rewrite.asl as never);
     const { handlers, called } = scripted({ [STATE_NAMES.continueAsNew]: continuationSucceeds });
     // Act
-    await execute(machine, handlers, nearTheCap());
+    await execute(engine, { ...handlers, ...(rewrite.handlers as Handlers) }, nearTheCap());
     // Assess
     expect(called(STATE_NAMES.continueAsNew)[0]!.input.Input.steps).toBe(0);
   });
@@ -679,7 +694,12 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     // Act
     const { failure, entered } = await execute(machine, handlers, { ...pairOf('seat', 1), steps: MAX_STEPS_PER_EXECUTION });
     // Assess
-    expect(entered.slice(-3)).toEqual([STATE_NAMES.continueAsNew, STATE_NAMES.readContinuationFailure, STATE_NAMES.continuationFailed]);
+    expect(entered.slice(-4)).toEqual([
+      STATE_NAMES.continueAsNew,
+      STATE_NAMES.checkContinuationFailure,
+      STATE_NAMES.readContinuationFailure,
+      STATE_NAMES.continuationFailed,
+    ]);
     expect(failure).toEqual({ Error: ERROR_NAMES.forbidden, Cause: cause });
   });
 
@@ -688,7 +708,7 @@ describe('executing the pair loop (one child execution of the Map)', () => {
   // reaches `Read continuation failure`, whose States.StringToJson fails: the pair ends with that
   // failure instead of its own error in "Export failed". A product bug (see the report); this
   // passes while it stands.
-  it.failing('ends the pair in "Export failed" with its own error when the continuation cannot start (its cause is no JSON)', async () => {
+  it('ends the pair in "Export failed" with its own error when the continuation cannot start (its cause is no JSON)', async () => {
     // Prepare
     const { handlers } = scripted({
       [STATE_NAMES.continueAsNew]: () => {
@@ -704,13 +724,11 @@ describe('executing the pair loop (one child execution of the Map)', () => {
 
   it('the continuation machine picks a pair up mid-job and finishes it', async () => {
     // Prepare
-    // The continuation's TimeoutSeconds (35 days) is past what a Node timer holds (2^31 - 1 ms): the
-    // engine would time the execution out after 1 ms, so it runs with the longest one it can keep.
-    const engineContinuation = {
-      ...continuation,
-      TimeoutSeconds: Math.min(Number(continuation.TimeoutSeconds), ENGINE_TASK_TIMEOUT_SECONDS),
-    };
-    const continuationMachine = new StateMachine(engineContinuation as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    // Run as the local runner runs it: its 35-day TimeoutSeconds is past what a Node timer holds,
+    // and engineDefinition caps it (the engine would time the execution out after 1 ms).
+    const continuationMachine = new StateMachine(engineDefinition(continuation as never).asl as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
     const midJob: ExportTask = {
       ...pairOf('activity', 1),
       steps: 0,

@@ -19,6 +19,7 @@ export const STATE_NAMES = {
   everyExportFailed: 'Every export failed',
   resetSteps: 'Reset step count',
   continueAsNew: 'Continue in a new execution',
+  checkContinuationFailure: 'Check continuation failure',
   readContinuationFailure: 'Read continuation failure',
   continuationFailed: 'Continuation failed',
   createJob: 'Create export job',

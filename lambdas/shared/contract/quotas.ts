@@ -14,10 +14,11 @@ export const STATE_PAYLOAD_TARGET_BYTES = 64 * 1024;
 
 /**
  * Task steps (create, check, copy) one execution of a pair runs before it continues in a fresh
- * execution (the Route state's `steps` check). A step costs at most ~40 history events with every
- * retry spent (see the history-budget test), so 250 steps stay under half the history quota.
+ * execution (the Route state's `steps` check). A step costs at most 54 history events (a check
+ * with all 15 retries spent, see infra/history-budget.ts), so 200 steps (10,800 events) stay under
+ * half the history quota.
  */
-export const MAX_STEPS_PER_EXECUTION = 250;
+export const MAX_STEPS_PER_EXECUTION = 200;
 
 /**
  * Landed objects a pair's state keeps in `results`; `landed` counts them all. 20 objects of
