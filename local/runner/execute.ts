@@ -38,6 +38,8 @@ export interface ExecutionStats {
   totalChildEvents: number;
   /** The largest state input or output of any execution, in bytes. */
   maxStatePayloadBytes: number;
+  /** The workflow's output (or its error's cause), in bytes: what the 256 KiB output quota holds. */
+  outputBytes: number;
 }
 
 export interface ExecuteOptions {
@@ -139,6 +141,7 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     maxChildEvents: 0,
     totalChildEvents: 0,
     maxStatePayloadBytes: 0,
+    outputBytes: 0,
   };
 
   // The ASL's Lambda ARNs are placeholders (arn:aws:lambda:REGION:ACCOUNT:function:ID); the
@@ -207,12 +210,16 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
       },
     });
     let events = 0;
-    const outcome = await settleExecution(execution, (event) => {
-      events += historyEventsOf(event);
-      stats.maxStatePayloadBytes = Math.max(stats.maxStatePayloadBytes, payloadBytesOf(event));
-      options.onEvent?.(event, ref);
-    });
-    return { outcome, events };
+    try {
+      const outcome = await settleExecution(execution, (event) => {
+        events += historyEventsOf(event);
+        stats.maxStatePayloadBytes = Math.max(stats.maxStatePayloadBytes, payloadBytesOf(event));
+        options.onEvent?.(event, ref);
+      });
+      return { outcome, events };
+    } finally {
+      scaled.dispose();
+    }
   };
 
   const recordChild = (events: number): void => {
@@ -300,5 +307,6 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
   // The engine logged each Map as a Task (5 events); AWS writes MapStateEntered, MapRunStarted,
   // MapRunSucceeded (or MapRunFailed) and MapStateExited (4).
   stats.parentEvents = events - Object.keys(maps).length;
+  stats.outputBytes = Buffer.byteLength(outcome.status === 'SUCCEEDED' ? (JSON.stringify(outcome.output) ?? '') : outcome.cause, 'utf8');
   return { ...outcome, stats };
 };
