@@ -13,10 +13,12 @@ import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 import { PARTIAL_FAILURE, reportUriFromCause } from '../../lambdas/shared/contract/run-report';
+import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { HISTORY_EVENT_QUOTA, MAX_RESULTS_IN_TASK, STATE_PAYLOAD_TARGET_BYTES } from '../../lambdas/shared/contract/quotas';
 
 const STACK_CONFIG = { pollInitialSeconds: 1, pollMaxSeconds: 2, dataDelayWaitSeconds: 2, recreateBaseSeconds: 1, maxConcurrency: 20 };
 const WINDOW = { from: '2025-08-01', to: '2025-08-02' };
+const DAY = 86_400_000;
 
 let dataDir: string;
 let simulator: Simulator;
@@ -147,6 +149,8 @@ describe('a pair whose work outgrows one execution', () => {
     // The pair's state kept the first objects; every one is in S3, one per day.
     expect(result.exports).toHaveLength(MAX_RESULTS_IN_TASK);
     const folder = path.join(dataDir, result.s3.bucket, 'linkedin-sales-navigator', 'seat', `contract=${contract.split(':').pop()}`);
-    expect(readdirSync(folder).filter((file) => file.endsWith('.csv._S3rver_object'))).toHaveLength(64);
+    const days = Array.from({ length: 64 }, (_, k) => Date.UTC(2025, 2, 1) + k * DAY);
+    const expected = days.map((day) => `${formatUtcDay(day)}_${formatUtcDay(day + DAY)}.csv._S3rver_object`);
+    expect(readdirSync(folder)).toEqual(expect.arrayContaining(expected));
   }, 240_000);
 });
