@@ -3,7 +3,7 @@
  * runner both execute the ASL that CDK synthesizes from this construct; its state names come from
  * the contract (lambdas/shared/contract/names.ts), which the local runner keys its handlers by.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -440,9 +440,12 @@ export class ExportWorkflow extends Construct {
     }
 
     // Findings cdk-nag raises on the wildcards above and on the grants CDK's DistributedMap adds.
-    const state = (resource: string) =>
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:${resource}]`;
-    const continuationRuns = state(`execution:${continuationName}:*`);
+    // The ARNs carry the partition, region and account literally when the stack's environment names
+    // them, and cdk-nag writes an unresolved one as <AWS::…>: the findings' ids follow suit.
+    const pseudo = (value: string, name: string): string => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+    const stateArnFinding = (resource: string) =>
+      `AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:states:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:${resource}]`;
+    const continuationRuns = stateArnFinding(`execution:${continuationName}:*`);
     const continuationReason =
       'A continuation execution has a generated name; the grant (DescribeExecution/StopExecution for `.sync:2`) names the executions of the continuation state machine only.';
     const mainPolicy = this.stateMachine.role.node.findChild('DefaultPolicy');
@@ -450,8 +453,8 @@ export class ExportWorkflow extends Construct {
     const childReason =
       "CDK's DistributedMap grant: the Map Run starts, describes and stops this state machine's own child executions, whose names Step Functions generates.";
     const mapPolicy = this.stateMachine.node.findChild('DistributedMapPolicy');
-    acknowledge(mapPolicy, state(`execution:${ownExecutions}:*`), childReason);
-    acknowledge(mapPolicy, state(`execution:${ownExecutions}/${MAP_RUN_LABEL}:*`), childReason);
+    acknowledge(mapPolicy, stateArnFinding(`execution:${ownExecutions}:*`), childReason);
+    acknowledge(mapPolicy, stateArnFinding(`execution:${ownExecutions}/${MAP_RUN_LABEL}:*`), childReason);
     acknowledge(
       mainPolicy,
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}${RUNS_FOLDER}*]`,

@@ -33,6 +33,26 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(true);
   });
 
+  it('finds none either when the environment names the region and account (as `cdk synth` with credentials does)', () => {
+    // Prepare: createApp reads CDK_DEFAULT_REGION/ACCOUNT, as the CDK CLI sets them; literal ARN
+    // parts change the findings' ids, which the acknowledgements must follow.
+    const saved = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
+    process.env.CDK_DEFAULT_REGION = 'eu-west-1';
+    process.env.CDK_DEFAULT_ACCOUNT = '111122223333';
+    try {
+      const { stack } = buildStack();
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack);
+      // Assess
+      expect(findingsOf(report)).toEqual([]);
+    } finally {
+      for (const [key, value] of Object.entries({ CDK_DEFAULT_REGION: saved.region, CDK_DEFAULT_ACCOUNT: saved.account })) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('acknowledges findings one by one with a reason, never for the whole stack', () => {
     // Prepare
     const { stack } = buildStack();
