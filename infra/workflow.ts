@@ -56,6 +56,16 @@ export const FAILURE_ROUTES: ReadonlyArray<{ state: StateName; errors: readonly 
   { state: STATE_NAMES.lambdasMisconfigured, errors: [ERROR_NAMES.config, ERROR_NAMES.wiring] },
 ];
 
+/** What the Plan's contracts finder fails with (after its retries): the run ends in "Contracts not found". */
+export const CONTRACT_DISCOVERY_ERRORS: readonly ErrorName[] = [
+  ERROR_NAMES.auth,
+  ERROR_NAMES.forbidden,
+  ERROR_NAMES.protocol,
+  ERROR_NAMES.throttled,
+  ERROR_NAMES.unavailable,
+  ERROR_NAMES.badRequest,
+];
+
 /** Operator-facing comment on each Fail state (shown in the console's definition view). */
 const FAILURE_COMMENTS: Record<string, string> = {
   [STATE_NAMES.invalidInput]: 'The execution input is unusable; no LinkedIn call was made. Fix the input and start again.',
@@ -349,16 +359,7 @@ export class ExportWorkflow extends Construct {
       .addRetry(LINKEDIN_TRANSIENT_RETRY)
       .addCatch(fail(STATE_NAMES.invalidInput), { errors: [ERROR_NAMES.invalidInput] })
       .addCatch(fail(STATE_NAMES.misconfigured), { errors: [ERROR_NAMES.config] })
-      .addCatch(fail(STATE_NAMES.contractsNotFound), {
-        errors: [
-          ERROR_NAMES.auth,
-          ERROR_NAMES.forbidden,
-          ERROR_NAMES.protocol,
-          ERROR_NAMES.throttled,
-          ERROR_NAMES.unavailable,
-          ERROR_NAMES.badRequest,
-        ],
-      });
+      .addCatch(fail(STATE_NAMES.contractsNotFound), { errors: [...CONTRACT_DISCOVERY_ERRORS] });
 
     const pairs = pairLoop(new Construct(this, 'pair-states'), props.functions, continuationArn);
     const exportEach = new sfn.DistributedMap(this, STATE_NAMES.exportEach, {

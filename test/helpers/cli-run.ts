@@ -6,6 +6,8 @@
 import { Writable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { main } from '../../local/cli';
 
 /** A stream that keeps what is written to it. */
@@ -48,4 +50,11 @@ export const runCli = async (argv: string[], s3Client?: S3Client): Promise<CliRu
     ...(s3Client ? [() => s3Client] : []),
   );
   return { code, stdout: stdout.text(), stderr: stderr.text(), sleeps };
+};
+
+/** CloudFormation as it answers when the stack is not deployed in this account and region. */
+export const noDeployedStack = (cloudFormation: AwsClientStub<CloudFormationClient>): void => {
+  cloudFormation
+    .on(DescribeStacksCommand)
+    .rejects(Object.assign(new Error('Stack with id LinkedInSalesNavExport does not exist'), { name: 'ValidationError' }));
 };

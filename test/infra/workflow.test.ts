@@ -21,7 +21,7 @@ import { PARTIAL_FAILURE, type RunSummary } from '../../lambdas/shared/contract/
 import { type ExportResult, type ExportTask, exportTaskSchema, type PlanResult } from '../../lambdas/shared/contract/state';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { collectStates, extractStateMachineAsl, placeholderFunctionArn, synthesizeTemplate, taskBindings } from '../../infra/asl';
-import { FAILURE_ROUTES, MAP_RUN_LABEL } from '../../infra/workflow';
+import { CONTRACT_DISCOVERY_ERRORS, FAILURE_ROUTES, MAP_RUN_LABEL } from '../../infra/workflow';
 import { LOCAL_MAP_RUN_RESOURCE, localizeDistributedMaps, StatesError } from '../../local/runner/distributed';
 import type { AslMachine } from '../../local/runner/asl-walk';
 import { engineDefinition } from '../../local/runner/engine-compat';
@@ -189,14 +189,7 @@ describe('extracted ASL', () => {
       { ErrorEquals: [ERROR_NAMES.invalidInput], Next: STATE_NAMES.invalidInput },
       { ErrorEquals: [ERROR_NAMES.config], Next: STATE_NAMES.misconfigured },
       {
-        ErrorEquals: [
-          ERROR_NAMES.auth,
-          ERROR_NAMES.forbidden,
-          ERROR_NAMES.protocol,
-          ERROR_NAMES.throttled,
-          ERROR_NAMES.unavailable,
-          ERROR_NAMES.badRequest,
-        ],
+        ErrorEquals: [...CONTRACT_DISCOVERY_ERRORS],
         Next: STATE_NAMES.contractsNotFound,
       },
     ]);

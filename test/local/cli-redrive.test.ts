@@ -12,7 +12,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { CLI_HELP } from '../../local/cli';
 import { executionArnOf, REDRIVE_WINDOW_DAYS, redriveExecution } from '../../local/runner/deployed';
-import { runCli } from '../helpers/cli-run';
+import { noDeployedStack, runCli } from '../helpers/cli-run';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const NAME = 'export-2026-01-01_2026-01-02-0123456789ab';
@@ -45,9 +45,7 @@ const notRedrivable = (message: string) => new ExecutionNotRedrivable({ message,
 beforeEach(() => {
   sfnMock.reset();
   cloudFormationMock.reset();
-  cloudFormationMock
-    .on(DescribeStacksCommand)
-    .rejects(Object.assign(new Error('Stack with id LinkedInSalesNavExport does not exist'), { name: 'ValidationError' }));
+  noDeployedStack(cloudFormationMock);
 });
 
 describe('cli redrive', () => {

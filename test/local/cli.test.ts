@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { attemptName, executionArnOf, planBackfill } from '../../local/runner/deployed';
 import { executionNameFor } from '../../local/runner/request';
 import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
-import { runCli } from '../helpers/cli-run';
+import { noDeployedStack, runCli } from '../helpers/cli-run';
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:exports';
 const sfnMock = mockClient(SFNClient);
@@ -25,9 +25,7 @@ const doesNotExist = () => new ExecutionDoesNotExist({ message: 'no', $metadata:
 beforeEach(() => {
   sfnMock.reset();
   cloudFormationMock.reset();
-  cloudFormationMock
-    .on(DescribeStacksCommand)
-    .rejects(Object.assign(new Error('Stack with id LinkedInSalesNavExport does not exist'), { name: 'ValidationError' }));
+  noDeployedStack(cloudFormationMock);
 });
 
 describe('cli start', () => {
