@@ -112,6 +112,39 @@ describe('continue-as-new', () => {
   });
 });
 
+describe('timeouts', () => {
+  /** The longest a Task state can take: every attempt to its TimeoutSeconds, every retry's longest delay. */
+  const taskWorstSeconds = (state: Record<string, any>): number => {
+    const attempts = 1 + retriesOf(state as never);
+    const delays = (state.Retry ?? []).reduce((sum: number, retrier: Record<string, number>) => {
+      let total = 0;
+      for (let k = 0; k < (retrier.MaxAttempts ?? 3); k += 1) {
+        const delay = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** k;
+        total += Math.min(delay, retrier.MaxDelaySeconds ?? delay);
+      }
+      return sum + total;
+    }, 0);
+    return state.TimeoutSeconds * attempts + delays;
+  };
+
+  it("the continuation's timeout covers its worst case: every step waits the policy's longest wait and spends every retry", () => {
+    const states = childDefinition(asl).States as Record<string, any>;
+    // What a Wait can hold before each Task (the Lambdas compute it): a poll, or a re-creation after
+    // DATA_DELAY or a failed job; a copy is not waited for.
+    const longestCreateWait = Math.max(policy.dataDelayWaitSeconds, policy.recreateBaseSeconds * 2 ** policy.maxRecreates);
+    const waitBefore: Record<string, number> = {
+      [STATE_NAMES.createJob]: longestCreateWait,
+      [STATE_NAMES.checkJob]: policy.maxSeconds,
+      [STATE_NAMES.copy]: 0,
+    };
+    const worstStep = Math.max(...Object.entries(waitBefore).map(([name, wait]) => wait + taskWorstSeconds(states[name])));
+    const worstExecution = MAX_STEPS_PER_EXECUTION * worstStep;
+    expect(worstExecution).toBeLessThanOrEqual(continuation.TimeoutSeconds);
+    // …and not wildly more: a hung continuation is noticed within days, not a year.
+    expect(continuation.TimeoutSeconds).toBeLessThan(2 * worstExecution);
+  });
+});
+
 describe('state payloads', () => {
   it('the largest task is one the transitions build: every window to today, splits, every retry, MAX_RESULTS_IN_TASK objects', () => {
     const task = largestExportTask({ policy });
