@@ -62,10 +62,11 @@ Commands
                         redrive starts EXECUTION-rerun with {"rerunOf": EXECUTION} instead,
                         which exports exactly the failed pairs of its run report, each over
                         its own window (asking twice reports the same rerun). A run that
-                        broke elsewhere (Plan, Map Run, Summarize, timeout, stop) is redriven
-                        with RedriveExecution: same execution and input, only the steps that
-                        did not succeed run again (for a failed Map Run, its failed and
-                        unstarted children), within ${REDRIVE_WINDOW_DAYS} days of its end.
+                        broke before it was summarized (Plan, Summarize, timeout, stop) is
+                        redriven with RedriveExecution: same execution and input, only the
+                        steps that did not succeed run again, within ${REDRIVE_WINDOW_DAYS} days of
+                        its end. A run stopped at its tolerated failure threshold is refused,
+                        with what to do instead (start the same input again).
                         Safe to repeat: keys are deterministic, so a pair that runs again
                         overwrites its objects instead of duplicating them. An execution that
                         SUCCEEDED has nothing to redrive (exit 0); a running one cannot be

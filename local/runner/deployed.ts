@@ -18,6 +18,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { reportUriFromCause } from '../../lambdas/shared/contract/run-report';
+import { TOLERATED_FAILURE_EXCEEDED } from '../../lambdas/shared/contract/map-run';
 import type { ExportResult } from '../../lambdas/shared/contract/state';
 import { cutIntoJobWindows } from '../../lambdas/shared/workflow/windows';
 import { formatUtcDay, parseUtcDay } from '../../lambdas/shared/contract/utc-day';
@@ -421,6 +422,15 @@ export const redriveExecution = async (
   // A run that reached Summarize ended in its Fail state after the Map Run exited: RedriveExecution
   // would only re-enter that Fail state (Step Functions redrives the states that did not exit).
   // The failed pairs run again as a new execution instead; the report says which they are.
+  if (status === 'FAILED' && described.error === TOLERATED_FAILURE_EXCEEDED) {
+    throw new RedriveRefused(
+      'ExecutionNotRedrivable',
+      `${name} stopped at its tolerated failure threshold (toleratedFailurePercentage): its report has no per-pair results to ` +
+        'rerun, and a RedriveExecution would only re-enter its Fail state. Fix the cause (often the token), then start the same ' +
+        'input again (npm run cli -- start --input …): deterministic keys overwrite what landed, never duplicate it.',
+      status,
+    );
+  }
   if (status === 'FAILED' && reportUriFromCause(described.cause) !== undefined) {
     const rerun = await startOrFind(
       sfn,

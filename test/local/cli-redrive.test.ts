@@ -288,4 +288,21 @@ describe('cli redrive', () => {
     expect(stdout).toMatch(new RegExp(`found ${NAME}-rerun`));
     expect(stdout).toMatch(new RegExp(`redrive ${NAME}-rerun in turn`));
   });
+
+  it('refuses a run stopped at its tolerated failure threshold and says to start the input again', async () => {
+    sfnMock.on(DescribeExecutionCommand).resolves(
+      execution({
+        error: 'States.ExceedToleratedFailureThreshold',
+        cause: 'The Distributed Map ended with results for 0 of 30 pairs: … Report: s3://b/runs/x/report.json',
+      }),
+    );
+
+    const { code, stderr } = await run(['redrive', NAME, '--state-machine-arn', SM]);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^ExecutionNotRedrivable: .* stopped at its tolerated failure threshold/);
+    expect(stderr).toMatch(/start the same input again/);
+    expect(sfnMock.commandCalls(RedriveExecutionCommand)).toHaveLength(0);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
 });
