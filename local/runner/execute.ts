@@ -16,6 +16,7 @@ import { walkStates } from './asl-walk';
 import { localizeDistributedMaps, StatesError } from './distributed';
 import { type ChildEvent, runMapRun } from './map-run';
 import { historyEventsOf, payloadBytesOf } from './history-count';
+import { HISTORY_EVENTS } from '../../infra/history-budget';
 import { type EngineDefinition, engineDefinition } from './engine-compat';
 
 export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
@@ -304,9 +305,9 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     { arn: stateMachineArn, name: STATE_MACHINE_NAME },
     mapRuns,
   );
-  // The engine logged each Map as a Task (5 events); AWS writes MapStateEntered, MapRunStarted,
-  // MapRunSucceeded (or MapRunFailed) and MapStateExited (4).
-  stats.parentEvents = events - Object.keys(maps).length;
+  // The engine logged each Map as a Task; AWS writes a Distributed Map's own events instead (the
+  // children's are in their own histories).
+  stats.parentEvents = events + Object.keys(maps).length * (HISTORY_EVENTS.distributedMap - HISTORY_EVENTS.task);
   stats.outputBytes = Buffer.byteLength(outcome.status === 'SUCCEEDED' ? (JSON.stringify(outcome.output) ?? '') : outcome.cause, 'utf8');
   return { ...outcome, stats };
 };

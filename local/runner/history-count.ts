@@ -2,8 +2,8 @@
  * How many events Step Functions would write to an execution's history for what the local engine
  * reports, so a local run can say how close each execution came to the 25,000-event quota. The
  * engine logs one entry per state entered or exited; AWS logs more for a Task (scheduled, started,
- * succeeded or failed): the counts below follow AWS's history event types (the same figures
- * infra/history-budget.ts uses for the worst case).
+ * succeeded or failed): the counts below follow AWS's history event types and add up to the
+ * figures infra/history-budget.ts uses for the worst case (HISTORY_EVENTS: a Task 5, a retry 3).
  */
 import type { ExecutionEvent } from './local-sfn';
 
