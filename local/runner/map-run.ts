@@ -5,7 +5,8 @@
  * layout (lambdas/shared/contract/map-run.ts), so the steps after the Map read the same files
  * locally as on AWS. Redrive reruns the unsuccessful children of an earlier Map Run.
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { readS3Text, writeS3Json } from '../../lambdas/shared/s3-json';
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
@@ -173,17 +174,6 @@ export const toleratedFailureExceeded = (
 // ---------------------------------------------------------------------------------------------
 // S3
 
-const getText = async (s3: S3Client, bucket: string, key: string): Promise<string> => {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (await object.Body?.transformToString('utf8')) ?? '';
-};
-
-const putJson = async (s3: S3Client, bucket: string, key: string, value: unknown): Promise<number> => {
-  const body = JSON.stringify(value);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
-  return Buffer.byteLength(body);
-};
-
 const stringParameter = (
   parameters: Record<string, unknown>,
   name: string,
@@ -211,7 +201,7 @@ const readItems = async (spec: DistributedMapSpec, input: unknown, context: unkn
   const key = stringParameter(reader.Parameters, 'Key', input, context, failed)!;
   let text: string;
   try {
-    text = await getText(s3, bucket, key);
+    text = await readS3Text(s3, bucket, key);
   } catch (error) {
     throw new MapRunError(
       failed,
@@ -241,11 +231,11 @@ export const readMapRunResults = async (
   output: MapRunOutput,
 ): Promise<{ manifest: MapRunManifest; entries: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', ChildResult[]> }> => {
   const { Bucket, Key } = mapRunOutputSchema.parse(output).ResultWriterDetails;
-  const manifest = mapRunManifestSchema.parse(JSON.parse(await getText(s3, Bucket, Key)));
+  const manifest = mapRunManifestSchema.parse(JSON.parse(await readS3Text(s3, Bucket, Key)));
   const entries = { SUCCEEDED: [] as ChildResult[], FAILED: [] as ChildResult[], PENDING: [] as ChildResult[] };
   for (const status of ['SUCCEEDED', 'FAILED', 'PENDING'] as const) {
     for (const file of manifest.ResultFiles[status] ?? []) {
-      entries[status].push(...resultFileListSchema.parse(JSON.parse(await getText(s3, manifest.DestinationBucket, file.Key))));
+      entries[status].push(...resultFileListSchema.parse(JSON.parse(await readS3Text(s3, manifest.DestinationBucket, file.Key))));
     }
   }
   return { manifest, entries };
@@ -387,11 +377,11 @@ const writeResults = async (
     for (const status of ['SUCCEEDED', 'FAILED', 'PENDING'] as const) {
       if (groups[status].length === 0) continue;
       const key = `${plan.directory}/${status}_0.json`;
-      resultFiles[status]!.push({ Key: key, Size: await putJson(s3, plan.bucket, key, groups[status]) });
+      resultFiles[status]!.push({ Key: key, Size: await writeS3Json(s3, plan.bucket, key, groups[status]) });
       written.add(key);
     }
     const manifest = mapRunManifestSchema.parse({ DestinationBucket: plan.bucket, MapRunArn: plan.mapRunArn, ResultFiles: resultFiles });
-    await putJson(s3, plan.bucket, manifestKey, manifest);
+    await writeS3Json(s3, plan.bucket, manifestKey, manifest);
     // A redrive's manifest replaces the earlier one; files it no longer lists go with it.
     for (const key of plan.previousKeys) if (!written.has(key)) await s3.send(new DeleteObjectCommand({ Bucket: plan.bucket, Key: key }));
   } catch (error) {

@@ -7,7 +7,8 @@
 import './quiet-env';
 import type { StackConfigInput } from '../../infra/config';
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readS3Json } from '../../lambdas/shared/s3-json';
 import {
   type FailedPair,
   reportUriFromCause,
@@ -147,8 +148,7 @@ const contractSettings = (options: RunLocalOptions): { contracts: string[]; disc
 const readReport = async (client: S3Client, uri: string): Promise<RunReport | undefined> => {
   const { bucket, key } = parseS3Uri(uri);
   try {
-    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return runReportSchema.parse(JSON.parse((await object.Body?.transformToString('utf8')) ?? ''));
+    return runReportSchema.parse(await readS3Json(client, bucket, key));
   } catch (error) {
     if ((error as Error).name === 'NoSuchKey') return undefined;
     throw error;

@@ -3,7 +3,8 @@
  * S3 and shows what happened to every (contract, export type) pair. A report that cannot be read
  * is a warning, never a failure of `status`: the execution part is shown all the same.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readS3Text } from '../../lambdas/shared/s3-json';
 import { type FailedPair, type PairReport, type RunReport, runReportSchema } from '../../lambdas/shared/contract/run-report';
 import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { parseS3Uri } from '../s3-client';
@@ -47,8 +48,7 @@ export const readRunReport = async (s3: S3Client, uri: string, executionName?: s
   }
   let text: string;
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-    text = (await object.Body?.transformToString('utf8')) ?? '';
+    text = await readS3Text(s3, location.bucket, location.key);
   } catch (error) {
     return { ok: false, reason: s3Reason(error) };
   }

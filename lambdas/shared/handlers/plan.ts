@@ -4,7 +4,7 @@
  * Distributed Map's ItemReader: however many pairs there are, no state carries them. Invalid input
  * fails here, as `InvalidInput`, before any LinkedIn call.
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import type { ExportType } from '../contract/export-types';
@@ -14,6 +14,7 @@ import { mergeDiscoveredContracts } from '../workflow/discover';
 import { planSettingsFromConfig, planTasks, resolvePlanRequest } from '../workflow/input';
 import { runKeys } from '../workflow/keys';
 import { rerunTasks } from '../workflow/rerun';
+import { NotJsonError, readS3Json, writeS3Json } from '../s3-json';
 import type { PlanDependencies, Provide } from './dependencies';
 import { type HandlerOptions, withPowertools } from './middy';
 
@@ -21,8 +22,7 @@ import { type HandlerOptions, withPowertools } from './middy';
 const readReport = async (s3: S3Client, bucket: string, prefix: string, executionName: string): Promise<unknown> => {
   const { reportKey } = runKeys(prefix, executionName);
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey }));
-    return JSON.parse((await object.Body?.transformToString('utf8')) ?? '');
+    return await readS3Json(s3, bucket, reportKey);
   } catch (error) {
     if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') {
       throw new NamedError(
@@ -30,7 +30,7 @@ const readReport = async (s3: S3Client, bucket: string, prefix: string, executio
         `Invalid input: rerunOf: no run report for execution ${executionName} (s3://${bucket}/${reportKey}); did that execution reach "Summarize run"?`,
       );
     }
-    if (error instanceof SyntaxError) {
+    if (error instanceof NotJsonError) {
       throw new NamedError(ERROR_NAMES.invalidInput, `Invalid input: rerunOf: the run report of ${executionName} is not JSON`);
     }
     throw error;
@@ -62,9 +62,7 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
         exportTypes = request.exportTypes;
       }
       const { itemsKey, reportKey } = runKeys(config.KEY_PREFIX, event.executionName);
-      await s3.send(
-        new PutObjectCommand({ Bucket: config.BUCKET_NAME, Key: itemsKey, Body: JSON.stringify(tasks), ContentType: 'application/json' }),
-      );
+      await writeS3Json(s3, config.BUCKET_NAME, itemsKey, tasks);
       // A rerun's pairs may have different windows: the run's window spans them all.
       const window = tasks.reduce(
         (span, task) => ({

@@ -4,7 +4,7 @@
  * bounded summary the state machine ends with (succeeded, or failed with PartialFailure / the
  * pairs' error). docs/design.md, "Partner scale".
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   type ChildResult,
@@ -17,24 +17,15 @@ import type { RunSummary } from '../contract/run-report';
 import { summarizeEventSchema } from '../contract/state';
 import { metrics } from '../powertools';
 import { s3Uri } from '../workflow/keys';
+import { readS3Json, writeS3Json } from '../s3-json';
 import { pairReportOf, summarizeRun } from '../workflow/summarize';
 import type { Provide, SummarizeDependencies } from './dependencies';
 import { type HandlerOptions, withPowertools } from './middy';
 
-const readJson = async (s3: S3Client, bucket: string, key: string): Promise<unknown> => {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = await object.Body?.transformToString('utf8');
-  try {
-    return JSON.parse(text ?? '');
-  } catch (error) {
-    throw new Error(`s3://${bucket}/${key} is not JSON: ${(error as Error).message}`);
-  }
-};
-
 /** Every child entry of the Map Run, from the manifest's result files. */
 const readChildResults = async (s3: S3Client, output: unknown): Promise<{ mapRunArn: string; entries: ChildResult[] }> => {
   const { MapRunArn, ResultWriterDetails } = mapRunOutputSchema.parse(output);
-  const manifest = mapRunManifestSchema.parse(await readJson(s3, ResultWriterDetails.Bucket, ResultWriterDetails.Key));
+  const manifest = mapRunManifestSchema.parse(await readS3Json(s3, ResultWriterDetails.Bucket, ResultWriterDetails.Key));
   const files = [
     ...(manifest.ResultFiles.SUCCEEDED ?? []),
     ...(manifest.ResultFiles.FAILED ?? []),
@@ -42,7 +33,7 @@ const readChildResults = async (s3: S3Client, output: unknown): Promise<{ mapRun
   ];
   const entries: ChildResult[] = [];
   for (const file of files) {
-    const content = await readJson(s3, manifest.DestinationBucket, file.Key);
+    const content = await readS3Json(s3, manifest.DestinationBucket, file.Key);
     if (!Array.isArray(content)) throw new Error(`s3://${manifest.DestinationBucket}/${file.Key} is not a JSON array of child results`);
     for (const [index, entry] of content.entries()) {
       const parsed = childResultSchema.safeParse(entry);
@@ -83,9 +74,7 @@ export const createSummarizeHandler = (provide: Provide<SummarizeDependencies>, 
         reportUri,
         createdAt: new Date(now()).toISOString(),
       });
-      await s3.send(
-        new PutObjectCommand({ Bucket: run.bucket, Key: run.reportKey, Body: JSON.stringify(report), ContentType: 'application/json' }),
-      );
+      await writeS3Json(s3, run.bucket, run.reportKey, report);
       log.info('Run summarized', { outcome: summary.outcome, error: summary.error, ...summary.counts, reportUri });
       metrics.addMetric('PairsLanded', MetricUnit.Count, summary.counts.landed);
       metrics.addMetric('PairsFailed', MetricUnit.Count, summary.counts.failed);
