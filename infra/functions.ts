@@ -135,24 +135,16 @@ export class ExportFunctions extends Construct {
     const runs = `${props.keyPrefix}${RUNS_FOLDER}*`;
     const runsReason =
       "A run's files are named by its execution (runs/<execution name>/) and its Map Run id, known only at run time; the grant is limited to the runs/ prefix.";
-    const plan = this.byModule.plan;
-    // Put: the run's items; Get: an earlier run's report, for a rerun.
-    plan.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [props.bucket.arnForObjects(runs)],
-      }),
-    );
-    const summarize = this.byModule.summarize;
-    summarize.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [props.bucket.arnForObjects(runs)],
-      }),
-    );
-    for (const fn of [plan, summarize]) {
+    // plan puts the run's items and gets an earlier run's report (a rerun); summarize gets the Map
+    // Run's results and puts the report.
+    for (const fn of [this.byModule.plan, this.byModule.summarize]) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [props.bucket.arnForObjects(runs)],
+        }),
+      );
       acknowledge(defaultPolicyOf(fn), `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${runs}]`, runsReason);
     }
   }
