@@ -229,7 +229,7 @@ const execute = async (
     result.reportUri = reportUri;
     result.counts = report.counts;
     result.exports = report.pairs.flatMap((pair) => pair.objects).map(landed);
-    result.failed = report.pairs.filter((pair) => pair.outcome === 'failed').map(failedPairOf);
+    result.failed = report.pairs.filter((pair) => pair.outcome === 'failed').map((pair) => failedPairOf(pair));
     await verifyLanded(services.s3.client, result.exports);
   }
   if (outcome.status === 'SUCCEEDED') {

@@ -5,6 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readS3Text } from '../../lambdas/shared/s3-json';
+import { failedPairOf } from '../../lambdas/shared/workflow/summarize';
 import { type FailedPair, type PairReport, type RunReport, runReportSchema } from '../../lambdas/shared/contract/run-report';
 import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { parseS3Uri } from '../s3-client';
@@ -78,16 +79,7 @@ export const pairsFailedFirst = (pairs: readonly PairReport[]): PairReport[] => 
 
 /** Every failed pair as `--json` lists it. */
 export const failedPairs = (report: RunReport): FailedPair[] =>
-  report.pairs
-    .filter((p) => p.outcome === 'failed')
-    .map((p) => ({
-      exportType: p.exportType,
-      contract: p.contract,
-      startAt: p.window.startAt,
-      endAt: p.window.endAt,
-      error: p.error ?? 'Unknown',
-      cause: p.cause ?? '',
-    }));
+  report.pairs.filter((p) => p.outcome === 'failed').map((p) => failedPairOf(p, Number.POSITIVE_INFINITY));
 
 /** The `report` of `status --json`. */
 export interface RunReportJson {

@@ -122,13 +122,17 @@ export const comparePairs = (a: Pick<PairReport, 'contract' | 'exportType'>, b: 
   return typeOrder(a.exportType) - typeOrder(b.exportType);
 };
 
-export const failedPairOf = (pair: PairReport): FailedPair => ({
+/**
+ * A failed pair as the summary, `npm start --json` and `status --json` list it.
+ * @param maxCause the cause is cut to this many characters (the summary's bound by default)
+ */
+export const failedPairOf = (pair: PairReport, maxCause: number = MAX_CAUSE_TEXT): FailedPair => ({
   exportType: pair.exportType,
   contract: pair.contract,
   startAt: pair.window.startAt,
   endAt: pair.window.endAt,
   error: pair.error ?? 'Error',
-  cause: clip(pair.cause ?? '', MAX_CAUSE_TEXT),
+  cause: clip(pair.cause ?? '', maxCause),
 });
 
 const describePair = (pair: FailedPair): string => `${pair.exportType} ${pair.contract} ${formatWindow(pair)}: ${pair.error}`;
@@ -236,7 +240,7 @@ export const summarizeRun = (input: SummarizeInput): { report: RunReport; summar
   const failedPairs = pairs.filter((pair) => pair.outcome === 'failed');
   const failedByError: Record<string, number> = {};
   for (const pair of failedPairs) failedByError[pair.error ?? 'Error'] = (failedByError[pair.error ?? 'Error'] ?? 0) + 1;
-  const failed = failedPairs.map(failedPairOf);
+  const failed = failedPairs.map((pair) => failedPairOf(pair));
   const { outcome, error, cause } = verdict(input, counts, failed, failedByError);
 
   const listedFailed = failed.slice(0, FAILED_PAIRS_LISTED);
