@@ -186,7 +186,7 @@ const problemOf = (issue: z.core.$ZodIssue): string => {
 };
 
 /**
- * Validates the shape and the fields one by one (not the combination: see planExports).
+ * Validates the shape and the fields one by one (not the combination: see resolvePlanRequest).
  * @throws NamedError `InvalidInput` listing every problem found
  */
 export const parseExecutionInput = (input: unknown): ParsedExecutionInput => {
@@ -195,7 +195,7 @@ export const parseExecutionInput = (input: unknown): ParsedExecutionInput => {
   return parsed.data;
 };
 
-/** What planExports needs from the deployment. */
+/** What resolvePlanRequest needs from the deployment. */
 export interface PlanSettings {
   /** Contract URNs exported when the input names none. */
   contracts: string[];
@@ -362,8 +362,8 @@ export const planTasks = (request: Pick<PlanRequest, 'exportTypes' | 'window'>, 
 };
 
 /**
- * The plan of an input that needs no discovery (tests, the local runner's dry run): resolvePlanRequest
- * then planTasks over its contracts.
+ * The plan of an input that needs no discovery nor report: resolvePlanRequest then planTasks over
+ * its contracts, in one call (the unit tests' shorthand; the Plan handler calls the two itself).
  */
 export const planExports = (input: unknown, executionStartTime: string, settings: PlanSettings): { exports: ExportTask[] } => {
   const request = resolvePlanRequest(input, executionStartTime, settings);
