@@ -1,10 +1,14 @@
 /**
  * The local S3 of the embedded default: an s3rver on a free loopback port whose data lives under
- * `.local/s3` (git-ignored) and stays there after the run, so the user can open the CSVs.
+ * `.local/s3` (git-ignored) and stays there after the run, so the user can open the CSVs. It adds
+ * what s3rver lacks and the workflow uses: the multipart listing and abort
+ * (s3rver-multipart.ts) and conditional writes (s3rver-conditional.ts).
  */
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
+import { addConditionalWrites } from './s3rver-conditional';
+import { addCopySourceDecoding } from './s3rver-copy-source';
 import { addMultipartApis } from './s3rver-multipart';
 
 /** Where `npm start` keeps its local S3 data, relative to the repository root. */
@@ -55,6 +59,10 @@ export const startLocalS3 = async (options: LocalS3Options): Promise<LocalS3> =>
   });
   // Without these, a failed copy could not abort its multipart upload locally.
   addMultipartApis(server);
+  // Without these, the export ledger's conditional writes would all succeed and races go unseen.
+  addConditionalWrites(server);
+  // Last, so it runs first: the conditional writes lock the copy source's key as S3 would read it.
+  addCopySourceDecoding(server);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
