@@ -3,12 +3,15 @@
  * faults injected precisely), and the LinkedIn job GET as a scripted function.
  */
 import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { copyExport, type CopyDeps, type CopyRequest } from '../../lambdas/shared/copy/copy-export';
@@ -239,6 +242,9 @@ describe('copyExport: success', () => {
     expect((await readObject(csvKey)).equals(body)).toBe(true);
 
     const head = await s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: csvKey }));
+    // What the ledger records: the keys, and the ETag the upload completed (s3rver has no versions).
+    expect(outcome).toMatchObject({ csvKey, manifestKey, etag: head.ETag, staleUploadsAborted: 0 });
+    expect(outcome).not.toHaveProperty('versionId');
     expect(head.ContentType).toBe('text/csv');
     expect(head.Metadata).toMatchObject({
       'job-id': String(JOB_ID),
@@ -268,6 +274,7 @@ describe('copyExport: success', () => {
       empty: false,
     });
     expect(manifest).not.toHaveProperty('s3Checksum');
+    expect(manifest).not.toHaveProperty('versionId');
     expect(Number.isNaN(Date.parse(manifest.copiedAt))).toBe(false);
 
     expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
@@ -341,12 +348,17 @@ describe('copyExport: success', () => {
     const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/c'), rowCount: 2 }).getJob, { s3: client });
     await copyExport(request(), deps);
     const { csvKey, manifestKey } = keysOf(deps);
-    expect(sent).toEqual(['PutObjectCommand', 'PutObjectTaggingCommand', 'PutObjectCommand']);
+    // The one listing looks for uploads a killed copy left at the key (none here).
+    expect(sent).toEqual(['ListMultipartUploadsCommand', 'PutObjectCommand', 'PutObjectTaggingCommand', 'PutObjectCommand']);
+    expect(inputs.get('ListMultipartUploadsCommand')).toMatchObject({ Bucket: s3.bucket, Prefix: csvKey });
     // The CSV's one PutObject went to the final key with the metadata and LinkedIn's claims.
+    // s3rver returns no VersionId, so the tag goes to the current object.
     expect(inputs.get('PutObjectTaggingCommand')).toMatchObject({
+      Bucket: s3.bucket,
       Key: csvKey,
       Tagging: { TagSet: [{ Key: 'sha256', Value: sha256(body) }] },
     });
+    expect(inputs.get('PutObjectTaggingCommand')).not.toHaveProperty('VersionId');
     expect(inputs.get('PutObjectCommand')).toMatchObject({ Key: manifestKey, ContentType: 'application/json' });
     expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
     client.destroy();
@@ -375,6 +387,32 @@ describe('copyExport: success', () => {
     client.destroy();
   });
 
+  it('in a versioned bucket, tags the version the upload completed and names it in the manifest and the outcome', async () => {
+    const body = activityCsv(3);
+    web.on('/versioned', serve(body));
+    const { client, inputs } = recordingClient();
+    // s3rver has no versioning: add the VersionId real S3 returns to the upload's output.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutObjectCommand' && (args.input as { ContentType?: string }).ContentType === 'text/csv') {
+          Object.assign(result.output as object, { VersionId: 'v-7' });
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'addVersionId' },
+    );
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/versioned'), rowCount: 3 }).getJob, { s3: client });
+
+    const outcome = await copyExport(request(), deps);
+
+    expect(outcome).toMatchObject({ versionId: 'v-7', etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+    expect(inputs.get('PutObjectTaggingCommand')).toMatchObject({ Key: keysOf(deps).csvKey, VersionId: 'v-7' });
+    const manifest = JSON.parse((await readObject(keysOf(deps).manifestKey)).toString('utf8'));
+    expect(manifest).toMatchObject({ versionId: 'v-7', etag: outcome.etag });
+    client.destroy();
+  });
+
   it('keeps no S3 checksum when checksumFromS3 is off (s3rver, local stand-ins)', async () => {
     web.on('/nc', serve(activityCsv(2)));
     const { client } = recordingClient({ ChecksumCRC32: 'q83vEg==', ChecksumType: 'FULL_OBJECT' });
@@ -382,6 +420,39 @@ describe('copyExport: success', () => {
     const outcome = await copyExport(request(), deps);
     expect(outcome.s3Checksum).toBeUndefined();
     expect(JSON.parse((await readObject(keysOf(deps).manifestKey)).toString('utf8'))).not.toHaveProperty('s3Checksum');
+    client.destroy();
+  });
+
+  it("first aborts the uploads a killed copy left open at its key, and only that key's", async () => {
+    const body = activityCsv(6);
+    web.on('/after-kill', serve(body));
+    const { client, sent } = recordingClient();
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/after-kill'), rowCount: 6 }).getJob, { s3: client });
+    const { csvKey } = keysOf(deps);
+    // What a copy killed mid-upload leaves: an upload of the key with one part. And an upload of a
+    // longer key sharing the prefix, which ListMultipartUploads(Prefix=key) also returns.
+    const leaveOpen = async (Key: string): Promise<string> => {
+      const { UploadId } = await s3.s3Client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key }));
+      await s3.s3Client.send(new UploadPartCommand({ Bucket: s3.bucket, Key, UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, 1) }));
+      return UploadId!;
+    };
+    await leaveOpen(csvKey);
+    const longerKey = `${csvKey}.bak`;
+    const longerUpload = await leaveOpen(longerKey);
+    logLines.length = 0;
+
+    const outcome = await copyExport(request(), deps);
+
+    expect(outcome).toMatchObject({ staleUploadsAborted: 1, rowCount: 6, sha256: sha256(body) });
+    const open = await s3.s3Client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: deps.keyPrefix }));
+    expect((open.Uploads ?? []).map((u) => [u.Key, u.UploadId])).toEqual([[longerKey, longerUpload]]);
+    // Aborted before the copy's own upload began.
+    expect(sent.slice(0, 3)).toEqual(['ListMultipartUploadsCommand', 'AbortMultipartUploadCommand', 'PutObjectCommand']);
+    expect(logLines.filter((l) => l.includes('Aborted a multipart upload'))).toHaveLength(1);
+    expect((await readObject(csvKey)).equals(body)).toBe(true);
+
+    // Leave the bucket as the other tests expect it: no upload open anywhere.
+    await s3.s3Client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: longerKey, UploadId: longerUpload }));
     client.destroy();
   });
 

@@ -5,8 +5,10 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CsvVerifyingStream } from '../../lambdas/shared/copy/csv-rows';
@@ -17,6 +19,7 @@ import {
   assertPartSizeFits,
   buildManifest,
   formatS3Checksum,
+  manifestVouchesFor,
   maxUploadBytes,
   objectMetadata,
   s3ChecksumOf,
@@ -100,11 +103,69 @@ describe('object metadata, S3 checksum and manifest', () => {
       s3Checksum: { algorithm: 'CRC32', value: 'q83v-2', type: 'COMPOSITE' },
     });
     expect(full).toMatchObject({ etag: '"e"', s3Checksum: 'CRC32:q83v-2', s3ChecksumType: 'COMPOSITE' });
+    expect(full).not.toHaveProperty('versionId');
+  });
+
+  it('names the version the upload completed, in a versioned bucket', () => {
+    expect(buildManifest(facts, 's3://b/k.csv', 0, { etag: '"e"', versionId: 'v-3' })).toMatchObject({ etag: '"e"', versionId: 'v-3' });
   });
 
   it("accepts Powertools' Logger as the copy's logger", () => {
     const logger: CopyLogger = new Logger({ serviceName: 'test' });
     expect(typeof logger.info).toBe('function');
+  });
+});
+
+describe('manifestVouchesFor: does a manifest describe the object a HEAD found?', () => {
+  const manifest = { etag: '"e1"', versionId: 'v1', sha256: facts.sha256 };
+
+  it.each<[string, boolean, { etag?: string; versionId?: string }, Partial<typeof manifest>]>([
+    ['same ETag and version', true, { etag: '"e1"', versionId: 'v1' }, {}],
+    ['same ETag, one quoted and one not', true, { etag: 'e1', versionId: 'v1' }, {}],
+    ['same ETag, another version (the same bytes written again)', false, { etag: '"e1"', versionId: 'v2' }, {}],
+    ['another ETag, same version id', false, { etag: '"e2"', versionId: 'v1' }, {}],
+    ['same ETag, the HEAD knows no version (unversioned read)', true, { etag: '"e1"' }, {}],
+    [
+      'same ETag, the manifest names no version (unversioned bucket, s3rver)',
+      true,
+      { etag: '"e1"', versionId: 'v9' },
+      { versionId: undefined },
+    ],
+    ['another ETag, no versions anywhere', false, { etag: '"e2"' }, { versionId: undefined }],
+    ['a manifest without an ETag', false, { etag: '"e1"', versionId: 'v1' }, { etag: undefined }],
+    ['a HEAD without an ETag', false, { versionId: 'v1' }, {}],
+  ])('%s → %s', (_name, vouches, head, change) => {
+    const { etag, versionId, sha256 } = { ...manifest, ...change };
+    expect(
+      manifestVouchesFor({ sha256, ...(etag === undefined ? {} : { etag }), ...(versionId === undefined ? {} : { versionId }) }, head),
+    ).toBe(vouches);
+  });
+});
+
+/**
+ * s3rver has no versioning, so which version the tag goes to is checked on the request the SDK
+ * would send (a mocked client), not against a server.
+ */
+describe('tagSha256: the tag goes to the version the upload completed', () => {
+  let s3: ReturnType<typeof mockClient>;
+  beforeAll(() => {
+    s3 = mockClient(S3Client);
+  });
+  afterEach(() => s3.reset());
+  afterAll(() => s3.restore());
+
+  it('passes the VersionId when the upload returned one', async () => {
+    s3.on(PutObjectTaggingCommand).resolves({ VersionId: 'v-42' });
+    await tagSha256(new S3Client({}), 'b', 'k.csv', facts.sha256, 'v-42');
+    expect(s3.commandCalls(PutObjectTaggingCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: 'b', Key: 'k.csv', VersionId: 'v-42', Tagging: { TagSet: [{ Key: SHA256_TAG, Value: facts.sha256 }] } },
+    ]);
+  });
+
+  it('tags the current object when there is no version (unversioned bucket, s3rver)', async () => {
+    s3.on(PutObjectTaggingCommand).resolves({});
+    await tagSha256(new S3Client({}), 'b', 'k.csv', facts.sha256);
+    expect(s3.commandCalls(PutObjectTaggingCommand)[0]!.args[0].input).not.toHaveProperty('VersionId');
   });
 });
 

@@ -1,13 +1,16 @@
 /**
  * The copy step: LinkedIn's finished export → a verified object at its deterministic S3 key.
  *
+ * 0. Abort the multipart uploads an earlier, killed copy left open at the final key
+ *    (stale-uploads.ts), once per copy.
  * 1. GET the job for a fresh `downloadUrl`/`expireAt` (the URL never enters state-machine state).
  * 2. URL guard: with less than `urlMinRemainingMs` left on the URL, do not start; wait for it to
  *    lapse if that fits, then GET the job again (refresh-policy.ts).
  * 3. Stream download → verifier → multipart upload straight at the FINAL key, with the export's
  *    metadata and LinkedIn's claims (rows = rowCount, bytes = Content-Length). A file that is not
  *    what was promised never becomes an object (pipeline.ts).
- * 4. Once S3 has completed the object: tag it `sha256=<hex>`, then write the manifest beside it.
+ * 4. Once S3 has completed the object: tag the version it completed `sha256=<hex>`, then write the
+ *    manifest beside it, naming that version and ETag.
  *
  * Faults: an expired URL is refreshed and a dropped connection re-downloaded, each within its own
  * bound (refresh-policy.ts). One deadline, set `safetyMarginMs` before the Lambda's time runs out,
@@ -18,7 +21,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ExportType } from '../contract/export-types';
 import type { ExportJob } from '../linkedin/schemas';
-import { exportObjectKeys, s3Uri } from '../workflow/keys';
+import { exportObjectKeys, s3Uri, type ExportObjectKeys } from '../workflow/keys';
 import type { ExportResult, ExportWindow } from '../contract/state';
 import { sleep } from '../sleep';
 import { childController, copyBudgetMs, deadlineExceeded, startDeadline, throwIfAborted, untilAborted } from './abort';
@@ -38,6 +41,7 @@ import {
   type UploadedObject,
   type VerifiedExport,
 } from './s3-publish';
+import { abortStaleUploads } from './stale-uploads';
 
 export type { CopyLogger } from './s3-publish';
 
@@ -88,12 +92,22 @@ export interface CopyDeps {
 
 /** What landed: the result fields the state carries, plus what only the handler needs. */
 export type CopyOutcome = Pick<ExportResult, 'rowCount' | 'bytes' | 'sha256' | 's3Uri' | 'manifestUri' | 'empty'> & {
+  /** The object's key (`s3Uri` without the bucket). */
+  csvKey: string;
+  /** The manifest's key (`manifestUri` without the bucket). */
+  manifestKey: string;
+  /** The ETag the upload completed with (the ledger records it). */
+  etag?: string;
+  /** The version the upload completed, in a versioned bucket (the ledger records it). */
+  versionId?: string;
   /** S3's own checksum of the object (`CRC32:base64`, …), when `checksumFromS3` and S3 returned one. */
   s3Checksum?: string;
+  /** Multipart uploads an earlier, killed copy had left open at the key, aborted before this one. */
+  staleUploadsAborted: number;
   seconds: number;
 };
 
-type Landed = Omit<CopyOutcome, 'seconds'>;
+type Landed = Omit<CopyOutcome, 'seconds' | 'staleUploadsAborted'>;
 
 /**
  * Copies one COMPLETED export job's CSV into S3, verified. See the module comment.
@@ -101,7 +115,8 @@ type Landed = Omit<CopyOutcome, 'seconds'>;
  * @throws NamedError `LinkedInProtocolError` (the job is not COMPLETED or lacks downloadUrl,
  *   expireAt or rowCount), `DownloadUrlExpired`, `DownloadHostNotAllowed`, `TooManyRedirects`,
  *   `DownloadFailed`, `ContentLengthMismatch`, `TruncatedDownload`, `RowCountMismatch`, `MalformedCsv`,
- *   `CopyDeadlineExceeded`; LinkedIn client errors from `getJob` and S3 errors pass through.
+ *   `CopyDeadlineExceeded`; LinkedIn client errors from `getJob` and S3 errors (the stale uploads'
+ *   listing and aborts included) pass through.
  *   Every named error leaves the final key as it was (absent, or the earlier export untouched)
  *   and no multipart upload open. Only an S3 error from the tag or the manifest, after S3 has
  *   completed the verified object, leaves that object without its tag or new manifest until the
@@ -112,8 +127,11 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
   const started = deps.now();
   const deadline = startDeadline(copyBudgetMs(deps.remainingTimeMs(), deps.safetyMarginMs));
   try {
-    const landed = await copyWithRetries(request, deps, deadline.signal);
-    return { ...landed, seconds: (deps.now() - started) / 1000 };
+    const keys = exportObjectKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
+    // Once, before the first attempt: an attempt's own failed upload is aborted by lib-storage.
+    const staleUploadsAborted = await untilAborted(abortStaleUploads(deps.s3, deps.bucket, keys.csvKey, deps.logger), deadline.signal);
+    const landed = await copyWithRetries(request, keys, deps, deadline.signal);
+    return { ...landed, staleUploadsAborted, seconds: (deps.now() - started) / 1000 };
   } catch (error) {
     // Whatever the deadline interrupted fails with its own error; the state machine needs one name.
     if (deadline.signal.aborted) throw deadlineExceeded(request.jobId, deps.safetyMarginMs, error);
@@ -123,7 +141,7 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
   }
 };
 
-const copyWithRetries = async (request: CopyRequest, deps: CopyDeps, signal: AbortSignal): Promise<Landed> => {
+const copyWithRetries = async (request: CopyRequest, keys: ExportObjectKeys, deps: CopyDeps, signal: AbortSignal): Promise<Landed> => {
   const limits = { maxUrlRefreshes: deps.maxUrlRefreshes, maxDroppedConnectionRetries: deps.maxDroppedConnectionRetries ?? 1 };
   let tally = NOTHING_SPENT;
   let job = await getCompletedJob(request, deps, signal);
@@ -135,7 +153,7 @@ const copyWithRetries = async (request: CopyRequest, deps: CopyDeps, signal: Abo
       if (shortLived.urlLifeMs > 0) await waitForExpiry(shortLived, deps, signal);
       setback = { kind: 'short-lived', why: shortLived.why };
     } else {
-      const attempt = await copyOnce(job, request, deps, signal);
+      const attempt = await copyOnce(job, request, keys, deps, signal);
       if (attempt.kind === 'copied') return attempt.landed;
       setback = attempt;
     }
@@ -169,7 +187,13 @@ const waitForExpiry = async (url: ShortLivedUrl, deps: CopyDeps, signal: AbortSi
 type Attempt = { kind: 'copied'; landed: Landed } | Extract<Setback, { kind: 'expired' | 'dropped' }>;
 
 /** One download → verified upload at the final key → tag → manifest pass. */
-const copyOnce = async (job: CompletedJob, request: CopyRequest, deps: CopyDeps, deadline: AbortSignal): Promise<Attempt> => {
+const copyOnce = async (
+  job: CompletedJob,
+  request: CopyRequest,
+  { csvKey, manifestKey }: ExportObjectKeys,
+  deps: CopyDeps,
+  deadline: AbortSignal,
+): Promise<Attempt> => {
   // Per attempt: the deadline stops it, and so does a failed upload (the download is then unwanted).
   const { controller: attempt, release } = childController(deadline);
   try {
@@ -183,7 +207,6 @@ const copyOnce = async (job: CompletedJob, request: CopyRequest, deps: CopyDeps,
     if (opened.kind === 'expired') return opened;
     refuseOversize(opened, deps.partSizeBytes, job.id);
 
-    const { csvKey, manifestKey } = exportObjectKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
     const claims = claimsOf(request, job, opened.contentLength);
     const streamed = await streamVerified(
       opened,
@@ -208,8 +231,9 @@ const copyOnce = async (job: CompletedJob, request: CopyRequest, deps: CopyDeps,
 };
 
 /**
- * The object exists, complete and verified: give it its `sha256` tag, then the manifest beside it
- * (the SHA-256 is known only after the last byte, too late for the object's metadata).
+ * The object exists, complete and verified: give the version the upload completed its `sha256`
+ * tag, then the manifest beside it (the SHA-256 is known only after the last byte, too late for
+ * the object's metadata).
  */
 const describeLanded = async (
   facts: VerifiedExport,
@@ -219,7 +243,7 @@ const describeLanded = async (
 ): Promise<Landed> => {
   const { s3Checksum: _notAsked, ...withoutChecksum } = completed;
   const uploaded: UploadedObject = deps.checksumFromS3 ? completed : withoutChecksum;
-  await tagSha256(deps.s3, deps.bucket, csvKey, facts.sha256);
+  await tagSha256(deps.s3, deps.bucket, csvKey, facts.sha256, uploaded.versionId);
   const objectUri = s3Uri(deps.bucket, csvKey);
   await putManifest(deps.s3, deps.bucket, manifestKey, buildManifest(facts, objectUri, deps.now(), uploaded));
   deps.logger?.info('Export copied and verified', {
@@ -229,7 +253,7 @@ const describeLanded = async (
     sha256: facts.sha256,
     object: objectUri,
   });
-  return landedOf(facts, objectUri, s3Uri(deps.bucket, manifestKey), uploaded);
+  return landedOf(facts, { csvKey, manifestKey }, deps.bucket, uploaded);
 };
 
 /** What is known before the first byte: the request's ids and window, and LinkedIn's two claims. */
@@ -243,12 +267,16 @@ const claimsOf = (request: CopyRequest, job: CompletedJob, contentLength: number
   bytes: contentLength,
 });
 
-const landedOf = (facts: VerifiedExport, objectUri: string, manifestUri: string, uploaded: UploadedObject): Landed => ({
+const landedOf = (facts: VerifiedExport, { csvKey, manifestKey }: ExportObjectKeys, bucket: string, uploaded: UploadedObject): Landed => ({
   rowCount: facts.rows,
   bytes: facts.bytes,
   sha256: facts.sha256,
-  s3Uri: objectUri,
-  manifestUri,
+  s3Uri: s3Uri(bucket, csvKey),
+  manifestUri: s3Uri(bucket, manifestKey),
+  csvKey,
+  manifestKey,
   empty: facts.rows === 0,
+  ...(uploaded.etag ? { etag: uploaded.etag } : {}),
+  ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
   ...(uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(uploaded.s3Checksum) } : {}),
 });

@@ -21,9 +21,10 @@
  * The claims are verified before the object can exist, so on an existing object they are facts.
  * The SHA-256 is known only after the last byte, and S3 metadata cannot change without rewriting
  * the object, so it goes into an object TAG (`sha256=<hex>`, PutObjectTagging, no rewrite) and into
- * the manifest written beside the CSV. What a reader can rely on: an object at the final key is
- * always complete and verified; its `sha256` tag and manifest follow within milliseconds (a reader
- * that needs them waits for the tag, or compares the manifest's `etag` with the object's).
+ * the manifest written beside the CSV, both naming the version the upload completed. What a reader
+ * can rely on: an object at the final key is always complete and verified; its `sha256` tag and
+ * manifest follow within milliseconds (a reader that needs them waits for the tag, or checks the
+ * manifest against a HEAD of the object with {@link manifestVouchesFor}).
  *
  * Memory: `@aws-sdk/lib-storage` holds about `queueSize × partSize` bytes, whatever the file size.
  * Lessons from docs/design.md, "Why it is built this way", applied here: lib-storage is pinned with client-s3; parts are
@@ -203,16 +204,19 @@ export const streamToObject = async (upload: StreamedUpload): Promise<UploadedOb
 };
 
 /**
- * Tags the object's current version with its SHA-256. No VersionId is passed: that would need
- * `s3:PutObjectVersionTagging`, and the current version is the one just completed (the workflow
- * runs one copy per window at a time). Tagging replaces the whole tag set, which on a freshly
- * written version is empty.
+ * Tags the version the upload completed with its SHA-256. With `versionId` (a versioned bucket
+ * returns one from CompleteMultipartUpload or PutObject) the tag goes to exactly that version, so
+ * it can never land on a newer object written at the key meanwhile; that needs
+ * `s3:PutObjectVersionTagging`. Without one (an unversioned bucket, s3rver) it tags the current
+ * object, which only this window's claim holder writes. Tagging replaces the whole tag set, which
+ * on a freshly written version is empty.
  */
-export const tagSha256 = async (s3: S3Client, bucket: string, key: string, sha256: string): Promise<void> => {
+export const tagSha256 = async (s3: S3Client, bucket: string, key: string, sha256: string, versionId?: string): Promise<void> => {
   await s3.send(
     new PutObjectTaggingCommand({
       Bucket: bucket,
       Key: key,
+      ...(versionId ? { VersionId: versionId } : {}),
       Tagging: { TagSet: [{ Key: SHA256_TAG, Value: sha256 }] },
     }),
   );
@@ -233,6 +237,8 @@ export interface ExportManifest {
   sha256: string;
   /** The ETag of the object this manifest describes: compare with a HEAD of `object`. */
   etag?: string;
+  /** The version the upload completed, in a versioned bucket (see {@link manifestVouchesFor}). */
+  versionId?: string;
   /** S3's own checksum of the object, when the target is real S3 (`ALGORITHM:base64`). */
   s3Checksum?: string;
   /** `FULL_OBJECT` or `COMPOSITE` (multipart: a checksum of the parts' checksums). */
@@ -264,11 +270,28 @@ export const buildManifest = (
   bytes: facts.bytes,
   sha256: facts.sha256,
   ...(uploaded.etag ? { etag: uploaded.etag } : {}),
+  ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
   ...(uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(uploaded.s3Checksum) } : {}),
   ...(uploaded.s3Checksum?.type ? { s3ChecksumType: uploaded.s3Checksum.type } : {}),
   empty: facts.rows === 0,
   copiedAt: new Date(copiedAt).toISOString(),
 });
+
+const unquoted = (etag: string): string => etag.replace(/^"(.*)"$/, '$1');
+
+/**
+ * Whether a manifest describes the object a HEAD of its `object` found, so that its `sha256`,
+ * rows and bytes are that object's. The ETags must be equal (quoted or not), and so must the
+ * version ids when both sides know one (a versioned bucket). Without an ETag on either side
+ * nothing can be told: false. The `sha256` is what a reader gains from a true answer.
+ */
+export const manifestVouchesFor = (
+  manifest: Pick<ExportManifest, 'etag' | 'versionId' | 'sha256'>,
+  head: { etag?: string; versionId?: string },
+): boolean => {
+  if (!manifest.etag || !head.etag || unquoted(manifest.etag) !== unquoted(head.etag)) return false;
+  return !(manifest.versionId && head.versionId) || manifest.versionId === head.versionId;
+};
 
 /** Writes the manifest JSON (after the CSV, so a manifest never points at a missing object). */
 export const putManifest = async (s3: S3Client, bucket: string, key: string, manifest: ExportManifest): Promise<void> => {
