@@ -25,7 +25,8 @@ const USAGE = `Usage: npm run simulator -- [options]
   --max-page-size N     the contracts finder answers at most N per page (default: no cap)
   --faults JSON         initial faults, e.g. '{"throttle":{"count":2}}',
                         '{"forbiddenContracts":["urn:li:contract:5000007"]}', '{"unauthorized":true}',
-                        '{"failingPairs":{"fraction":0.01,"seed":1,"status":"FAILED_DUE_TO_INTERNAL_ERROR"}}'
+                        '{"failingPairs":{"fraction":0.01,"seed":1,"status":"FAILED_DUE_TO_INTERNAL_ERROR"}}',
+                        '{"dropCreateResponses":{"count":1}}' (the job is created, its answer lost)
   --help                this text
 `;
 

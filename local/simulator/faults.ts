@@ -18,16 +18,20 @@ export interface CountedFault {
   route?: ApiRoute;
 }
 
+/** Which (contract, export type) pairs a fault applies to; an absent list does not narrow. */
+export interface PairScope {
+  /** Only these contract URNs. Default: every contract. */
+  contracts?: string[];
+  /** Only these export types: the product's names (`activity`…) or LinkedIn's actions (`exportActivityData`…). Default: all. */
+  exportTypes?: string[];
+}
+
 /**
  * The (contract, export type) pairs whose jobs always end in `status`: the lists narrow which
  * pairs qualify (absent: all), then `fraction` keeps that share of them, chosen by hashing
  * (contract, export type, seed) so the hit pairs are known in advance ({@link isFailingPair}).
  */
-export interface FailingPairs {
-  /** Only these contract URNs. Default: every contract. */
-  contracts?: string[];
-  /** Only these export types: the product's names (`activity`…) or LinkedIn's actions (`exportActivityData`…). Default: all. */
-  exportTypes?: string[];
+export interface FailingPairs extends PairScope {
   /** Share of the qualifying pairs that fail, 0..1. Default 1 (all of them). */
   fraction?: number;
   /** Changes which pairs `fraction` picks. Default 0. */
@@ -70,6 +74,13 @@ export interface FaultSettings {
   exceededFileSizeOverDays?: number;
   /** Windows whose endAt lies within the last 24 h (or in the future) end FAILED_DUE_TO_DATA_DELAY. */
   dataDelayForRecentWindows?: boolean;
+  /**
+   * The next `count` creates (of the pairs in scope, when `contracts`/`exportTypes` narrow it)
+   * take effect, the job runs and completes like any other, but the connection is destroyed
+   * before any answer: the client cannot tell whether a job exists, nor its id. The call is
+   * recorded with status 0.
+   */
+  dropCreateResponses?: { count: number } & PairScope;
   /** The next `count` jobs spend `extraMs` longer in PROCESSING. */
   slowJobs?: { count: number; extraMs: number };
   /** The next `count` jobs complete with 0 rows (a header-only file). */
@@ -101,6 +112,7 @@ export const FAULT_KEYS = [
   'latency',
   'forbiddenContracts',
   'failingPairs',
+  'dropCreateResponses',
   'throttle',
   'serverError',
   'malformedJson',
@@ -170,16 +182,24 @@ export const pairHash = (contract: string, exportType: ExportType, seed = 0): nu
  * const failing = pairs.filter(({ contract, exportType }) => isFailingPair(fault, contract, exportType));
  */
 export const isFailingPair = (fault: FailingPairs, contract: string, exportType: ExportType): boolean => {
-  if (fault.contracts !== undefined && !fault.contracts.includes(contract)) return false;
-  if (
-    fault.exportTypes !== undefined &&
-    !fault.exportTypes.includes(exportType) &&
-    !fault.exportTypes.includes(EXPORT_ACTIONS[exportType])
-  ) {
-    return false;
-  }
+  if (!inPairScope(fault, contract, exportType)) return false;
   const fraction = fault.fraction ?? 1;
   return fraction >= 1 || pairHash(contract, exportType, fault.seed ?? 0) < fraction;
+};
+
+/** Whether (contract, exportType) is among the pairs `scope` names. */
+export const inPairScope = (scope: PairScope, contract: string, exportType: ExportType): boolean =>
+  (scope.contracts === undefined || scope.contracts.includes(contract)) &&
+  (scope.exportTypes === undefined || scope.exportTypes.includes(exportType) || scope.exportTypes.includes(EXPORT_ACTIONS[exportType]));
+
+/**
+ * Consumes one use of `dropCreateResponses` when the created job's pair is in its scope: a create
+ * outside the scope leaves the count alone, so "the first N creates of pair P" means what it says.
+ */
+export const takeDroppedCreate = (faults: FaultSettings, contract: string, exportType: ExportType): boolean => {
+  const fault = faults.dropCreateResponses;
+  if (!fault || !inPairScope(fault, contract, exportType)) return false;
+  return takeFault(faults, 'dropCreateResponses') !== undefined;
 };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -208,18 +228,31 @@ const checkFault = (key: string, value: unknown): void => {
       if (!isObject(value) || typeof value.status !== 'string' || value.status === '')
         fail('{status, contracts?, exportTypes?, fraction?, seed?}');
       const pairs = value as Record<string, unknown>;
-      if (pairs.contracts !== undefined && !isStringList(pairs.contracts)) fail('an object whose contracts is a list of URNs');
-      if (pairs.exportTypes !== undefined) {
-        const known: readonly string[] = [...EXPORT_TYPES, ...Object.values(EXPORT_ACTIONS)];
-        if (!isStringList(pairs.exportTypes) || !pairs.exportTypes.every((type) => known.includes(type))) {
-          fail(`an object whose exportTypes are among ${known.join(', ')}`);
-        }
-      }
+      checkPairScope(pairs, fail);
       if (pairs.fraction !== undefined && !(typeof pairs.fraction === 'number' && pairs.fraction >= 0 && pairs.fraction <= 1)) {
         fail('an object whose fraction is between 0 and 1');
       }
       if (pairs.seed !== undefined && !Number.isSafeInteger(pairs.seed)) fail('an object whose seed is an integer');
       return;
+    }
+    case 'dropCreateResponses': {
+      // A count that is not a whole number would never run out, or never fire: both silent.
+      if (!isObject(value) || !(Number.isSafeInteger(value.count) && (value.count as number) >= 0)) {
+        fail('{count: a non-negative integer, contracts?, exportTypes?}');
+      }
+      checkPairScope(value as Record<string, unknown>, fail);
+      return;
+    }
+  }
+};
+
+/** The shape of a {@link PairScope}'s lists: URNs, and export types the simulator knows. */
+const checkPairScope = (scope: Record<string, unknown>, fail: (expected: string) => never): void => {
+  if (scope.contracts !== undefined && !isStringList(scope.contracts)) fail('an object whose contracts is a list of URNs');
+  if (scope.exportTypes !== undefined) {
+    const known: readonly string[] = [...EXPORT_TYPES, ...Object.values(EXPORT_ACTIONS)];
+    if (!isStringList(scope.exportTypes) || !scope.exportTypes.every((type) => known.includes(type))) {
+      fail(`an object whose exportTypes are among ${known.join(', ')}`);
     }
   }
 };

@@ -15,8 +15,8 @@ import { createHandler } from './server';
 
 export type { GeneratedContracts, SalesContract } from './contracts';
 export { DEFAULT_CONTRACTS, GENERATED_CONTRACT_BASE, generateContracts, generatedContractUrn, manyContracts } from './contracts';
-export type { FaultSettings, FailingPairs, CountedFault, Route, ApiRoute } from './faults';
-export { FAULT_KEYS, isFailingPair, pairHash, parseFaults } from './faults';
+export type { FaultSettings, FailingPairs, PairScope, CountedFault, Route, ApiRoute } from './faults';
+export { FAULT_KEYS, inPairScope, isFailingPair, pairHash, parseFaults } from './faults';
 export type { CallRecord, LinkedInErrorBody } from './http';
 export type { SimJob } from './jobs';
 export { CSV_HEADERS } from './csv-rows';
@@ -98,7 +98,7 @@ export interface Simulator {
   readonly forbiddenContracts: readonly string[];
   /** Mutable fault settings, read on every request: set, change or replace them at any time. */
   faults: FaultSettings;
-  /** Every request answered, in order. */
+  /** Every request answered, in order; one whose answer a fault dropped has status 0. */
   readonly calls: CallRecord[];
   /** Number of recorded calls matching the filter. */
   countCalls(filter?: { route?: Route; method?: string; status?: number }): number;
@@ -110,7 +110,7 @@ export interface Simulator {
   now(): number;
   /** Moves the simulator's clock forward (job lifecycle, URL expiry, retention). */
   advanceTime(ms: number): void;
-  /** All jobs created so far, with their current status. */
+  /** All jobs created so far, with their current status (those whose create answer was dropped too). */
   jobs(): Array<SimJob & { status: string }>;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;

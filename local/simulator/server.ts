@@ -8,7 +8,7 @@ import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/sha
 import { contractsPage, DEFAULT_PAGE_SIZE, type SalesContract } from './contracts';
 import type { CsvSpec } from './csv-rows';
 import { csvByteSize, csvChunks } from './csv-stream';
-import { isFailingPair, takeFault, type ApiRoute, type FaultSettings, type Route } from './faults';
+import { isFailingPair, takeDroppedCreate, takeFault, type ApiRoute, type FaultSettings, type Route } from './faults';
 import {
   SERVICE_ERROR_CODES as CODES,
   drained,
@@ -144,13 +144,33 @@ const serveApi = async (ctx: HandlerContext, ex: Exchange, route: ApiRoute): Pro
   const serverError = takeFault(faults, 'serverError', route);
   if (serverError) throw new HttpError(serverError.status, 'Internal Server Error (injected)', CODES.other);
 
-  const { status, body } =
+  const { status, body, lost }: ApiAnswer =
     route === 'contracts' ? listContracts(ctx, ex.url) : route === 'createJob' ? await createJob(ctx, ex) : getJob(ctx, ex.url);
+  if (lost) {
+    loseAnswer(ex);
+    return;
+  }
 
   if (takeFault(faults, 'schemaViolation', route)) violateSchema(route, body);
   let text = JSON.stringify(body);
   if (takeFault(faults, 'malformedJson', route)) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
   sendJsonText(ex, status, text);
+};
+
+/** What an endpoint answers; `lost`: it took effect, but the answer never leaves (dropCreateResponses). */
+interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  lost?: boolean;
+}
+
+/**
+ * Drops the connection without a byte of answer, as a gateway or network failure after LinkedIn
+ * acted would. Recorded with status 0, so a test still counts the request it made.
+ */
+const loseAnswer = (ex: Exchange): void => {
+  ex.calls.push({ method: ex.req.method ?? 'GET', route: ex.route, status: 0, path: ex.url.pathname + ex.url.search, at: ex.now() });
+  ex.req.socket.destroy();
 };
 
 /** Removes the field a client must not do without. */
@@ -184,7 +204,7 @@ const epochMs = (body: Record<string, unknown>, name: string): number => {
   return value;
 };
 
-const createJob = async (ctx: HandlerContext, ex: Exchange) => {
+const createJob = async (ctx: HandlerContext, ex: Exchange): Promise<ApiAnswer> => {
   const action = ex.url.searchParams.get('action');
   const exportType = action === null ? undefined : ACTION_TO_TYPE.get(action);
   if (!exportType || !action) throw badRequest(`Unknown or missing action ${action ?? ''}`);
@@ -243,8 +263,10 @@ const createJob = async (ctx: HandlerContext, ex: Exchange) => {
   );
   const value: Record<string, unknown> = { id: job.id, status: 'ENQUEUED' };
   if (faults.nullFields) Object.assign(value, { downloadUrl: null, expireAt: null, rowCount: null });
+  // Decided after the job is stored: the job exists whether or not its answer arrives.
+  const lost = takeDroppedCreate(faults, contract.contract, exportType);
   // ASSUMPTION: 200 (a Rest.li action with a value); LinkedIn's create status code is unconfirmed.
-  return { status: 200, body: { value } as Record<string, unknown> };
+  return { status: 200, body: { value } as Record<string, unknown>, lost };
 };
 
 const getJob = (ctx: HandlerContext, url: URL) => {
