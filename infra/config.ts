@@ -281,6 +281,8 @@ export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment
     RECREATE_BASE_SECONDS: config.recreateBaseSeconds,
     DATA_DELAY_WAIT_SECONDS: config.dataDelayWaitSeconds,
     MAX_DATA_DELAY_RETRIES: config.maxDataDelayRetries,
+    // Not in cdk.json: deployed, Step Functions answers for a claim's owner and the lease rarely matters.
+    CLAIM_LEASE_SECONDS: RUNTIME_DEFAULTS.CLAIM_LEASE_SECONDS,
     URL_MIN_REMAINING_SECONDS: config.urlMinRemainingSeconds,
     COPY_SAFETY_MARGIN_SECONDS: config.copySafetyMarginSeconds,
     MAX_URL_REFRESHES: config.maxUrlRefreshes,

@@ -9,7 +9,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
 import { HANDLER_MODULES, type HandlerModule } from '../lambdas/shared/contract/names';
-import { RUNS_FOLDER } from '../lambdas/shared/contract/run-layout';
+import type { ExportType } from '../lambdas/shared/contract/export-types';
+import { LEDGER_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../lambdas/shared/contract/run-layout';
 import type { ResourceVariable, RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { ExportFunction, type ExportFunctionProps } from './function';
 import { acknowledge, logicalIdOf } from './nag';
@@ -27,6 +28,8 @@ export interface ExportFunctionsProps {
   readonly copyMemoryMb: number;
   /** The Plan asks LinkedIn's contracts finder (DISCOVER_CONTRACTS), so it reads the token. */
   readonly discoverContracts: boolean;
+  /** Every export type an execution may ask for: their folders are the data the copy writes. */
+  readonly exportTypes: readonly ExportType[];
 }
 
 type FunctionSpec = Pick<ExportFunctionProps, 'description' | 'timeout' | 'memorySize'> & {
@@ -59,8 +62,15 @@ export class ExportFunctions extends Construct {
         memorySize: 512,
         callsLinkedIn: props.discoverContracts,
       },
+      'claim-window': {
+        description: "Claims the next window in the export ledger: skips landed days, waits for a live claim, resumes a dead one's job.",
+        // A pair's first ledger reads every manifest in its folder, and a move left undone copies
+        // objects of up to 3 GB server-side.
+        timeout: Duration.minutes(5),
+        callsLinkedIn: false,
+      },
       'create-job': {
-        description: 'Creates the LinkedIn export job for the next window.',
+        description: 'Creates the LinkedIn export job for the claimed window and records it in the ledger.',
         timeout: Duration.seconds(60),
         callsLinkedIn: true,
       },
@@ -113,28 +123,85 @@ export class ExportFunctions extends Construct {
     if (!hasEveryModule(byModule)) throw new Error('A handler module has no function');
     this.byModule = byModule;
 
-    // Only the export prefix, only the object operations the copy performs: the upload straight at
-    // the final key and the manifest (PutObject, which also covers the multipart calls), aborting
-    // an upload that failed verification (AbortMultipartUpload), and the sha256 tag
-    // (PutObjectTagging). It never reads, copies or deletes an object.
+    // Each folder of the export prefix by what lives there (lambdas/shared/contract/run-layout.ts):
+    // the data of each export type, the ledger, and what a forced export superseded.
+    const bucketArn = `<${logicalIdOf(props.bucket)}.Arn>`;
+    const folder = (name: string) => ({
+      arn: props.bucket.arnForObjects(`${props.keyPrefix}${name}*`),
+      finding: `AwsSolutions-IAM5[Resource::${bucketArn}/${props.keyPrefix}${name}*]`,
+    });
+    const data = props.exportTypes.map((exportType) => folder(`${exportType}/`));
+    const ledger = folder(LEDGER_FOLDER);
+    const superseded = folder(SUPERSEDED_FOLDER);
+    const grant = (fn: ExportFunction, actions: string[], resources: string[]) =>
+      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions, resources }));
+    const reasons: Record<string, string> = {
+      data: "Export keys are deterministic per (export type, contract, window) and not known at deploy time; the grant is limited to the export types' folders.",
+      ledger:
+        'The export ledger holds one object per (export type, contract), named at run time; the grant is limited to the ledger/ folder.',
+      superseded:
+        'Superseded objects keep their key and the time they were superseded, known only at run time; the grant is limited to the superseded/ folder.',
+    };
+    const acknowledgeFolders = (fn: ExportFunction, folders: { data?: boolean; ledger?: boolean; superseded?: boolean }) => {
+      const policy = defaultPolicyOf(fn);
+      if (folders.data) for (const { finding } of data) acknowledge(policy, finding, reasons.data as string);
+      if (folders.ledger) acknowledge(policy, ledger.finding, reasons.ledger as string);
+      if (folders.superseded) acknowledge(policy, superseded.finding, reasons.superseded as string);
+    };
+    // Every function that reads the ledger may list the bucket: without s3:ListBucket, S3 answers a
+    // GET of a missing key (a pair's first ledger, a run without already-landed pairs) with 403
+    // instead of 404. A condition on s3:prefix would not help: a GET carries no prefix.
+    const listBucket = (fn: ExportFunction) => grant(fn, ['s3:ListBucket'], [props.bucket.bucketArn]);
+    // Reading an object (a given version) with its tags, as a move's CopyObject source.
+    const readWithTags = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'];
+
+    // The copy: the upload straight at the final key and the manifest (PutObject, which also covers
+    // the multipart calls), aborting an upload that failed verification or that a killed copy left
+    // (ListBucketMultipartUploads: a bucket action without a prefix condition; AbortMultipartUpload),
+    // the sha256 tag on the exact version it completed (PutObjectVersionTagging), the ledger's reads
+    // and conditional writes, and moving the objects a forced export supersedes: read them with their
+    // tags, write them under superseded/, delete them where they were.
     const copy = this.byModule['copy-to-s3'];
-    copy.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
-        resources: [props.bucket.arnForObjects(`${props.keyPrefix}*`)],
-      }),
+    grant(
+      copy,
+      [...readWithTags, 's3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+      data.map((d) => d.arn),
     );
-    acknowledge(
-      defaultPolicyOf(copy),
-      `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}*]`,
-      'Export keys are deterministic per (export type, contract, window) and not known at deploy time; the grant is limited to the export prefix.',
+    grant(copy, ['s3:GetObject', 's3:PutObject'], [ledger.arn]);
+    grant(copy, ['s3:PutObject', 's3:PutObjectTagging'], [superseded.arn]);
+    grant(copy, ['s3:ListBucketMultipartUploads'], [props.bucket.bucketArn]);
+    listBucket(copy);
+    acknowledgeFolders(copy, { data: true, ledger: true, superseded: true });
+
+    // The claim: the ledger (kept aside under superseded/ when a forced run replaces a corrupt one),
+    // the manifests a pair's first ledger starts from (listed, read), and the moves a crash left undone.
+    const claim = this.byModule['claim-window'];
+    grant(
+      claim,
+      [...readWithTags, 's3:DeleteObject'],
+      data.map((d) => d.arn),
     );
+    grant(claim, ['s3:GetObject', 's3:PutObject'], [ledger.arn]);
+    grant(claim, ['s3:PutObject', 's3:PutObjectTagging'], [superseded.arn]);
+    listBucket(claim);
+    acknowledgeFolders(claim, { data: true, ledger: true, superseded: true });
+
+    // create-job: the ledger only (the intent and the job id in the claim).
+    const create = this.byModule['create-job'];
+    grant(create, ['s3:GetObject', 's3:PutObject'], [ledger.arn]);
+    listBucket(create);
+    acknowledgeFolders(create, { ledger: true });
 
     // The run files (items, Map Run results, report) live under <prefix>runs/, named by execution.
     const runs = `${props.keyPrefix}${RUNS_FOLDER}*`;
     const runsReason =
       "A run's files are named by its execution (runs/<execution name>/) and its Map Run id, known only at run time; the grant is limited to the runs/ prefix.";
+    // The Plan reads the ledgers to leave out what has landed (it never writes them); summarize
+    // reads the run's already-landed list, absent when there is none.
+    grant(this.byModule.plan, ['s3:GetObject'], [ledger.arn]);
+    acknowledgeFolders(this.byModule.plan, { ledger: true });
+    listBucket(this.byModule.plan);
+    listBucket(this.byModule.summarize);
     // plan puts the run's items and gets an earlier run's report (a rerun); summarize gets the Map
     // Run's results and puts the report.
     for (const fn of [this.byModule.plan, this.byModule.summarize]) {

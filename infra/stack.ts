@@ -4,6 +4,7 @@
  * dead-letter queue, and the alarms an operator needs. Each part is a construct of its own file
  * that owns its permissions and cdk-nag acknowledgements; the stack wires them together.
  */
+import { EXPORT_TYPES } from '../lambdas/shared/contract/export-types';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ExportAlarms } from './alarms';
@@ -45,6 +46,8 @@ export class SalesNavExportStack extends Stack {
       tokenSecret: this.token.secret,
       copyMemoryMb: config.copyMemoryMb,
       discoverContracts: config.discoverContracts,
+      // An execution may ask for any export type, configured or not.
+      exportTypes: EXPORT_TYPES,
     });
     this.workflow = new ExportWorkflow(this, 'workflow', {
       functions: this.functions.byModule,

@@ -3,12 +3,12 @@
  * runner both execute the ASL that CDK synthesizes from this construct; its state names come from
  * the contract (lambdas/shared/contract/names.ts), which the local runner keys its handlers by.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ERROR_NAMES, type ErrorName } from '../lambdas/shared/contract/error-names';
@@ -53,6 +53,16 @@ export const FAILURE_ROUTES: ReadonlyArray<{ state: StateName; errors: readonly 
     state: STATE_NAMES.linkedInRejected,
     errors: [ERROR_NAMES.badRequest, ERROR_NAMES.notFound, ERROR_NAMES.protocol],
   },
+  {
+    state: STATE_NAMES.ledgerRefused,
+    errors: [
+      ERROR_NAMES.ledgerCorrupt,
+      ERROR_NAMES.claimLost,
+      ERROR_NAMES.claimHeld,
+      ERROR_NAMES.createUnconfirmed,
+      ERROR_NAMES.ledgerContention,
+    ],
+  },
   { state: STATE_NAMES.lambdasMisconfigured, errors: [ERROR_NAMES.config, ERROR_NAMES.wiring] },
 ];
 
@@ -85,6 +95,8 @@ const FAILURE_COMMENTS: Record<string, string> = {
   [STATE_NAMES.copyFailed]: 'The CSV could not be copied to S3 and verified; no partial object was published.',
   [STATE_NAMES.linkedInUnavailable]: 'LinkedIn kept throttling or failing after every retry; try again later.',
   [STATE_NAMES.linkedInRejected]: 'LinkedIn rejected a request or answered with an unexpected body.',
+  [STATE_NAMES.ledgerRefused]:
+    'The export ledger stopped this pair to keep every day exactly once (corrupt ledger, claim lost or held too long, creates without an answer); the cause says which and what to do.',
   [STATE_NAMES.exportFailed]: 'An unexpected error; see the cause and the Lambda logs.',
 };
 
@@ -104,6 +116,15 @@ const JOB_NOT_VISIBLE_RETRY: sfn.RetryProps = {
   interval: Duration.seconds(5),
   backoffRate: 2,
   maxAttempts: 3,
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Lost races on the export ledger, many in a row: try again shortly (the ledger's own loop already re-read it). */
+const LEDGER_CONTENTION_RETRY: sfn.RetryProps = {
+  errors: [ERROR_NAMES.ledgerContention],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 5,
   jitterStrategy: sfn.JitterType.FULL,
 };
 
@@ -208,19 +229,28 @@ const pairLoop = (
   continuationArn: string,
 ): { start: sfn.IChainable; tasks: sfn.TaskStateBase[] } => {
   const fail = failStates(scope);
-  const task = (name: TaskStateName): LambdaInvoke => invoke(scope, name, functions[TASK_HANDLERS[name]]);
-  const createJob = task(STATE_NAMES.createJob).addRetry(LINKEDIN_TRANSIENT_RETRY);
+  const task = (name: TaskStateName, payload?: sfn.TaskInput): LambdaInvoke => invoke(scope, name, functions[TASK_HANDLERS[name]], payload);
+  // The claim needs to know who claims: the pair's first execution (continuations keep its name in the task).
+  const claimWindow = task(
+    STATE_NAMES.claimWindow,
+    sfn.TaskInput.fromObject({ task: sfn.JsonPath.entirePayload, executionArn: sfn.JsonPath.executionId }),
+  ).addRetry(LEDGER_CONTENTION_RETRY);
+  const createJob = task(STATE_NAMES.createJob).addRetry(LEDGER_CONTENTION_RETRY).addRetry(LINKEDIN_TRANSIENT_RETRY);
   const checkJob = task(STATE_NAMES.checkJob).addRetry(LINKEDIN_TRANSIENT_RETRY).addRetry(JOB_NOT_VISIBLE_RETRY);
-  const copy = task(STATE_NAMES.copy).addRetry(COPY_RETRY);
+  const copy = task(STATE_NAMES.copy).addRetry(LEDGER_CONTENTION_RETRY).addRetry(COPY_RETRY);
   // Each pair fails on its own: its execution ends in the Fail state of its error, the Map
   // records it, and no sibling is touched.
-  for (const state of [createJob, checkJob, copy]) {
+  for (const state of [claimWindow, createJob, checkJob, copy]) {
     for (const { state: failName, errors } of FAILURE_ROUTES) state.addCatch(fail(failName), { errors: [...errors] });
     state.addCatch(fail(STATE_NAMES.exportFailed), { errors: [sfn.Errors.ALL] });
   }
 
   const waitForJob = new sfn.Wait(scope, STATE_NAMES.waitForJob, {
     stateName: STATE_NAMES.waitForJob,
+    time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+  });
+  const waitBeforeClaim = new sfn.Wait(scope, STATE_NAMES.waitBeforeClaim, {
+    stateName: STATE_NAMES.waitBeforeClaim,
     time: sfn.WaitTime.secondsPath('$.waitSeconds'),
   });
   const waitBeforeCreate = new sfn.Wait(scope, STATE_NAMES.waitBeforeCreate, {
@@ -269,6 +299,11 @@ const pairLoop = (
       ),
       resetSteps,
     )
+    .when(
+      sfn.Condition.and(sfn.Condition.stringEquals('$.next', 'claim'), sfn.Condition.numberGreaterThan('$.waitSeconds', 0)),
+      waitBeforeClaim.next(claimWindow),
+    )
+    .when(sfn.Condition.stringEquals('$.next', 'claim'), claimWindow)
     .when(sfn.Condition.stringEquals('$.next', 'poll'), waitForJob.next(checkJob))
     .when(sfn.Condition.stringEquals('$.next', 'copy'), copy)
     .when(
@@ -279,10 +314,11 @@ const pairLoop = (
     .when(sfn.Condition.stringEquals('$.next', 'done'), finished);
   // Any other `next` is a handler bug: the Choice fails with States.NoChoiceMatched, and the
   // pair's execution fails with it.
+  claimWindow.next(route);
   createJob.next(checkJob);
   checkJob.next(route);
   copy.next(route);
-  return { start: route, tasks: [createJob, checkJob, copy] };
+  return { start: route, tasks: [claimWindow, createJob, checkJob, copy] };
 };
 
 /**
@@ -465,6 +501,34 @@ export class ExportWorkflow extends Construct {
       mainPolicy,
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${props.keyPrefix}${MAP_RESULTS_FOLDER}/*]`,
       'The ResultWriter writes under a folder named by the Map Run id, known only at run time; the grant is limited to the map-results prefix.',
+    );
+
+    // The claim step asks Step Functions whether a claim's owner (a pair's child execution) still
+    // runs. A policy of its own, not the function's default one: the function must exist before the
+    // state machine, which this grant names.
+    const claimRole = props.functions[TASK_HANDLERS[STATE_NAMES.claimWindow]].role;
+    if (!claimRole) throw new Error('The claim function has no role');
+    const ownerCheck = new Policy(this, 'claim-owner-check', {
+      roles: [claimRole],
+      statements: [
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['states:DescribeExecution'],
+          resources: [
+            stack.formatArn({
+              service: 'states',
+              resource: 'execution',
+              resourceName: `${Fn.select(6, Fn.split(':', this.stateMachine.stateMachineArn))}/${MAP_RUN_LABEL}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      ],
+    });
+    acknowledge(
+      ownerCheck,
+      stateArnFinding(`execution:${ownExecutions}/${MAP_RUN_LABEL}:*`),
+      "A claim's owner is one of this state machine's pair executions, whose names Step Functions generates; DescribeExecution only.",
     );
 
     for (const machine of [this.stateMachine, this.continuation]) {

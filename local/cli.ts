@@ -9,6 +9,9 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { FailedPair } from '../lambdas/shared/contract/run-report';
+import { RUNTIME_DEFAULTS } from '../lambdas/shared/contract/runtime-config';
+import { parseUtcDay } from '../lambdas/shared/contract/utc-day';
+import { type LedgerFilter, type LedgerListing, ledgerViewJson, ledgerViewText, readLedgers } from './ledger-view';
 import {
   executionStatus,
   planBackfill,
@@ -21,14 +24,18 @@ import {
   type ExecutionReport,
   type RedriveResult,
 } from './runner/deployed';
-import { isParseArgsError, REQUEST_FLAGS, requestFromFlags, UsageError } from './runner/options';
+import { DEFAULT_BUCKET } from './runner/defaults';
+import { isParseArgsError, REQUEST_FLAGS, refuseForceWithInput, requestFromFlags, UsageError } from './runner/options';
 import { buildExecutionInput } from './runner/request';
 import { EXPORT_COLUMNS, exportCells, table } from './runner/render';
 import { failedPairs, MAX_PAIR_ROWS, readRunReport, runReportJson, runReportText, type RunReportJson } from './runner/run-report-view';
+import { S3RVER_CREDENTIALS, s3ClientConfig } from './s3-client';
 
 /** The CDK stack id (infra/create-app.ts), the key of `cdk deploy --outputs-file`'s JSON. */
 const STACK_ID = 'LinkedInSalesNavExport';
 const DEFAULT_OUTPUTS_FILE = path.resolve(__dirname, '..', 'cdk-outputs.json');
+/** Where `npm start` keeps its local S3 data (local/s3.ts DEFAULT_S3_DIRECTORY, not imported: that would load s3rver for every command). */
+const LOCAL_S3_DIRECTORY = path.resolve(__dirname, '..', '.local', 's3');
 
 export const CLI_HELP = `Drive the deployed export workflow (AWS credentials from the standard chain).
 
@@ -40,14 +47,20 @@ Commands
       --type T          activity | activityOutcome | seat | all (default: all)
       --contract URN    repeatable (default: the deployment's contracts)
       --from YYYY-MM-DD --to YYYY-MM-DD   UTC days, to exclusive (default: today's scheduled window)
-      --input JSON|@F   the console input itself (overrides the four options above)
+      --input JSON|@F   the console input itself (overrides the four options above; to
+                        force it, write "force": true in it)
+      --force           export the days even if the export ledger says they already landed:
+                        each new object supersedes the older ones covering its days (moved
+                        under superseded/). Puts "force": true in the input, so a forced
+                        request has an execution name of its own. Without it, days already
+                        landed are skipped
   backfill              export a long range as executions of at most --chunk-days days each,
                         --concurrency at a time; resumable: run it again to skip what succeeded,
                         wait for what runs and retry what failed
       --from YYYY-MM-DD --to YYYY-MM-DD   required
       --chunk-days N    1-90 (default: 90, LinkedIn's limit per job)
       --concurrency N   executions running at once (default: 2)
-      --type, --contract as for start
+      --type, --contract, --force as for start (--force: every chunk's input)
   status EXECUTION      state, current step, and the result (S3 URIs, rows) or the error;
                         EXECUTION is an execution ARN or name. For a distributed run it also
                         reads the run report from S3 (the output's reportUri, or the
@@ -73,6 +86,18 @@ Commands
                         redriven until it ends
       --wait            then wait for it to end (checked every 30 s) and print its status;
                         the exit status is then status's
+  ledger                what the export ledgers say, per (export type, contract): the days
+                        landed (merged ranges), the gaps, the claims of running executions
+                        (owner, window, job, lease), superseded objects (and moves still to
+                        do) and orphaned LinkedIn jobs. A ledger that does not parse is
+                        listed as LedgerCorrupt: s3://… and the exit status is 1
+      --type T, --contract URN   only these pairs (default: every pair with a ledger)
+      --from YYYY-MM-DD --to YYYY-MM-DD   the days to look for gaps in (default: each
+                        pair's first landed or claimed day to its last end)
+      --local           read npm start's local S3 (.local/s3) instead of AWS S3
+      --bucket NAME     the export bucket (default: BucketName in the outputs file, else
+                        the deployed stack's outputs; with --local, ${DEFAULT_BUCKET})
+      --prefix P        the key prefix (default: ${RUNTIME_DEFAULTS.KEY_PREFIX})
 
 Common options
   --state-machine-arn ARN   default: env SALESNAV_STATE_MACHINE_ARN, else StateMachineArn in
@@ -84,24 +109,35 @@ Common options
   --help
 
 Exit status: 0 ok; 1 a backfill chunk or the execution (status, redrive --wait) did not
-succeed, or redrive was refused (no such execution, still running, not redrivable, past the
-${REDRIVE_WINDOW_DAYS}-day window); 2 usage error.`;
+succeed, redrive was refused (no such execution, still running, not redrivable, past the
+${REDRIVE_WINDOW_DAYS}-day window), or a ledger is corrupt; 2 usage error.`;
 
 interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
-/** The deployed stack's `StateMachineArn` output (CloudFormation DescribeStacks), or undefined when the stack is not there. */
-export const stateMachineArnFromStack = async (cloudFormation: CloudFormationClient, stackName = STACK_ID): Promise<string | undefined> => {
+/** One output of the deployed stack (CloudFormation DescribeStacks), or undefined when the stack is not there. */
+export const stackOutput = async (cloudFormation: CloudFormationClient, key: string, stackName = STACK_ID): Promise<string | undefined> => {
   try {
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    return Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === 'StateMachineArn')?.OutputValue;
+    return Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === key)?.OutputValue;
   } catch (error) {
     // "Stack with id … does not exist" is a ValidationError: fall through to the usage message.
     if ((error as Error).name === 'ValidationError') return undefined;
     throw error;
   }
+};
+
+/** The deployed stack's `StateMachineArn` output, or undefined when the stack is not there. */
+export const stateMachineArnFromStack = (cloudFormation: CloudFormationClient, stackName = STACK_ID): Promise<string | undefined> =>
+  stackOutput(cloudFormation, 'StateMachineArn', stackName);
+
+/** One output of the stack in a `cdk deploy --outputs-file` file, if the file is there and has it. */
+const outputsFileValue = (outputsFile: string, key: string): string | undefined => {
+  if (!existsSync(outputsFile)) return undefined;
+  const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+  return outputs[STACK_ID]?.[key] || undefined;
 };
 
 /**
@@ -116,11 +152,8 @@ export const resolveStateMachineArn = async (
 ): Promise<string> => {
   if (flag) return flag;
   if (env.SALESNAV_STATE_MACHINE_ARN) return env.SALESNAV_STATE_MACHINE_ARN;
-  if (existsSync(outputsFile)) {
-    const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
-    const arn = outputs[STACK_ID]?.StateMachineArn;
-    if (arn) return arn;
-  }
+  const fromFile = outputsFileValue(outputsFile, 'StateMachineArn');
+  if (fromFile) return fromFile;
   const arn = await fromStack();
   if (arn) return arn;
   throw new UsageError(
@@ -128,6 +161,40 @@ export const resolveStateMachineArn = async (
       `\`npx cdk deploy --outputs-file cdk-outputs.json\` (looked in ${outputsFile}), or deploy the ${STACK_ID} stack ` +
       `in this account and region`,
   );
+};
+
+/** The export bucket of `ledger`: the flag, the outputs file, then the deployed stack's outputs. */
+export const resolveBucket = async (
+  flag: string | undefined,
+  outputsFile: string,
+  fromStack: () => Promise<string | undefined> = async () => undefined,
+): Promise<string> => {
+  const bucket = flag ?? outputsFileValue(outputsFile, 'BucketName') ?? (await fromStack());
+  if (bucket) return bucket;
+  throw new UsageError(
+    `no export bucket: pass --bucket, --local for npm start's local S3 (.local/s3), deploy with ` +
+      `\`npx cdk deploy --outputs-file cdk-outputs.json\` (looked in ${outputsFile}), or deploy the ${STACK_ID} stack ` +
+      `in this account and region`,
+  );
+};
+
+/**
+ * Reads the ledgers from npm start's local S3: an s3rver started over its data directory for the
+ * time of the read. No bucket directory there means no run yet, and starting s3rver would only
+ * create an empty one.
+ */
+const readLocalLedgers = async (directory: string, bucket: string, prefix: string, filter: LedgerFilter): Promise<LedgerListing> => {
+  if (!existsSync(path.join(directory, bucket))) return { entries: [], ignoredKeys: [] };
+  // Loaded here only: s3rver (and its web stack) is of no use to the other commands.
+  const { startLocalS3 } = await import('./s3');
+  const local = await startLocalS3({ bucket, directory });
+  const client = new S3Client({ ...s3ClientConfig(local.endpoint), credentials: S3RVER_CREDENTIALS });
+  try {
+    return await readLedgers(client, bucket, prefix, filter);
+  } finally {
+    client.destroy();
+    await local.close();
+  }
 };
 
 const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
@@ -253,7 +320,8 @@ export const defaultS3For = (region?: string): S3Client => new S3Client({ ...(re
  *
  * @param sfnFor builds the client (tests pass one backed by aws-sdk-client-mock)
  * @param sleep between checks of a running execution (backfill, redrive --wait)
- * @param s3For builds the client that reads run reports (tests pass one pointed at s3rver)
+ * @param s3For builds the client that reads run reports and ledgers (tests pass one pointed at s3rver)
+ * @param localS3Directory the data of npm start's local S3, for `ledger --local`
  */
 export const main = async (
   argv: string[],
@@ -262,6 +330,7 @@ export const main = async (
   sfnFor: (region?: string) => SFNClient = (region) => new SFNClient(region ? { region } : {}),
   sleep?: (ms: number) => Promise<void>,
   s3For: (region?: string) => S3Client = defaultS3For,
+  localS3Directory: string = LOCAL_S3_DIRECTORY,
 ): Promise<number> => {
   const print = (text: string) => io.stdout.write(`${text}\n`);
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
@@ -278,6 +347,9 @@ export const main = async (
         'outputs-file': { type: 'string' },
         region: { type: 'string' },
         wait: { type: 'boolean', default: false },
+        local: { type: 'boolean', default: false },
+        bucket: { type: 'string' },
+        prefix: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -288,6 +360,14 @@ export const main = async (
       return command === undefined && !values.help ? 2 : 0;
     }
     if (values.wait && command !== 'redrive') throw new UsageError(`--wait is an option of redrive, not of ${command}`);
+    if (values.force && command !== 'start' && command !== 'backfill') {
+      throw new UsageError(`--force is an option of start and backfill, not of ${command}`);
+    }
+    for (const flag of ['local', 'bucket', 'prefix'] as const) {
+      if (values[flag] !== undefined && values[flag] !== false && command !== 'ledger') {
+        throw new UsageError(`--${flag} is an option of ledger, not of ${command}`);
+      }
+    }
     const arn = () =>
       resolveStateMachineArn(values['state-machine-arn'], env, values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE, () =>
         stateMachineArnFromStack(new CloudFormationClient(values.region ? { region: values.region } : {})),
@@ -310,6 +390,7 @@ export const main = async (
     switch (command) {
       case 'start': {
         if (rest.length) throw new UsageError(`start takes no argument (got ${rest[0]})`);
+        refuseForceWithInput(values.input, values.force);
         const input = values.input !== undefined ? readInput(values.input) : buildExecutionInput(requestFromFlags(values));
         const started = await startExport(sfn, await arn(), input);
         if (values.json) print(JSON.stringify(started, null, 2));
@@ -329,7 +410,10 @@ export const main = async (
           positiveInt('chunk-days', values['chunk-days'], MAX_JOB_DAYS),
         );
         const stateMachineArn = await arn();
-        if (!values.json) print(`Backfill ${values.from}..${values.to} (end exclusive): ${chunks.length} execution(s)`);
+        if (!values.json) {
+          const forced = request.force ? ', forced (days already landed are exported again)' : '';
+          print(`Backfill ${values.from}..${values.to} (end exclusive): ${chunks.length} execution(s)${forced}`);
+        }
         const outcomes = await runBackfill(sfn, stateMachineArn, chunks, {
           concurrency: positiveInt('concurrency', values.concurrency, 2),
           ...(sleep && { sleep }),
@@ -409,8 +493,38 @@ export const main = async (
         if (values.json) json({ ...result, final: status });
         return code;
       }
+      case 'ledger': {
+        if (rest.length) throw new UsageError(`ledger takes no argument (got ${rest[0]})`);
+        // The same checks as start's: type names, contract URNs, days, from before to.
+        const request = requestFromFlags(values);
+        // As npm start's --bucket; with --local it also names a directory, so nothing else gets through.
+        if (values.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.bucket)) {
+          throw new UsageError(`--bucket ${JSON.stringify(values.bucket)} is not a valid S3 bucket name`);
+        }
+        const filter: LedgerFilter = { exportTypes: request.exportTypes, ...(request.contracts && { contracts: request.contracts }) };
+        const range =
+          request.from !== undefined && request.to !== undefined
+            ? { startAt: parseUtcDay(request.from) as number, endAt: parseUtcDay(request.to) as number }
+            : undefined;
+        const prefix = values.prefix ?? RUNTIME_DEFAULTS.KEY_PREFIX;
+        let bucket: string;
+        let listing: LedgerListing;
+        if (values.local) {
+          bucket = values.bucket ?? DEFAULT_BUCKET;
+          listing = await readLocalLedgers(localS3Directory, bucket, prefix, filter);
+        } else {
+          bucket = await resolveBucket(values.bucket, values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE, () =>
+            stackOutput(new CloudFormationClient(values.region ? { region: values.region } : {}), 'BucketName'),
+          );
+          listing = await readLedgers(s3Client(), bucket, prefix, filter);
+        }
+        const options = { bucket, prefix, now: Date.now(), range, filter };
+        if (values.json) json(ledgerViewJson(listing, options));
+        else print(ledgerViewText(listing, options));
+        return listing.entries.some((entry) => 'corrupt' in entry) ? 1 : 0;
+      }
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)} (start, backfill, status, redrive)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (start, backfill, status, redrive, ledger)`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error) || error instanceof RangeError) {

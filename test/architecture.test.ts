@@ -53,8 +53,8 @@ describe('module map', () => {
     ).toEqual([]);
   });
 
-  it('the domain (workflow, linkedin, copy) never imports the handlers or the deployed wiring', () => {
-    for (const dir of ['lambdas/shared/workflow', 'lambdas/shared/linkedin', 'lambdas/shared/copy']) {
+  it('the domain (workflow, linkedin, copy, ledger) never imports the handlers or the deployed wiring', () => {
+    for (const dir of ['lambdas/shared/workflow', 'lambdas/shared/linkedin', 'lambdas/shared/copy', 'lambdas/shared/ledger']) {
       expect(violations(dir, (imported) => under(imported, 'lambdas/shared/handlers', 'lambdas/shared/runtime'))).toEqual([]);
     }
   });

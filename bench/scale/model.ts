@@ -142,7 +142,8 @@ export const worstCaseStepsPerPair = (days: number, policy: PollPolicy = default
   for (const window of cutIntoJobWindows({ startAt, endAt: days * 86_400_000 })) {
     const windowDays = (window.endAt - window.startAt) / 86_400_000;
     const splitWindows = halveWindow(window) ? 2 * windowDays - 1 : 1;
-    steps += splitWindows * jobsPerWindow * (1 + checksPerJob) + windowDays;
+    // Every (sub)window is claimed once in the export ledger before its first job.
+    steps += splitWindows * (1 + jobsPerWindow * (1 + checksPerJob)) + windowDays;
   }
   return steps;
 };
@@ -253,22 +254,25 @@ export const scaleModel = (
       const waves = Math.ceil(pairs / concurrency);
       const durationSeconds = assume.planSeconds + waves * pairSeconds + summarizeSeconds;
       const wavesIn24h = Math.floor((DAY_SECONDS - assume.planSeconds - summarizeSeconds) / pairSeconds);
-      // Steps of a typical pair (create + checks + copy per window), and the hops past the threshold.
-      const steps = windows * (p + 2);
+      // Steps of a typical pair (claim + create + checks + copy per window), and the hops past the threshold.
+      const steps = windows * (p + 3);
       const continuations = Math.max(0, Math.ceil(steps / figures.stepThreshold) - 1);
-      // Per window: Create, p × Check, (p − 1) × Wait, p Routes after checks, Copy, the Route after it;
-      // per pair: the first Route, the Succeed; per hop: Reset, Continue, the Succeed and the first Route of the new execution.
-      const childTransitions = windows * (3 * p + 2) + 2 + continuations * 4;
+      // Per window: Claim, the Route after it, Create, p × Check, (p − 1) × Wait, p Routes after checks,
+      // Copy, the Route after it; per pair: the first Route, the Succeed; per hop: Reset, Continue, the
+      // Succeed and the first Route of the new execution.
+      const childTransitions = windows * (3 * p + 4) + 2 + continuations * 4;
       // The Map bills one transition per child it starts; the parent enters Plan, Map, Summarize, the Choice and its end.
       const transitions = pairs * (childTransitions + 1) + 5;
-      const invocations = pairs * windows * (p + 2) + 2;
+      const invocations = pairs * windows * (p + 3) + 2;
+      const claim = figures.lambdas[STATE_NAMES.claimWindow];
       const check = figures.lambdas[STATE_NAMES.checkJob];
       const create = figures.lambdas[STATE_NAMES.createJob];
       const copy = figures.lambdas[STATE_NAMES.copy];
       const gbSeconds =
         pairs *
           windows *
-          (assume.lambdaCallSeconds * gb(create, STATE_NAMES.createJob) +
+          (assume.lambdaCallSeconds * gb(claim, STATE_NAMES.claimWindow) +
+            assume.lambdaCallSeconds * gb(create, STATE_NAMES.createJob) +
             p * assume.lambdaCallSeconds * gb(check, STATE_NAMES.checkJob) +
             copySeconds * gb(copy, STATE_NAMES.copy)) +
         assume.planSeconds * gb(figures.lambdas[STATE_NAMES.plan], STATE_NAMES.plan) +

@@ -194,7 +194,7 @@ const contractUrn = (k: number): string => `urn:li:contract:${(1_000_000_000_000
 /** The Plan's output at its maximum: longest names, every export type, a 2-year window. */
 export const maximalPlanResult = (pairs: number, options: PayloadOptions = {}): PlanResult => {
   const { bucket, keyPrefix, now } = resolved(options);
-  const { itemsKey, reportKey } = runKeys(keyPrefix, LONGEST_NAME);
+  const { itemsKey, reportKey, skippedKey } = runKeys(keyPrefix, LONGEST_NAME);
   const endAt = latestAllowedEndAt(now);
   return {
     run: {
@@ -203,8 +203,10 @@ export const maximalPlanResult = (pairs: number, options: PayloadOptions = {}): 
       executionArn: `arn:aws:states:us-east-1:123456789012:execution:${LONGEST_NAME}:${LONGEST_NAME}`,
       itemsKey,
       reportKey,
+      skippedKey,
     },
     pairs,
+    alreadyLanded: { pairs: 0, days: 0 },
     contracts: Math.ceil(pairs / EXPORT_TYPES.length),
     exportTypes: [...EXPORT_TYPES],
     window: { startAt: endAt - 730 * 86_400_000, endAt },

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type ExecutionEvent } from './local-sfn';
 import { createLambdaContext } from './lambda-context';
+import { whileRunning } from './running-executions';
 import type { LambdaHandler } from './handlers';
 import { type HandlerModule, STATE_NAMES } from '../../lambdas/shared/contract/names';
 import { createScaledTime } from './scaled-time';
@@ -175,53 +176,54 @@ export const executeWorkflow = async (options: ExecuteOptions): Promise<Executio
     ref: ExecutionRef,
     machine: { arn: string; name: string },
     extra: Record<string, (input: unknown) => Promise<unknown>>,
-  ): Promise<{ outcome: ExecutionOutcome; events: number }> => {
-    const engine = engineFor(asl);
-    const scaled = createScaledTime(engine.definition.asl, {
-      timeScale,
-      random: options.random,
-      onWait: options.onWait,
-      input: machineInput,
-    });
-    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const { name: stateName, state } of walkStates(engine.definition.asl)) {
-      if (state.Type !== 'Task') continue;
-      const task = workflow.tasks[stateName as keyof LocalWorkflow['tasks']];
-      const run = task
-        ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))
-        : (extra[stateName] ?? engine.definition.handlers[stateName]);
-      if (!run) throw new Error(`The local runner has no handler for Task state "${stateName}"`);
-      handlers[stateName] = scaled.wrapTask(stateName, run);
-    }
-    const execution = engine.machine.run(machineInput as never, {
-      overrides: {
-        taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: scaled.waitTimeOverrides,
-        retryIntervalOverrides: scaled.retryIntervalOverrides,
-      },
-      context: {
-        Execution: {
-          Id: ref.executionArn,
-          Name: ref.name,
-          StartTime: (ref.kind === 'workflow' ? startTime : new Date()).toISOString(),
-          Input: machineInput as never,
-          RoleArn: `arn:${partition}:iam::${accountId}:role/local-runner`,
-        },
-        StateMachine: { Id: machine.arn, Name: machine.name },
-      },
-    });
-    let events = 0;
-    try {
-      const outcome = await settleExecution(execution, (event) => {
-        events += historyEventsOf(event);
-        stats.maxStatePayloadBytes = Math.max(stats.maxStatePayloadBytes, payloadBytesOf(event));
-        options.onEvent?.(event, ref);
+  ): Promise<{ outcome: ExecutionOutcome; events: number }> =>
+    whileRunning(ref.executionArn, async () => {
+      const engine = engineFor(asl);
+      const scaled = createScaledTime(engine.definition.asl, {
+        timeScale,
+        random: options.random,
+        onWait: options.onWait,
+        input: machineInput,
       });
-      return { outcome, events };
-    } finally {
-      scaled.dispose();
-    }
-  };
+      const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+      for (const { name: stateName, state } of walkStates(engine.definition.asl)) {
+        if (state.Type !== 'Task') continue;
+        const task = workflow.tasks[stateName as keyof LocalWorkflow['tasks']];
+        const run = task
+          ? (event: unknown) => options.handlers[task.handlerModule](event, createLambdaContext(task))
+          : (extra[stateName] ?? engine.definition.handlers[stateName]);
+        if (!run) throw new Error(`The local runner has no handler for Task state "${stateName}"`);
+        handlers[stateName] = scaled.wrapTask(stateName, run);
+      }
+      const execution = engine.machine.run(machineInput as never, {
+        overrides: {
+          taskResourceLocalHandlers: handlers as never,
+          waitTimeOverrides: scaled.waitTimeOverrides,
+          retryIntervalOverrides: scaled.retryIntervalOverrides,
+        },
+        context: {
+          Execution: {
+            Id: ref.executionArn,
+            Name: ref.name,
+            StartTime: (ref.kind === 'workflow' ? startTime : new Date()).toISOString(),
+            Input: machineInput as never,
+            RoleArn: `arn:${partition}:iam::${accountId}:role/local-runner`,
+          },
+          StateMachine: { Id: machine.arn, Name: machine.name },
+        },
+      });
+      let events = 0;
+      try {
+        const outcome = await settleExecution(execution, (event) => {
+          events += historyEventsOf(event);
+          stats.maxStatePayloadBytes = Math.max(stats.maxStatePayloadBytes, payloadBytesOf(event));
+          options.onEvent?.(event, ref);
+        });
+        return { outcome, events };
+      } finally {
+        scaled.dispose();
+      }
+    });
 
   const recordChild = (events: number): void => {
     stats.maxChildEvents = Math.max(stats.maxChildEvents, events);

@@ -5,7 +5,9 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
+import { hostname } from 'node:os';
 import { createCheckJobHandler } from '../../lambdas/shared/handlers/check-job';
+import { createClaimHandler } from '../../lambdas/shared/handlers/claim-window';
 import { createCopyHandler } from '../../lambdas/shared/handlers/copy-to-s3';
 import { createCreateJobHandler } from '../../lambdas/shared/handlers/create-job';
 import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
@@ -13,7 +15,9 @@ import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize';
 import type { HandlerModule } from '../../lambdas/shared/contract/names';
 import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
+import { localOwnerCheck, type OwnerCheck } from '../../lambdas/shared/ledger/liveness';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
+import { isRunningHere } from './running-executions';
 import { createStreamLogger } from './log-stream';
 
 /** A handler as Lambda calls it. */
@@ -33,7 +37,15 @@ export interface LocalHandlerOptions {
   now?: () => number;
   /** Where the handlers' log lines go (at POWERTOOLS_LOG_LEVEL). @default process.stdout, as on Lambda */
   logStream?: NodeJS.WritableStream;
+  /**
+   * Whether a ledger claim's owner still runs. @default this process's executions, and other local
+   * processes of this host while they exist (no Step Functions API locally)
+   */
+  ownerCheck?: OwnerCheck;
 }
+
+/** This process, as a local claim records it. */
+const THIS_PROCESS = { host: hostname(), pid: process.pid };
 
 /** Every handler module, wired to the local runner's dependencies. */
 export const createLocalHandlers = (options: LocalHandlerOptions): Record<HandlerModule, LambdaHandler> => {
@@ -49,11 +61,18 @@ export const createLocalHandlers = (options: LocalHandlerOptions): Record<Handle
     allowHttpLoopback: options.allowHttpLoopback,
     onProgress: options.onProgress,
   };
+  const ledgerDeps = { config: options.config, s3: options.s3, now };
+  const claimDeps = {
+    ...ledgerDeps,
+    ownerCheck: options.ownerCheck ?? localOwnerCheck(THIS_PROCESS, isRunningHere),
+    process: THIS_PROCESS,
+  };
   const handlerOptions = { logger: createStreamLogger(options.logStream ?? process.stdout) };
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
     plan: createPlanHandler(() => ({ config: options.config, s3: options.s3, linkedIn: () => linkedIn }), handlerOptions) as LambdaHandler,
-    'create-job': createCreateJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
+    'claim-window': createClaimHandler(() => claimDeps, handlerOptions) as LambdaHandler,
+    'create-job': createCreateJobHandler(() => ({ ...linkedInDeps, s3: options.s3 }), handlerOptions) as LambdaHandler,
     'check-job': createCheckJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
     'copy-to-s3': createCopyHandler(() => copyDeps, handlerOptions) as LambdaHandler,
     summarize: createSummarizeHandler(() => ({ config: options.config, s3: options.s3, now }), handlerOptions) as LambdaHandler,

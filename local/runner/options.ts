@@ -28,10 +28,15 @@ What to export
                         scheduled run exports today
   --input JSON|@FILE    exactly the input a console execution takes, e.g.
                         '{"startAt": "2026-11-01", "endAt": "2026-11-08"}' (overrides the
-                        four options above)
+                        four options above; to force it, write "force": true in it)
   --rerun-of NAME       export again exactly the pairs that failed in the earlier local
                         execution NAME (its run report in the same S3), each over its own
                         window: what \`npm run cli -- redrive\` starts for a deployed run
+  --force               export the days even if the export ledger says they already
+                        landed: each new object supersedes the older ones covering its
+                        days (moved under superseded/, still recoverable). Puts
+                        "force": true in the input; goes with the options above and with
+                        --rerun-of. Without it, days already landed are skipped
 
 Partner scale (the simulator the run starts)
   --simulator-contracts N       N contracts with reporting access, found by the Plan
@@ -88,19 +93,26 @@ const urlOption = (name: string, value: string | undefined): string | undefined 
   return value.replace(/\/+$/, '');
 };
 
-/** The window/type/contract flags, shared with `npm run cli -- start`. */
+/** The window/type/contract/force flags, shared with `npm run cli -- start` and `backfill`. */
 export const REQUEST_FLAGS = {
   type: { type: 'string' },
   contract: { type: 'string', multiple: true },
   from: { type: 'string' },
   to: { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 
 /**
  * Validates the request flags.
  * @throws UsageError (a plain Error subclass) describing the mistake
  */
-export const requestFromFlags = (values: { type?: string; contract?: string[]; from?: string; to?: string }): ExportRequest => {
+export const requestFromFlags = (values: {
+  type?: string;
+  contract?: string[];
+  from?: string;
+  to?: string;
+  force?: boolean;
+}): ExportRequest => {
   const exportTypes = exportTypesFor(values.type ?? 'all');
   if (!exportTypes) throw new UsageError(`--type ${JSON.stringify(values.type)} is not one of activity, activityOutcome, seat, all`);
   for (const contract of values.contract ?? []) {
@@ -117,7 +129,19 @@ export const requestFromFlags = (values: { type?: string; contract?: string[]; f
     ...(values.contract?.length && { contracts: [...new Set(values.contract)] }),
     ...(from !== undefined && { from }),
     ...(to !== undefined && { to }),
+    ...(values.force === true && { force: true }),
   };
+};
+
+/**
+ * `--input` is the whole input: a `--force` beside it would be silently left out of it, and a
+ * forced export supersedes landed objects, so say where it goes instead.
+ * @throws UsageError
+ */
+export const refuseForceWithInput = (input: string | undefined, force: boolean | undefined): void => {
+  if (input !== undefined && force === true) {
+    throw new UsageError('--force does not go with --input (the input is taken as it is): write "force": true in the input instead');
+  }
 };
 
 /** `--input` value: inline JSON, or `@path` to a file holding it (read here, parsed by the runner). */
@@ -190,9 +214,14 @@ export const parseStartArgs = (
     }
 
     const input = inputText(values.input, readFile);
-    if (values['rerun-of'] !== undefined && (input !== undefined || request.from || request.contracts?.length || request.exportTypes)) {
+    refuseForceWithInput(input, values.force);
+    // The flags as given: requestFromFlags always fills in exportTypes (--type all by default).
+    if (
+      values['rerun-of'] !== undefined &&
+      (input !== undefined || values.type !== undefined || request.from || request.contracts?.length)
+    ) {
       throw new UsageError(
-        '--rerun-of exports the failed pairs of that execution: it takes no --input, --type, --contract, --from or --to',
+        '--rerun-of exports the failed pairs of that execution: it takes no --input, --type, --contract, --from or --to, only --force',
       );
     }
     const count = (name: string, value: string | undefined): number | undefined => {

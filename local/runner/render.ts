@@ -1,8 +1,12 @@
 /**
  * How a local run looks: one line per thing that happens to an export (job created, status,
  * attempt, next wait), a progress bar while a CSV is copied (terminal only), and a summary table
- * with where the CSVs are. Pure formatting functions plus a small writer that owns the cursor.
+ * with where the CSVs are, and what the export ledger changed. Pure formatting functions plus a
+ * small writer that owns the cursor.
  */
+import type { ExportType } from '../../lambdas/shared/contract/export-types';
+import type { RunCounts } from '../../lambdas/shared/contract/run-report';
+import type { ExportWindow } from '../../lambdas/shared/contract/state';
 import { formatDuration } from '../../lambdas/shared/workflow/duration';
 import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 import type { ExportRef, RunEvent } from './progress';
@@ -44,7 +48,8 @@ export const eventLine = (event: RunEvent, timeScale: number): string | undefine
       return `${exportLabel(event.export)}: FAILED with ${event.error}: ${oneLine(event.cause)}`;
     case 'summarized': {
       const { counts, reportUri } = event.summary;
-      return `Summarized: ${counts.landed} of ${counts.pairs} pair(s) landed ${counts.objects} object(s), ${counts.failed} failed; report ${reportUri}`;
+      const skipped = counts.skippedDays > 0 ? `, ${plural(counts.skippedDays, 'day')} already landed (skipped)` : '';
+      return `Summarized: ${counts.landed} of ${counts.pairs} pair(s) landed ${counts.objects} object(s), ${counts.failed} failed${skipped}; report ${reportUri}`;
     }
     case 'jobCreated':
       return `${exportLabel(event.export)}: job ${event.jobId} created`;
@@ -99,7 +104,71 @@ export const table = (header: string[], rows: string[][]): string => {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 
-/** The end of a run: the table of landed objects and where to find them, or the failure. */
+/** `1 day`, `6 days`. */
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** Pairs, job ids and keys listed under each line of what the ledger changed, before "… and N more". */
+export const LEDGER_ROWS = 10;
+
+/**
+ * What the export ledger changed about a run, as `status` and npm start's summary show it: the
+ * counts, and the lists when the run report is at hand (without them, the counts alone).
+ */
+export interface LedgerChanges {
+  counts: Pick<RunCounts, 'alreadyLandedPairs' | 'skippedDays' | 'resumedJobs' | 'superseded' | 'unconfirmedCreates'>;
+  /** The pairs with days skipped as already landed (left out by the Plan, or cut from their work), in plan order. */
+  skipped?: Array<{ exportType: ExportType; contract: string; windows: ExportWindow[] }>;
+  /** The LinkedIn jobs resumed (those the pairs' notes kept). */
+  resumedJobIds?: number[];
+  /** The keys of the objects moved to superseded/ (those the pairs' notes kept). */
+  superseded?: string[];
+}
+
+/** `2026-11-01 → 2026-11-03` */
+const daysOf = (window: ExportWindow): string => `${formatUtcDay(window.startAt)} → ${formatUtcDay(window.endAt)}`;
+
+const andMore = (total: number, shown: number): string[] => (total > shown ? [`  … and ${total - shown} more`] : []);
+
+/**
+ * What the export ledger changed: days skipped as already landed (the words "already landed" on
+ * every such line, so a skipped day is never mistaken for a missing one), jobs resumed, objects
+ * superseded and creates unconfirmed; nothing when it changed nothing. Lists stop at `max`.
+ */
+export const ledgerLines = (changes: LedgerChanges, max: number = LEDGER_ROWS): string[] => {
+  const { counts, skipped } = changes;
+  const lines: string[] = [];
+  if (counts.skippedDays > 0 || counts.alreadyLandedPairs > 0) {
+    const days = plural(counts.skippedDays, 'day');
+    if (skipped) {
+      lines.push(`Already landed (skipped): ${plural(Math.max(skipped.length, counts.alreadyLandedPairs), 'pair')}, ${days}`);
+      for (const pair of skipped.slice(0, max)) {
+        lines.push(`  ${pair.exportType} ${pair.contract} ${pair.windows.map(daysOf).join(', ')} (end exclusive) already landed`);
+      }
+      lines.push(...andMore(skipped.length, Math.min(max, skipped.length)));
+    } else {
+      // The counts alone say how many pairs were left out, not how many others had days cut.
+      const leftOut = counts.alreadyLandedPairs > 0 ? `, ${plural(counts.alreadyLandedPairs, 'pair')} left out entirely` : '';
+      lines.push(`Already landed (skipped): ${days}${leftOut}`);
+    }
+  }
+  if (counts.resumedJobs > 0) {
+    const ids = (changes.resumedJobIds ?? []).slice(0, max);
+    const more = counts.resumedJobs > ids.length ? ` and ${counts.resumedJobs - ids.length} more` : '';
+    const listed = ids.length > 0 ? ` (${ids.length === 1 && !more ? 'job' : 'jobs'} ${ids.join(', ')}${more})` : '';
+    lines.push(`Resumed LinkedIn jobs: ${counts.resumedJobs}${listed}`);
+  }
+  if (counts.superseded > 0) {
+    lines.push(`Superseded: ${plural(counts.superseded, 'object')} moved to superseded/`);
+    const keys = (changes.superseded ?? []).slice(0, max);
+    for (const key of keys) lines.push(`  ${key}`);
+    if (keys.length > 0) lines.push(...andMore(counts.superseded, keys.length));
+  }
+  if (counts.unconfirmedCreates > 0) {
+    lines.push(`Unconfirmed creates: ${counts.unconfirmedCreates} (see npm run cli -- ledger)`);
+  }
+  return lines;
+};
+
 /** The cells every table of landed exports starts with (local run summary, deployed status). */
 export const EXPORT_COLUMNS = ['TYPE', 'CONTRACT', 'WINDOW (end excl.)', 'ROWS'];
 export const exportCells = (e: Pick<LandedExport, 'exportType' | 'contract' | 'startAt' | 'endAt' | 'rowCount' | 'empty'>): string[] => [
@@ -115,6 +184,13 @@ export const SUMMARY_ROWS = 20;
 const more = (total: number, shown: number, result: RunLocalResult): string[] =>
   total > shown ? [`… and ${total - shown} more${result.reportUri ? ` (the run report lists them: ${result.reportUri})` : ''}`] : [];
 
+/**
+ * The end of a run: the table of landed objects and where to find them, what the export ledger
+ * changed, or the failure.
+ *
+ * @param result with `ledger`, the lists of what the ledger changed (from the run report);
+ *   without it, the counts alone
+ */
 export const summary = (result: RunLocalResult): string => {
   const lines: string[] = [];
   const shown = result.exports.slice(0, SUMMARY_ROWS);
@@ -153,11 +229,20 @@ export const summary = (result: RunLocalResult): string => {
       '',
     );
   }
-  const seconds = (result.durationMs / 1000).toFixed(1);
   const counts = result.counts;
-  if (result.status === 'SUCCEEDED') {
+  const changes = result.ledger ?? (counts && { counts });
+  const ledger = changes ? ledgerLines(changes) : [];
+  if (ledger.length > 0) lines.push(...ledger, '');
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  if (result.status === 'SUCCEEDED' && counts && counts.pairs === 0 && counts.alreadyLandedPairs > 0) {
     lines.push(
-      `SUCCEEDED: ${result.exports.length} export(s) landed and verified in ${seconds} s${counts ? ` (${counts.pairs} pair(s))` : ''}.`,
+      `SUCCEEDED in ${seconds} s: nothing to export, every day asked had already landed ` +
+        `(${plural(counts.alreadyLandedPairs, 'pair')}, ${plural(counts.skippedDays, 'day')}).`,
+    );
+  } else if (result.status === 'SUCCEEDED') {
+    const skipped = counts && counts.skippedDays > 0 ? `; ${plural(counts.skippedDays, 'day')} already landed (skipped)` : '';
+    lines.push(
+      `SUCCEEDED: ${result.exports.length} export(s) landed and verified in ${seconds} s${counts ? ` (${counts.pairs} pair(s))` : ''}${skipped}.`,
     );
   } else if (counts && counts.landed > 0) {
     lines.push(

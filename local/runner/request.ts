@@ -15,14 +15,21 @@ export interface ExportRequest {
   from?: string;
   /** `YYYY-MM-DD`, exclusive (00:00 UTC). */
   to?: string;
+  /** `--force`: export the days even if the export ledger says they landed (`"force": true`). */
+  force?: boolean;
 }
 
-/** The console input for a request: `{}` asks for the default (scheduled) window of today. */
+/**
+ * The console input for a request: `{}` asks for the default (scheduled) window of today. `force`
+ * appears only when true, so an unforced request keeps the input (and the execution name derived
+ * from it) it had before the flag existed, while a forced one gets a name of its own.
+ */
 export const buildExecutionInput = (request: ExportRequest): Record<string, unknown> => ({
   ...(request.exportTypes && { exportTypes: [...request.exportTypes] }),
   ...(request.contracts && { contracts: [...request.contracts] }),
   ...(request.from !== undefined && { startAt: request.from }),
   ...(request.to !== undefined && { endAt: request.to }),
+  ...(request.force === true && { force: true }),
 });
 
 /** `--type` values: one export type, or `all`. */

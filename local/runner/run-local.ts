@@ -29,6 +29,8 @@ import { createLocalHandlers } from './handlers';
 import { type LandedExport, landed, verifyLanded } from './landed';
 import { localHandlerConfig } from './local-config';
 import { createRetryNarrator, describeExecutionEvent, type RunEvent } from './progress';
+import type { LedgerChanges } from './render';
+import { ledgerChangesOf } from './run-report-view';
 import { buildExecutionInput, type ExportRequest } from './request';
 import { type Services, startServices } from './services';
 import { type LocalWorkflow, loadLocalWorkflow } from './workflow';
@@ -81,6 +83,8 @@ export interface RunLocalResult {
   counts: RunCounts | null;
   /** The run report, once the run was summarized. */
   reportUri: string | null;
+  /** What the export ledger changed (skipped as already landed, resumed, superseded), once summarized. */
+  ledger: LedgerChanges | null;
   /** History events, children and payload sizes the run measured (Step Functions quotas). */
   stats: ExecutionStats | null;
   executionName: string;
@@ -107,6 +111,7 @@ export const jsonDocument = (result: RunLocalResult) => ({
   reportUri: result.reportUri,
   exports: result.exports,
   failed: result.failed,
+  ledger: result.ledger,
 });
 
 const failure = (error: unknown): { error: string; cause: string } =>
@@ -132,7 +137,7 @@ const parseInputText = (text: string): unknown => {
  * Plan's validation, run before any LinkedIn call (below), holds every input to them again.
  */
 const executionInput = (options: RunLocalOptions): unknown => {
-  if (options.rerunOf !== undefined) return { rerunOf: options.rerunOf };
+  if (options.rerunOf !== undefined) return { rerunOf: options.rerunOf, ...(options.force && { force: true }) };
   return options.inputText !== undefined ? parseInputText(options.inputText) : buildExecutionInput(options);
 };
 
@@ -230,6 +235,7 @@ const execute = async (
     result.counts = report.counts;
     result.exports = report.pairs.flatMap((pair) => pair.objects).map(landed);
     result.failed = report.pairs.filter((pair) => pair.outcome === 'failed').map((pair) => failedPairOf(pair));
+    result.ledger = ledgerChangesOf(report);
     await verifyLanded(services.s3.client, result.exports);
   }
   if (outcome.status === 'SUCCEEDED') {
@@ -257,6 +263,7 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
     failed: [],
     counts: null,
     reportUri: null,
+    ledger: null,
     stats: null,
     executionName: `local-${new Date(started).toISOString().replace(/[:.]/g, '-')}`,
     s3: { bucket, files: {} },

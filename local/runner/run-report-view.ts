@@ -5,11 +5,11 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readS3Text } from '../../lambdas/shared/s3-json';
-import { failedPairOf } from '../../lambdas/shared/workflow/summarize';
+import { comparePairs, failedPairOf } from '../../lambdas/shared/workflow/summarize';
 import { type FailedPair, type PairReport, type RunReport, runReportSchema } from '../../lambdas/shared/contract/run-report';
 import { formatUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { parseS3Uri } from '../s3-client';
-import { formatBytes, table } from './render';
+import { formatBytes, type LedgerChanges, ledgerLines, table } from './render';
 
 /** Rows of the pair table in text mode; `--json` lists every pair. */
 export const MAX_PAIR_ROWS = 20;
@@ -81,6 +81,25 @@ export const pairsFailedFirst = (pairs: readonly PairReport[]): PairReport[] => 
 export const failedPairs = (report: RunReport): FailedPair[] =>
   report.pairs.filter((p) => p.outcome === 'failed').map((p) => failedPairOf(p, Number.POSITIVE_INFINITY));
 
+/**
+ * What the export ledger changed in the run: the pairs the Plan left out and the Map's pairs that
+ * skipped days (cut by the Plan or by their claims), in plan order; the jobs resumed and the
+ * objects superseded as the pairs' notes kept them (the counts count them all).
+ */
+export const ledgerChangesOf = (report: RunReport): LedgerChanges => {
+  const { alreadyLandedPairs, skippedDays, resumedJobs, superseded, unconfirmedCreates } = report.counts;
+  const leftOut = report.alreadyLanded.map(({ exportType, contract, windows }) => ({ exportType, contract, windows }));
+  const cut = report.pairs.flatMap(({ exportType, contract, ledger }) =>
+    ledger && ledger.skippedDays > 0 ? [{ exportType, contract, windows: ledger.skipped }] : [],
+  );
+  return {
+    counts: { alreadyLandedPairs, skippedDays, resumedJobs, superseded, unconfirmedCreates },
+    skipped: [...leftOut, ...cut].sort(comparePairs),
+    resumedJobIds: report.pairs.flatMap((pair) => pair.ledger?.resumedJobIds ?? []),
+    superseded: report.pairs.flatMap((pair) => pair.ledger?.superseded ?? []),
+  };
+};
+
 /** The `report` of `status --json`. */
 export interface RunReportJson {
   uri: string;
@@ -89,8 +108,10 @@ export interface RunReportJson {
   mapRunArn: string | null;
   counts: RunReport['counts'];
   failedByError: RunReport['failedByError'];
-  /** Every pair, failed ones first. */
+  /** Every pair, failed ones first (a landed pair's `ledger` says what the ledger changed about it). */
   pairs: PairReport[];
+  /** The pairs the Plan left out, every day asked already landed. */
+  alreadyLanded: RunReport['alreadyLanded'];
 }
 
 export const runReportJson = (report: RunReport, uri: string): RunReportJson => ({
@@ -101,6 +122,7 @@ export const runReportJson = (report: RunReport, uri: string): RunReportJson => 
   counts: report.counts,
   failedByError: report.failedByError,
   pairs: pairsFailedFirst(report.pairs),
+  alreadyLanded: report.alreadyLanded,
 });
 
 /**
@@ -116,6 +138,8 @@ export const runReportText = (report: RunReport, uri: string, maxRows = MAX_PAIR
   const byError = Object.entries(report.failedByError).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   if (byError.length) lines.push(`Failed by  ${byError.map(([error, n]) => `${error} ${n}`).join(', ')}`);
   lines.push(`Report     ${uri}`);
+  const ledger = ledgerLines(ledgerChangesOf(report));
+  if (ledger.length) lines.push('', ...ledger);
   const pairs = pairsFailedFirst(report.pairs);
   if (pairs.length) {
     const shown = pairs.slice(0, Math.max(0, maxRows));

@@ -34,6 +34,7 @@ describe('the runtime configuration table', () => {
       'RECREATE_BASE_SECONDS',
       'DATA_DELAY_WAIT_SECONDS',
       'MAX_DATA_DELAY_RETRIES',
+      'CLAIM_LEASE_SECONDS',
       'URL_MIN_REMAINING_SECONDS',
       'COPY_SAFETY_MARGIN_SECONDS',
       'MAX_URL_REFRESHES',
@@ -71,6 +72,7 @@ describe('the runtime configuration table', () => {
       RECREATE_BASE_SECONDS: '60',
       DATA_DELAY_WAIT_SECONDS: '10800',
       MAX_DATA_DELAY_RETRIES: '4',
+      CLAIM_LEASE_SECONDS: '86400',
       URL_MIN_REMAINING_SECONDS: '300',
       COPY_SAFETY_MARGIN_SECONDS: '30',
       MAX_URL_REFRESHES: '3',
@@ -107,6 +109,13 @@ describe('the runtime configuration table', () => {
     });
     expect(error.message).toBe(
       'Invalid Lambda configuration: LINKEDIN_API_URL: Invalid URL (got "api"); EXPORT_TYPES: Invalid option: expected one of "activity"|"activityOutcome"|"seat" (got "activity,clicks"); LAG_DAYS: expected a whole number (got "-1"); UPLOAD_QUEUE_SIZE: expected at most 16 (got "17")',
+    );
+  });
+
+  it('holds a ledger claim at least a minute when its owner cannot be asked (CLAIM_LEASE_SECONDS)', async () => {
+    expect(parseRuntimeConfig({ ...complete, CLAIM_LEASE_SECONDS: '60' }).CLAIM_LEASE_SECONDS).toBe(60);
+    expect((await problem({ ...complete, CLAIM_LEASE_SECONDS: '59' })).message).toBe(
+      'Invalid Lambda configuration: CLAIM_LEASE_SECONDS: expected at least 60 (got "59")',
     );
   });
 

@@ -6,27 +6,27 @@ import type { Context } from 'aws-lambda';
 import type { ExportTask } from '../../lambdas/shared/contract/state';
 import type { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import { handlerConfig } from '../helpers/runtime-config';
-import { plannedTask } from '../../lambdas/shared/workflow/transitions';
+import { afterJobCreated, plannedTask } from '../../lambdas/shared/workflow/transitions';
 
 const NOV_1 = Date.UTC(2026, 10, 1);
 const DAY = 86_400_000;
 
 const context = (requestId: string): Context =>
   ({
-    functionName: 'create-job',
+    functionName: 'check-job',
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:create-job',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:check-job',
     memoryLimitInMB: '256',
     awsRequestId: requestId,
     getRemainingTimeInMillis: () => 60_000,
   }) as Context;
 
-const task = (exportType: ExportTask['exportType'], contract: string): ExportTask =>
-  plannedTask(exportType, contract, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]);
+const task = (exportType: ExportTask['exportType'], contract: string, jobId: number): ExportTask =>
+  afterJobCreated(plannedTask(exportType, contract, [{ startAt: NOV_1, endAt: NOV_1 + DAY }]), jobId, NOV_1 + DAY);
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-it('two overlapping create-job invocations log their own exportType and contract on every line', async () => {
+it('two overlapping check-job invocations log their own exportType and contract on every line', async () => {
   const lines: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
@@ -36,28 +36,26 @@ it('two overlapping create-job invocations log their own exportType and contract
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   try {
     jest.resetModules(); // a logger built with INFO in the environment
-    const { createCreateJobHandler } = await import('../../lambdas/shared/handlers/create-job');
-    let nextId = 1;
-    // The seat job is created first but answered last: the activity invocation starts meanwhile.
+    const { createCheckJobHandler } = await import('../../lambdas/shared/handlers/check-job');
+    // The seat job is checked first but answered last: the activity invocation starts meanwhile.
     const linkedIn = {
-      createExportJob: async (exportType: string) => {
-        const id = nextId++;
-        await delay(exportType === 'seat' ? 200 : 20);
-        return { id, status: 'ENQUEUED' };
+      getExportJob: async (id: number) => {
+        await delay(id === 1 ? 200 : 20);
+        return { id, status: 'PROCESSING' };
       },
     } as unknown as LinkedInClient;
-    const createJob = createCreateJobHandler(() => ({ config: handlerConfig(), linkedIn, now: Date.now }));
+    const checkJob = createCheckJobHandler(() => ({ config: handlerConfig(), linkedIn, now: () => NOV_1 + DAY }));
 
-    const seat = createJob(task('seat', 'urn:li:contract:1'), context('seat-request'));
+    const seat = checkJob(task('seat', 'urn:li:contract:1', 1), context('seat-request'));
     await delay(5);
-    const activity = createJob(task('activity', 'urn:li:contract:2'), context('activity-request'));
+    const activity = checkJob(task('activity', 'urn:li:contract:2', 2), context('activity-request'));
     await Promise.all([seat, activity]);
   } finally {
     process.env.POWERTOOLS_LOG_LEVEL = previousLevel;
     write.mockRestore();
   }
 
-  const created = lines.map((line) => JSON.parse(line)).filter((log) => log.message === 'Export job created');
+  const created = lines.map((line) => JSON.parse(line)).filter((log) => log.message === 'Export job checked');
   expect(created.map(({ exportType, contract, jobId }) => ({ exportType, contract, jobId }))).toEqual([
     { exportType: 'activity', contract: 'urn:li:contract:2', jobId: 2 },
     { exportType: 'seat', contract: 'urn:li:contract:1', jobId: 1 },

@@ -20,6 +20,7 @@ import {
   contractUrn,
   executionArnOf,
   failedChild,
+  finishedTask,
   lambdaCause,
   MAP_RUN_ARN,
   NOV_1_TO_8,
@@ -92,7 +93,7 @@ describe('Plan: discovery through the finder', () => {
     expect(result.run.itemsKey).toBe(runKeys(PREFIX, 'discover-1').itemsKey);
     const items = await itemsOf(result);
     expect(items.map((t) => [t.contract, t.exportType])).toEqual(expected);
-    expect(items.every((t) => t.next === 'create' && t.steps === 0 && t.pending.length === 1)).toBe(true);
+    expect(items.every((t) => t.next === 'claim' && t.steps === 0 && t.pending.length === 1)).toBe(true);
     expect(sim.countCalls({ route: 'contracts' })).toBeGreaterThan(0);
     expect(sim.countCalls({ route: 'createJob' })).toBe(0);
   });
@@ -199,9 +200,15 @@ describe('Summarize: the Map Run results in S3 become the run report', () => {
   })) as unknown as Handler<SummarizeEvent, RunSummary>;
 
   /** What the state machine hands the Summarize step: the Plan's output and the Map's output or error. */
-  const summarizeEvent = (executionName: string, pairs: number, map: Pick<SummarizeEvent, 'mapRun' | 'mapFailure'>): SummarizeEvent => ({
+  const summarizeEvent = (
+    executionName: string,
+    pairs: number,
+    map: Pick<SummarizeEvent, 'mapRun' | 'mapFailure'>,
+    alreadyLanded: SummarizeEvent['alreadyLanded'] = { pairs: 0, days: 0 },
+  ): SummarizeEvent => ({
     run: { bucket: BUCKET, executionName, executionArn: executionArnOf(executionName), ...runKeys(PREFIX, executionName) },
     pairs,
+    alreadyLanded,
     contracts: Math.ceil(pairs / 3),
     exportTypes: [...TYPES],
     window: NOV_1_TO_8,
@@ -321,6 +328,76 @@ describe('Summarize: the Map Run results in S3 become the run report', () => {
     const error = await rejectionOf(summarize(summarizeEvent('run-5', 2, { mapRun }), lambdaContext()));
     expect(error.message).toMatch(message);
     expect(await exists(runKeys(PREFIX, 'run-5').reportKey)).toBe(false);
+  });
+
+  describe('what the export ledger changed', () => {
+    /** Writes the Plan's list of the pairs it left out, every day landed, as the Plan does. */
+    const putAlreadyLanded = (executionName: string, body: unknown) =>
+      putText(s3.s3Client, BUCKET, runKeys(PREFIX, executionName).skippedKey, typeof body === 'string' ? body : JSON.stringify(body));
+
+    const NOV_1_TO_3 = { startAt: utcDay('2026-11-01'), endAt: utcDay('2026-11-03') };
+    const leftOut = [
+      { exportType: 'activity' as const, contract: contractUrn(2), windows: [NOV_1_TO_3], days: 2 },
+      { exportType: 'seat' as const, contract: contractUrn(1), windows: [NOV_1_TO_3], days: 2 },
+    ];
+    const notes = {
+      skipped: [],
+      skippedDays: 0,
+      resumedJobIds: [],
+      superseded: [],
+      supersededCount: 0,
+      unconfirmedCreates: 0,
+      claimWaits: 0,
+    };
+
+    it('every pair already landed: the Map ran none, the run succeeded, and the report lists the pairs left out', async () => {
+      await putAlreadyLanded('ledger-1', leftOut);
+      const mapRun = await writeResults({});
+      const summary = await summarize(summarizeEvent('ledger-1', 0, { mapRun }, { pairs: 2, days: 4 }), lambdaContext());
+      expect(summary).toMatchObject({
+        outcome: 'succeeded',
+        error: null,
+        counts: { pairs: 0, landed: 0, failed: 0, alreadyLandedPairs: 2, skippedDays: 4 },
+      });
+      const report = await reportOf('ledger-1');
+      // In plan order: contract 1 before contract 2.
+      expect(report.alreadyLanded).toEqual([leftOut[1], leftOut[0]]);
+      expect(report.counts).toEqual(summary.counts);
+    });
+
+    it('copies each landed pair’s ledger notes into its report and counts them; no list means none left out', async () => {
+      const [activity, seat] = plannedPairs([7], ['activity', 'seat']);
+      const ledger = { ...notes, resumedJobIds: [123], superseded: ['li/activity/contract=7/old.csv'], supersededCount: 1 };
+      const mapRun = await writeResults({
+        SUCCEEDED: [succeededChild(activity!, 0, { ...finishedTask(activity!), ledger })],
+        FAILED: [failedChild(seat!, 1, 'LinkedInForbidden', 'no reporting access')],
+      });
+      const summary = await summarize(summarizeEvent('ledger-2', 2, { mapRun }), lambdaContext());
+      expect(summary.counts).toMatchObject({ alreadyLandedPairs: 0, skippedDays: 0, resumedJobs: 1, superseded: 1, unconfirmedCreates: 0 });
+      const report = await reportOf('ledger-2');
+      expect(report.alreadyLanded).toEqual([]);
+      expect(report.pairs.map((pair) => pair.ledger)).toEqual([ledger, undefined]);
+    });
+
+    it.each<[string, string, RegExp]>([
+      ['not JSON', '[{"exportType": ', /^s3:\/\/exports\/li\/runs\/ledger-3\/already-landed\.json is not JSON: /],
+      [
+        'not the list',
+        JSON.stringify([{ exportType: 'activity', contract: contractUrn(1), windows: [], days: -1 }]),
+        /^s3:\/\/exports\/li\/runs\/ledger-3\/already-landed\.json is not the Plan's list of already landed pairs \(0\.days: /,
+      ],
+      [
+        'a list with a field the product does not write',
+        JSON.stringify([{ ...leftOut[0], note: 'hand-edited' }]),
+        /is not the Plan's list of already landed pairs \(0: /,
+      ],
+    ])('a list of pairs left out that is %s fails the step, and writes no report', async (_case, body, message) => {
+      await putAlreadyLanded('ledger-3', body);
+      const mapRun = await writeResults({});
+      const error = await rejectionOf(summarize(summarizeEvent('ledger-3', 0, { mapRun }, { pairs: 1, days: 2 }), lambdaContext()));
+      expect(error.message).toMatch(message);
+      expect(await exists(runKeys(PREFIX, 'ledger-3').reportKey)).toBe(false);
+    });
   });
 
   it('a result entry whose input is not an export task fails naming what is wrong', async () => {

@@ -31,8 +31,10 @@ import { RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { exportTaskSchema } from '../../lambdas/shared/contract/state';
 import { pollPolicyFromConfig } from '../../lambdas/shared/workflow/backoff';
 import { afterCopied, afterJobChecked, afterJobCreated, plannedTask } from '../../lambdas/shared/workflow/transitions';
+import { afterClaimed, allLanded, waitForHolder } from '../../lambdas/shared/workflow/claim-steps';
+import type { LedgerClaim } from '../../lambdas/shared/contract/ledger';
 import { worstCaseStepsPerPair } from '../../bench/scale/model';
-import { largestExportTask, maximalResult, type PayloadBound, payloadBounds } from '../../bench/scale/payloads';
+import { jsonBytes, largestExportTask, maximalResult, type PayloadBound, payloadBounds } from '../../bench/scale/payloads';
 
 let asl: Record<string, any>;
 let continuation: Record<string, any>;
@@ -59,26 +61,64 @@ describe('history events', () => {
 
   it('derives a step from the ASL: Route, Wait and the Task with the most retries, every retry spent', () => {
     const child = childDefinition(asl);
-    const check = child.States[STATE_NAMES.checkJob]!;
-    const expected = HISTORY_EVENTS.choice + HISTORY_EVENTS.wait + HISTORY_EVENTS.task + HISTORY_EVENTS.taskRetry * retriesOf(check);
+    const lambdaTasks = [STATE_NAMES.claimWindow, STATE_NAMES.createJob, STATE_NAMES.checkJob, STATE_NAMES.copy];
+    expect(Object.keys(childHistoryBudget(asl).perTask).sort()).toEqual([...lambdaTasks].sort());
+    // A step: the Route, the Wait in front of the Task if it has one, the Task with every retry spent.
+    const stepEvents = (name: string): number => {
+      const waited = Object.values(child.States).some((state) => state.Type === 'Wait' && state.Next === name);
+      return (
+        HISTORY_EVENTS.choice +
+        (waited ? HISTORY_EVENTS.wait : 0) +
+        HISTORY_EVENTS.task +
+        HISTORY_EVENTS.taskRetry * retriesOf(child.States[name]!)
+      );
+    };
+    for (const name of lambdaTasks) expect(childHistoryBudget(asl).perTask[name]!.stepEvents).toBe(stepEvents(name));
+    const expected = Math.max(...lambdaTasks.map(stepEvents));
     expect(worstCaseEventsPerStep(asl)).toBe(expected);
-    expect(Object.keys(childHistoryBudget(asl).perTask).sort()).toEqual(
-      [STATE_NAMES.checkJob, STATE_NAMES.copy, STATE_NAMES.createJob].sort(),
-    );
+    // Every Task but the copy is waited for; the create carries the most retriers (Lambda service
+    // errors, LedgerContention, LinkedIn's transient errors), so its step is the worst.
+    expect(lambdaTasks.filter((name) => stepEvents(name) === expected)).toEqual([STATE_NAMES.createJob]);
 
-    // One more attempt on any retrier is three more events per step: nothing is hard-coded.
-    const bumped = structuredClone(asl) as { States: Record<string, { ItemProcessor?: BudgetMachine }> };
-    const processor = Object.values(bumped.States).find((state) => state.ItemProcessor)!.ItemProcessor!;
-    processor.States[STATE_NAMES.checkJob]!.Retry![0]!.MaxAttempts! += 1;
-    expect(worstCaseEventsPerStep(bumped)).toBe(expected + HISTORY_EVENTS.taskRetry);
+    // One more attempt on the worst Task's retriers is three more events per step, on another
+    // Task's only while it stays below the worst: nothing is hard-coded.
+    const bump = (name: string) => {
+      const bumped = structuredClone(asl) as { States: Record<string, { ItemProcessor?: BudgetMachine }> };
+      const processor = Object.values(bumped.States).find((state) => state.ItemProcessor)!.ItemProcessor!;
+      processor.States[name]!.Retry![0]!.MaxAttempts! += 1;
+      return worstCaseEventsPerStep(bumped);
+    };
+    expect(bump(STATE_NAMES.createJob)).toBe(expected + HISTORY_EVENTS.taskRetry);
+    expect(bump(STATE_NAMES.checkJob)).toBe(Math.max(expected, stepEvents(STATE_NAMES.checkJob) + HISTORY_EVENTS.taskRetry));
+    expect(bump(STATE_NAMES.claimWindow)).toBe(Math.max(expected, stepEvents(STATE_NAMES.claimWindow) + HISTORY_EVENTS.taskRetry));
   });
 
   it('every Task step adds exactly one to `steps`, so the Route bounds the steps of an execution', () => {
     const now = Date.UTC(2026, 10, 30);
     const window = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 2) };
     const planned = plannedTask('activity', 'urn:li:contract:123456', [window]);
-    const created = afterJobCreated(planned, 1, now);
-    expect(created.steps).toBe(planned.steps + 1);
+    // The claim, whatever the ledger says: claimed, a dead owner's job resumed, another's claim
+    // waited for, every day landed already.
+    const owner = 'arn:aws:states:us-east-1:123456789012:execution:pairs/map:1';
+    const claim: LedgerClaim = {
+      ...window,
+      owner,
+      claimedAt: new Date(now).toISOString(),
+      leaseUntil: now + RUNTIME_DEFAULTS.CLAIM_LEASE_SECONDS * 1000,
+      jobIds: [],
+      unconfirmedCreates: 0,
+    };
+    const claimed = afterClaimed({ ...planned, owner }, claim, [], [window], false);
+    expect(claimed).toMatchObject({ steps: planned.steps + 1, next: 'create' });
+    const resumed = afterClaimed({ ...planned, owner }, { ...claim, jobId: 7, jobCreatedAt: now, jobIds: [7] }, [], [window], true);
+    expect(resumed).toMatchObject({ steps: planned.steps + 1, next: 'poll' });
+    const claimPolicy = { initial: policy.initialSeconds, max: policy.maxSeconds, deadline: policy.jobDeadlineSeconds };
+    const held = waitForHolder({ ...planned, owner }, { ...claim, owner: `${owner}-other` }, [], [window], claimPolicy);
+    expect(held).toMatchObject({ steps: planned.steps + 1, next: 'claim' });
+    expect(allLanded({ ...planned, owner, pending: [] }).steps).toBe(planned.steps + 1);
+
+    const created = afterJobCreated(claimed, 1, now);
+    expect(created.steps).toBe(claimed.steps + 1);
     for (const status of ['PROCESSING', 'COMPLETED', 'FAILED_DUE_TO_INTERNAL_ERROR', 'FAILED_DUE_TO_DATA_DELAY']) {
       expect(afterJobChecked(created, { status, rowCount: 10 }, now, policy, () => 1).steps).toBe(created.steps + 1);
     }
@@ -132,11 +172,14 @@ describe('timeouts', () => {
     // What a Wait can hold before each Task (the Lambdas compute it): a poll, or a re-creation after
     // DATA_DELAY or a failed job; a copy is not waited for.
     const longestCreateWait = Math.max(policy.dataDelayWaitSeconds, policy.recreateBaseSeconds * 2 ** policy.maxRecreates);
+    // Before a claim: the wait for another execution's claim, doubling up to the poll's longest.
     const waitBefore: Record<string, number> = {
+      [STATE_NAMES.claimWindow]: policy.maxSeconds,
       [STATE_NAMES.createJob]: longestCreateWait,
       [STATE_NAMES.checkJob]: policy.maxSeconds,
       [STATE_NAMES.copy]: 0,
     };
+    expect(Object.keys(waitBefore).sort()).toEqual(Object.keys(childHistoryBudget(asl).perTask).sort());
     const worstStep = Math.max(...Object.entries(waitBefore).map(([name, wait]) => wait + taskWorstSeconds(states[name])));
     const worstExecution = MAX_STEPS_PER_EXECUTION * worstStep;
     expect(worstExecution).toBeLessThanOrEqual(continuation.TimeoutSeconds);
@@ -177,6 +220,35 @@ describe('state payloads', () => {
     },
     180_000,
   );
+
+  it("the export ledger's fields keep a pair's state, the claim's input and the continuation's result below the target", () => {
+    // The bench's bound has no ledger fields: add the owner and every note at its most
+    // (MAX_RESULTS_IN_TASK windows, job ids and superseded keys, each at its longest; a key is
+    // counted as its whole s3:// URI, longer than the key the task keeps).
+    const task = largestExportTask({ policy });
+    const owner = `arn:aws:states:us-east-1:123456789012:execution:${'x'.repeat(80)}/${'x'.repeat(36)}:${'x'.repeat(36)}`;
+    const days = task.bound.pending.slice(0, MAX_RESULTS_IN_TASK);
+    const withLedger = exportTaskSchema.parse({
+      ...task.bound,
+      force: true,
+      owner,
+      ledger: {
+        skipped: days,
+        skippedDays: 36_500,
+        resumedJobIds: days.map((_, k) => Number.MAX_SAFE_INTEGER - k),
+        superseded: days.map((window) => maximalResult(window, [1]).s3Uri),
+        supersededCount: 36_500,
+        unconfirmedCreates: 99,
+        claimWaits: 99,
+      },
+    });
+    const grown = jsonBytes(withLedger) - jsonBytes(task.bound);
+    expect(jsonBytes(withLedger)).toBeLessThan(STATE_PAYLOAD_TARGET_BYTES);
+    expect(jsonBytes({ task: withLedger, executionArn: owner })).toBeLessThan(STATE_PAYLOAD_TARGET_BYTES);
+    // The continuation's raw result holds the task twice (its Input and its Output).
+    const continuationBound = boundsAt(10).find((bound) => bound.state.startsWith('Continue in a new execution'))!;
+    expect(continuationBound.bytes + 2 * grown).toBeLessThan(STATE_PAYLOAD_TARGET_BYTES);
+  });
 
   it("the Plan's and the Map's payloads do not grow with the pairs", () => {
     const at = (pairs: number, state: string) => boundsAt(pairs).find((bound) => bound.state.startsWith(state))!.bytes;

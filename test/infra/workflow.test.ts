@@ -20,6 +20,7 @@ import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/run-layout';
 import { PARTIAL_FAILURE, type RunSummary } from '../../lambdas/shared/contract/run-report';
 import { type ExportResult, type ExportTask, exportTaskSchema, type PlanResult } from '../../lambdas/shared/contract/state';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
+import { NO_LEDGER_NOTES } from '../../lambdas/shared/workflow/claim-steps';
 import { collectStates, extractStateMachineAsl, placeholderFunctionArn, synthesizeTemplate, taskBindings } from '../../infra/asl';
 import { CONTRACT_DISCOVERY_ERRORS, FAILURE_ROUTES, MAP_RUN_LABEL } from '../../infra/workflow';
 import { LOCAL_MAP_RUN_RESOURCE, localizeDistributedMaps, StatesError } from '../../local/runner/distributed';
@@ -56,7 +57,7 @@ const PARENT_STATES: readonly StateName[] = [
 /** The per-pair loop: the Map's ItemProcessor and the whole continuation machine. */
 const PAIR_STATES: readonly StateName[] = Object.values(STATE_NAMES).filter((name) => !PARENT_STATES.includes(name));
 /** The Lambda Tasks of the pair loop. */
-const PAIR_TASKS = [STATE_NAMES.createJob, STATE_NAMES.checkJob, STATE_NAMES.copy] as const;
+const PAIR_TASKS = [STATE_NAMES.claimWindow, STATE_NAMES.createJob, STATE_NAMES.checkJob, STATE_NAMES.copy] as const;
 
 beforeAll(() => {
   template = synthesizeTemplate();
@@ -159,7 +160,8 @@ describe('extracted ASL', () => {
       const task = machine.States[name]!;
       const fn = template.Resources[task.Resource.split(':function:')[1]].Properties;
       expect(task.Resource).toMatch(/^arn:aws:lambda:/);
-      expect(task.Parameters === undefined || name === STATE_NAMES.plan).toBe(true);
+      // Only the Plan and the claim get more than the state's input (from the context object).
+      expect(task.Parameters === undefined || name === STATE_NAMES.plan || name === STATE_NAMES.claimWindow).toBe(true);
       expect(task.TimeoutSeconds).toBeGreaterThan(fn.Timeout);
       expect(task.TimeoutSeconds).toBeLessThanOrEqual(fn.Timeout + 60);
       // CDK's default retry of Lambda service errors stays on every task.
@@ -177,6 +179,10 @@ describe('extracted ASL', () => {
       'executionArn.$': '$$.Execution.Id',
     });
     expect(plan.Next).toBe(STATE_NAMES.exportEach);
+    // The claim gets the task and the execution that claims (a continuation passes its owner on in the task).
+    for (const [, machine] of pairMachines()) {
+      expect(pairState(STATE_NAMES.claimWindow, machine).Parameters).toEqual({ 'task.$': '$', 'executionArn.$': '$$.Execution.Id' });
+    }
     expect(plan.Retry).toContainEqual({
       ErrorEquals: [ERROR_NAMES.throttled, ERROR_NAMES.unavailable],
       IntervalSeconds: 10,
@@ -261,6 +267,18 @@ describe('extracted ASL', () => {
     expect(pairState(STATE_NAMES.checkJob, machine).Retry).toContainEqual(
       expect.objectContaining({ ErrorEquals: [ERROR_NAMES.notFound], MaxAttempts: 3, JitterStrategy: 'FULL' }),
     );
+    // Lost races on the export ledger, again and again: the steps that write it try again shortly.
+    for (const name of [STATE_NAMES.claimWindow, STATE_NAMES.createJob, STATE_NAMES.copy]) {
+      expect(pairState(name, machine).Retry).toContainEqual({
+        ErrorEquals: [ERROR_NAMES.ledgerContention],
+        IntervalSeconds: 2,
+        BackoffRate: 2,
+        MaxAttempts: 5,
+        JitterStrategy: 'FULL',
+      });
+    }
+    // The check never writes the ledger.
+    expect(pairState(STATE_NAMES.checkJob, machine).Retry.flatMap((r: State) => r.ErrorEquals)).not.toContain(ERROR_NAMES.ledgerContention);
     expect(pairState(STATE_NAMES.copy, machine).Retry).toContainEqual(
       expect.objectContaining({
         ErrorEquals: [
@@ -278,23 +296,43 @@ describe('extracted ASL', () => {
   });
 
   it('waits by SecondsPath, routes on $.next and ends a pair with its final task', () => {
+    expect(pairState(STATE_NAMES.waitBeforeClaim)).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.waitSeconds',
+      Next: STATE_NAMES.claimWindow,
+    });
     expect(pairState(STATE_NAMES.waitForJob)).toMatchObject({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: STATE_NAMES.checkJob });
     expect(pairState(STATE_NAMES.waitBeforeCreate)).toMatchObject({
       Type: 'Wait',
       SecondsPath: '$.waitSeconds',
       Next: STATE_NAMES.createJob,
     });
+    // The claim decides what comes next (create, check a resumed job, wait, done): back to the Route.
+    expect(pairState(STATE_NAMES.claimWindow).Next).toBe(STATE_NAMES.route);
     expect(pairState(STATE_NAMES.createJob).Next).toBe(STATE_NAMES.checkJob);
     expect(pairState(STATE_NAMES.checkJob).Next).toBe(STATE_NAMES.route);
     expect(pairState(STATE_NAMES.copy).Next).toBe(STATE_NAMES.route);
     const route = pairState(STATE_NAMES.route);
     expect(route.Choices.map((c: State) => c.Next)).toEqual([
       STATE_NAMES.resetSteps,
+      STATE_NAMES.waitBeforeClaim,
+      STATE_NAMES.claimWindow,
       STATE_NAMES.waitForJob,
       STATE_NAMES.copy,
       STATE_NAMES.waitBeforeCreate,
       STATE_NAMES.createJob,
       STATE_NAMES.exportFinished,
+    ]);
+    // A claim waits first only when told to (another execution holds the days).
+    expect(route.Choices.slice(1, 3)).toEqual([
+      {
+        And: [
+          { Variable: '$.next', StringEquals: 'claim' },
+          { Variable: '$.waitSeconds', NumericGreaterThan: 0 },
+        ],
+        Next: STATE_NAMES.waitBeforeClaim,
+      },
+      { Variable: '$.next', StringEquals: 'claim', Next: STATE_NAMES.claimWindow },
     ]);
     // An unknown `next` is a handler bug: no Default, the Choice fails with States.NoChoiceMatched.
     expect(route.Default).toBeUndefined();
@@ -401,7 +439,7 @@ const execute = async (machine: StateMachine, handlers: Handlers, input: unknown
       taskResourceLocalHandlers: Object.fromEntries(
         Object.entries(handlers).map(([state, fn]) => [state, async (event: any) => fn(event) as any]),
       ),
-      waitTimeOverrides: { [STATE_NAMES.waitForJob]: 0, [STATE_NAMES.waitBeforeCreate]: 0 },
+      waitTimeOverrides: { [STATE_NAMES.waitBeforeClaim]: 0, [STATE_NAMES.waitForJob]: 0, [STATE_NAMES.waitBeforeCreate]: 0 },
       retryIntervalOverrides: Object.fromEntries(taskNames.map((state) => [state, 0])),
     },
     context: { Execution: { Id: `${ARN_BASE}:execution:LinkedInSalesNavExport:${name}`, Name: name } },
@@ -462,14 +500,35 @@ describe('executing the pair loop (one child execution of the Map)', () => {
       Array.from({ length: windows }, (_, i) => ({ startAt: i * DAY, endAt: (i + 1) * DAY })),
     );
 
+  /** The claim's input: the task and `$$.Execution.Id`. */
+  type ClaimInput = { task: ExportTask; executionArn: string };
+  /** The claim as the real one answers when no day has landed and nobody else holds them. */
+  const claimed = ({ task, executionArn }: ClaimInput): ExportTask => {
+    const { job: _job, ...rest } = task;
+    return {
+      ...rest,
+      // The pair's first execution owns its claims; a continuation keeps that owner.
+      owner: task.owner ?? executionArn,
+      ledger: task.ledger ?? NO_LEDGER_NOTES,
+      steps: task.steps + 1,
+      jobIds: [],
+      retries: { recreate: 0, dataDelay: 0 },
+      next: 'create',
+      reason: 'claimed',
+      waitSeconds: 0,
+    };
+  };
+  const executionArnOf = (name: string) => `${ARN_BASE}:execution:LinkedInSalesNavExport:${name}`;
+
   /**
-   * Stand-ins that walk each window through create -> poll -> check (running) -> wait -> check
-   * (completed) -> copy, counting steps as the handlers do; the continuation is an override.
+   * Stand-ins that walk each window through claim -> create -> poll -> check (running) -> wait ->
+   * check (completed) -> copy, counting steps as the handlers do; the continuation is an override.
    */
   const scripted = (overrides: Handlers = {}) => {
     let copies = 0;
     let jobs = 0;
     return recording({
+      [STATE_NAMES.claimWindow]: claimed,
       [STATE_NAMES.createJob]: (task: ExportTask): ExportTask => ({
         ...task,
         steps: task.steps + 1,
@@ -508,9 +567,10 @@ describe('executing the pair loop (one child execution of the Map)', () => {
           landed: { objects: task.landed.objects + 1, rows: task.landed.rows + 10, bytes: task.landed.bytes + 100 },
           jobIds: [],
           pending,
-          next: pending.length ? 'create' : 'done',
+          // The next window is claimed before its job is created.
+          next: pending.length ? 'claim' : 'done',
           reason: 'copied',
-          waitSeconds: pending.length ? 5 : 0,
+          waitSeconds: 0,
         };
       },
       [STATE_NAMES.continueAsNew]: () => {
@@ -529,7 +589,7 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     expect(failure).toBeUndefined();
     // The stand-ins keep to the contract, so what the pair outputs is a task the Summarize step reads.
     const final = exportTaskSchema.parse(output);
-    expect(final).toMatchObject({ exportType: 'activity', contract: CONTRACT, pending: [], next: 'done', steps: 8 });
+    expect(final).toMatchObject({ exportType: 'activity', contract: CONTRACT, pending: [], next: 'done', steps: 10 });
     expect(final.results.map((r) => [r.exportType, r.startAt, r.endAt])).toEqual([
       ['activity', 0, DAY],
       ['activity', DAY, 2 * DAY],
@@ -537,12 +597,146 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     expect(final.landed).toEqual({ objects: 2, rows: 20, bytes: 200 });
     expect(called(STATE_NAMES.copy)).toHaveLength(2);
     expect(called(STATE_NAMES.checkJob)).toHaveLength(4);
-    expect(entered.filter((s) => s === STATE_NAMES.waitForJob)).toHaveLength(2);
-    // The second window waits (waitSeconds 5) before its job is created; the first does not.
-    expect(entered.filter((s) => s === STATE_NAMES.waitBeforeCreate)).toHaveLength(1);
-    expect(entered.slice(0, 2)).toEqual([STATE_NAMES.route, STATE_NAMES.createJob]);
-    expect(entered.at(-1)).toBe(STATE_NAMES.exportFinished);
-    expect(entered).not.toContain(STATE_NAMES.resetSteps);
+    // Each window is claimed, then its job created at once (nobody holds the days: no wait).
+    const window = [
+      STATE_NAMES.route,
+      STATE_NAMES.claimWindow,
+      STATE_NAMES.route,
+      STATE_NAMES.createJob,
+      STATE_NAMES.checkJob,
+      STATE_NAMES.route,
+      STATE_NAMES.waitForJob,
+      STATE_NAMES.checkJob,
+      STATE_NAMES.route,
+      STATE_NAMES.copy,
+    ];
+    expect(entered).toEqual([...window, ...window, STATE_NAMES.route, STATE_NAMES.exportFinished]);
+    // The claim gets the task and this execution, which owns the pair's claims from then on.
+    const claims = called(STATE_NAMES.claimWindow);
+    expect(claims.map((c) => c.input.executionArn)).toEqual([executionArnOf('run-1'), executionArnOf('run-1')]);
+    expect(claims[0]!.input.task).toEqual(pairOf('activity', 2));
+    expect(claims[1]!.input.task).toMatchObject({
+      owner: executionArnOf('run-1'),
+      next: 'claim',
+      pending: [{ startAt: DAY, endAt: 2 * DAY }],
+    });
+    expect(final.owner).toBe(executionArnOf('run-1'));
+  });
+
+  it('waits before claiming again while another execution holds the days, then claims them', async () => {
+    // Prepare
+    let held = false;
+    const { handlers, called } = scripted({
+      [STATE_NAMES.claimWindow]: (input: ClaimInput): ExportTask => {
+        if (held) return claimed(input);
+        held = true;
+        const { task, executionArn } = input;
+        return { ...task, owner: executionArn, steps: task.steps + 1, next: 'claim', reason: 'claimHeld', waitSeconds: 60 };
+      },
+    });
+    // Act
+    const { output, failure, entered } = await execute(machine, handlers, pairOf('seat', 1));
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(entered.slice(0, 7)).toEqual([
+      STATE_NAMES.route,
+      STATE_NAMES.claimWindow,
+      STATE_NAMES.route,
+      STATE_NAMES.waitBeforeClaim,
+      STATE_NAMES.claimWindow,
+      STATE_NAMES.route,
+      STATE_NAMES.createJob,
+    ]);
+    expect(called(STATE_NAMES.claimWindow)[1]!.input.task).toMatchObject({ reason: 'claimHeld', waitSeconds: 60 });
+    expect(called(STATE_NAMES.createJob)).toHaveLength(1);
+    expect(output).toMatchObject({ next: 'done', steps: 6, landed: { objects: 1 } });
+  });
+
+  it('checks the job a dead owner made instead of creating one (resumed)', async () => {
+    // Prepare
+    const { handlers, called } = scripted({
+      [STATE_NAMES.claimWindow]: ({ task, executionArn }: ClaimInput): ExportTask => ({
+        ...task,
+        owner: executionArn,
+        steps: task.steps + 1,
+        job: { id: 7, createdAt: 0, polls: 0, status: 'RESUMED', waitedSeconds: 0 },
+        jobIds: [7],
+        next: 'poll',
+        reason: 'resumed',
+        waitSeconds: 0,
+      }),
+    });
+    // Act
+    const { output, failure, entered } = await execute(machine, handlers, pairOf('activity', 1));
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(entered.slice(0, 5)).toEqual([
+      STATE_NAMES.route,
+      STATE_NAMES.claimWindow,
+      STATE_NAMES.route,
+      STATE_NAMES.waitForJob,
+      STATE_NAMES.checkJob,
+    ]);
+    expect(called(STATE_NAMES.createJob)).toHaveLength(0);
+    expect(called(STATE_NAMES.checkJob)[0]!.input.job).toMatchObject({ id: 7, status: 'RESUMED' });
+    expect(output).toMatchObject({ next: 'done', landed: { objects: 1 } });
+  });
+
+  it('ends the pair at once when every day had landed already', async () => {
+    // Prepare
+    const { handlers, calls } = scripted({
+      [STATE_NAMES.claimWindow]: ({ task, executionArn }: ClaimInput): ExportTask => ({
+        ...task,
+        owner: executionArn,
+        steps: task.steps + 1,
+        pending: [],
+        next: 'done',
+        reason: 'alreadyLanded',
+        waitSeconds: 0,
+      }),
+    });
+    // Act
+    const { output, failure, entered } = await execute(machine, handlers, pairOf('activity', 3));
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(entered).toEqual([STATE_NAMES.route, STATE_NAMES.claimWindow, STATE_NAMES.route, STATE_NAMES.exportFinished]);
+    expect(calls.map((c) => c.state)).toEqual([STATE_NAMES.claimWindow]);
+    expect(output).toMatchObject({ pending: [], next: 'done', reason: 'alreadyLanded', landed: { objects: 0 } });
+  });
+
+  it('waits before re-creating a failed job, under the same claim', async () => {
+    // Prepare
+    let failedOnce = false;
+    const check = scripted().handlers[STATE_NAMES.checkJob]!;
+    const { handlers, called } = scripted({
+      [STATE_NAMES.checkJob]: (task: ExportTask) => {
+        if (failedOnce) return check(task);
+        failedOnce = true;
+        const { job: _job, ...rest } = task;
+        return {
+          ...rest,
+          steps: task.steps + 1,
+          retries: { recreate: 1, dataDelay: 0 },
+          next: 'create',
+          reason: 'recreate',
+          waitSeconds: 60,
+        };
+      },
+    });
+    // Act
+    const { output, failure, entered } = await execute(machine, handlers, pairOf('seat', 1));
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(entered.slice(3, 8)).toEqual([
+      STATE_NAMES.createJob,
+      STATE_NAMES.checkJob,
+      STATE_NAMES.route,
+      STATE_NAMES.waitBeforeCreate,
+      STATE_NAMES.createJob,
+    ]);
+    expect(called(STATE_NAMES.createJob)).toHaveLength(2);
+    expect(called(STATE_NAMES.claimWindow)).toHaveLength(1);
+    expect(output).toMatchObject({ next: 'done', jobIds: [], landed: { objects: 1 } });
   });
 
   it('retries a throttled check and then carries on', async () => {
@@ -566,7 +760,7 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     expect(called(STATE_NAMES.checkJob)).toHaveLength(3);
   });
 
-  // Every error of every route, thrown by each of the three Tasks in turn.
+  // Every error of every route, thrown by each of the four Tasks in turn.
   const thrown = FAILURE_ROUTES.flatMap(({ state: failState, errors }) => errors.map((error) => ({ error, failState }))).map(
     ({ error, failState }, index) => [PAIR_TASKS[index % PAIR_TASKS.length]!, error, failState] as const,
   );
@@ -589,6 +783,29 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     },
   );
 
+  // The ledger's errors come from the claim above all: each ends there, LedgerContention only once
+  // its retries are spent.
+  const ledgerRoute = FAILURE_ROUTES.find((route) => route.state === STATE_NAMES.ledgerRefused)!;
+  it.each(ledgerRoute.errors.map((error) => [error]))(
+    'a Claim export window that throws %s ends the pair in "Export ledger refused" before any job is created',
+    async (errorName) => {
+      // Prepare
+      const { handlers, called } = scripted({
+        [STATE_NAMES.claimWindow]: () => {
+          throw named(errorName, `cause of ${errorName}`);
+        },
+      });
+      // Act
+      const { failure, entered } = await execute(machine, handlers, pairOf('activity', 1));
+      // Assess
+      expect(entered.at(-1)).toBe(STATE_NAMES.ledgerRefused);
+      expect(failure?.Error).toBe(errorName);
+      expect(JSON.stringify(failure?.Cause)).toContain(`cause of ${errorName}`);
+      expect(called(STATE_NAMES.claimWindow)).toHaveLength(errorName === ERROR_NAMES.ledgerContention ? 6 : 1);
+      expect(called(STATE_NAMES.createJob)).toHaveLength(0);
+    },
+  );
+
   it('fails the pair with States.NoChoiceMatched on an unknown next step', async () => {
     // Prepare
     const { handlers } = scripted({
@@ -598,11 +815,18 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     // Act
     const { failure, entered } = await execute(machine, handlers, pairOf('seat', 1));
     // Assess
-    expect(entered).toEqual([STATE_NAMES.route, STATE_NAMES.createJob, STATE_NAMES.checkJob, STATE_NAMES.route]);
+    expect(entered).toEqual([
+      STATE_NAMES.route,
+      STATE_NAMES.claimWindow,
+      STATE_NAMES.route,
+      STATE_NAMES.createJob,
+      STATE_NAMES.checkJob,
+      STATE_NAMES.route,
+    ]);
     expect(failure?.Error).toBe('States.NoChoiceMatched');
   });
 
-  /** A pair whose next check reaches the step cap and asks for the copy, which the continuation runs. */
+  /** A pair whose claim, create and check reach the step cap, mid-job: the continuation runs the rest. */
   const nearTheCap = (): ExportTask => ({ ...pairOf('seat', 1), steps: MAX_STEPS_PER_EXECUTION - 2 });
   const continued: ExportTask = { ...pairOf('seat', 1), pending: [], next: 'done', reason: 'copied', steps: 3 };
   /** `.sync:2` answers with the execution's description, its output parsed at `Output`. */
@@ -624,6 +848,8 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     expect(output).toEqual(continued);
     expect(entered).toEqual([
       STATE_NAMES.route,
+      STATE_NAMES.claimWindow,
+      STATE_NAMES.route,
       STATE_NAMES.createJob,
       STATE_NAMES.checkJob,
       STATE_NAMES.route,
@@ -631,11 +857,16 @@ describe('executing the pair loop (one child execution of the Map)', () => {
       STATE_NAMES.continueAsNew,
       STATE_NAMES.exportFinished,
     ]);
-    // The continuation state machine gets the whole task, mid-job.
+    // The continuation state machine gets the whole task, mid-job, with the claims' owner.
     const [request] = called(STATE_NAMES.continueAsNew);
     expect(request!.input).toEqual({
       StateMachineArn: `${ARN_BASE}:stateMachine:${continuationName()}`,
-      Input: expect.objectContaining({ exportType: 'seat', next: 'poll', job: expect.objectContaining({ id: 1, polls: 1 }) }),
+      Input: expect.objectContaining({
+        exportType: 'seat',
+        next: 'poll',
+        owner: executionArnOf('run-1'),
+        job: expect.objectContaining({ id: 1, polls: 1 }),
+      }),
     });
     expect(request!.input.Input.pending).toEqual(started.pending);
     expect(called(STATE_NAMES.copy)).toHaveLength(0);
@@ -722,8 +953,10 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     const continuationMachine = new StateMachine(engineDefinition(continuation as never).asl as never, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
+    const owner = executionArnOf('run-1');
     const midJob: ExportTask = {
-      ...pairOf('activity', 1),
+      ...pairOf('activity', 2),
+      owner,
       steps: 0,
       job: { id: 7, createdAt: 0, polls: 1, status: 'PROCESSING', waitedSeconds: 30 },
       jobIds: [7],
@@ -733,12 +966,17 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     };
     const { handlers, called } = scripted();
     // Act
-    const { output, failure, entered } = await execute(continuationMachine, handlers, midJob);
+    const { output, failure, entered } = await execute(continuationMachine, handlers, midJob, 'c-1');
     // Assess
     expect(failure).toBeUndefined();
     expect(entered.slice(0, 3)).toEqual([STATE_NAMES.route, STATE_NAMES.waitForJob, STATE_NAMES.checkJob]);
-    expect(called(STATE_NAMES.createJob)).toHaveLength(0);
-    expect(output).toMatchObject({ next: 'done', pending: [], steps: 2, landed: { objects: 1 } });
+    // Its job is not created again; the next window is claimed, given the continuation's own
+    // execution and the task that names the pair's owner (the claim keeps that one).
+    expect(called(STATE_NAMES.createJob)).toHaveLength(1);
+    expect(called(STATE_NAMES.claimWindow).map((c) => c.input)).toEqual([
+      { task: expect.objectContaining({ owner, next: 'claim' }), executionArn: executionArnOf('c-1') },
+    ]);
+    expect(output).toMatchObject({ next: 'done', pending: [], owner, steps: 7, landed: { objects: 2 } });
   });
 });
 
@@ -761,8 +999,10 @@ describe('executing the workflow, its Distributed Map standing in as the local r
       executionArn: `${ARN_BASE}:execution:LinkedInSalesNavExport:${NAME}`,
       itemsKey: `linkedin-sales-navigator/runs/${NAME}/items.json`,
       reportKey: `linkedin-sales-navigator/runs/${NAME}/report.json`,
+      skippedKey: `linkedin-sales-navigator/runs/${NAME}/already-landed.json`,
     },
     pairs: 6,
+    alreadyLanded: { pairs: 0, days: 0 },
     contracts: 2,
     exportTypes: ['activity', 'activityOutcome', 'seat'],
     window: { startAt: 0, endAt: DAY },
@@ -785,6 +1025,11 @@ describe('executing the workflow, its Distributed Map standing in as the local r
       objects: 6,
       rows: 60,
       bytes: 600,
+      alreadyLandedPairs: 0,
+      skippedDays: 0,
+      resumedJobs: 0,
+      superseded: 0,
+      unconfirmedCreates: 0,
     },
     reportUri: `s3://${BUCKET}/${planned.run.reportKey}`,
     exports: [],

@@ -177,9 +177,23 @@ describe('cli status of a distributed run', () => {
       outcome: 'partial',
       createdAt: '2026-01-08T06:30:00.000Z',
       mapRunArn: PARTIAL.mapRunArn,
-      counts: { pairs: 4, landed: 2, failed: 2, objects: 2, rows: 42, bytes: 4200 },
+      // A report without the ledger's counts and list (as written before it) reads as none.
+      counts: {
+        pairs: 4,
+        landed: 2,
+        failed: 2,
+        objects: 2,
+        rows: 42,
+        bytes: 4200,
+        alreadyLandedPairs: 0,
+        skippedDays: 0,
+        resumedJobs: 0,
+        superseded: 0,
+        unconfirmedCreates: 0,
+      },
       failedByError: { LinkedInAuthError: 1, LinkedInJobFailed: 1 },
       pairs: [PARTIAL.pairs[1], PARTIAL.pairs[3], PARTIAL.pairs[0], PARTIAL.pairs[2]],
+      alreadyLanded: [],
     });
     expect(out.failed).toEqual([
       { exportType: 'seat', contract: 'urn:li:contract:1', startAt: START, endAt: END, error: 'LinkedInAuthError', cause: 'token expired' },
@@ -192,6 +206,85 @@ describe('cli status of a distributed run', () => {
         cause: 'job 7002 failed 3 times',
       },
     ]);
+  });
+
+  it('says what the export ledger changed: days already landed, jobs resumed, objects superseded, creates unconfirmed', async () => {
+    const name = `${NAME}-ledger`;
+    const notes = {
+      skipped: [],
+      skippedDays: 0,
+      resumedJobIds: [],
+      superseded: [],
+      supersededCount: 0,
+      unconfirmedCreates: 0,
+      claimWaits: 0,
+    };
+    const resumed: PairReport = {
+      ...landedPair('activity', 'urn:li:contract:1', 12),
+      ledger: {
+        ...notes,
+        skipped: [{ startAt: START + 5 * DAY, endAt: END }],
+        skippedDays: 2,
+        resumedJobIds: [123],
+        superseded: [`${PREFIX}activity/contract=1/2025-12-25_2026-01-08.csv`],
+        supersededCount: 2,
+        unconfirmedCreates: 1,
+      },
+    };
+    const leftOut = { exportType: 'seat' as const, contract: 'urn:li:contract:1', windows: [{ startAt: START, endAt: END }], days: 7 };
+    const base = reportOf([resumed], name);
+    const report = runReportSchema.parse({
+      ...base,
+      counts: { ...base.counts, alreadyLandedPairs: 1, skippedDays: 9, resumedJobs: 1, superseded: 2, unconfirmedCreates: 1 },
+      alreadyLanded: [leftOut],
+    });
+    await putReport(report);
+    const summary: RunSummary = {
+      outcome: 'succeeded',
+      error: null,
+      cause: null,
+      counts: report.counts,
+      reportUri: reportUriOf(name),
+      exports: [],
+      exportsOmitted: 1,
+      failed: [],
+      failedOmitted: 0,
+    };
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      ...failedExecution('', { name, executionArn: executionArnOf(SM, name) }),
+      status: 'SUCCEEDED',
+      error: undefined,
+      cause: undefined,
+      output: JSON.stringify(summary),
+    });
+
+    const text = await run(['status', executionArnOf(SM, name)]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      [
+        `Report     ${reportUriOf(name)}`,
+        '',
+        'Already landed (skipped): 2 pairs, 9 days',
+        '  activity urn:li:contract:1 2026-01-06 → 2026-01-08 (end exclusive) already landed',
+        '  seat urn:li:contract:1 2026-01-01 → 2026-01-08 (end exclusive) already landed',
+        'Resumed LinkedIn jobs: 1 (job 123)',
+        'Superseded: 2 objects moved to superseded/',
+        `  ${PREFIX}activity/contract=1/2025-12-25_2026-01-08.csv`,
+        '  … and 1 more',
+        'Unconfirmed creates: 1 (see npm run cli -- ledger)',
+      ].join('\n'),
+    );
+
+    const json = JSON.parse((await run(['status', executionArnOf(SM, name), '--json'])).stdout);
+    expect(json.report.counts).toMatchObject({
+      alreadyLandedPairs: 1,
+      skippedDays: 9,
+      resumedJobs: 1,
+      superseded: 2,
+      unconfirmedCreates: 1,
+    });
+    expect(json.report.alreadyLanded).toEqual([leftOut]);
+    expect(json.report.pairs[0].ledger).toEqual(resumed.ledger);
   });
 
   it(`shows at most ${MAX_PAIR_ROWS} pairs in text, and says where the rest are`, async () => {

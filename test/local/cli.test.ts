@@ -97,6 +97,35 @@ describe('cli start', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/--state-machine-arn/);
   });
+
+  it('--force puts "force": true in the input, under a name of its own', async () => {
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: executionArnOf(SM, 'x'), startDate: new Date() });
+    const window = ['--from', '2026-01-01', '--to', '2026-01-02'];
+    expect((await run(['start', '--state-machine-arn', SM, '--type', 'seat', ...window, '--force', '--json'])).code).toBe(0);
+    expect((await run(['start', '--state-machine-arn', SM, '--type', 'seat', ...window, '--json'])).code).toBe(0);
+
+    const [forced, plain] = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
+    expect(JSON.parse(forced!.input!)).toEqual({ exportTypes: ['seat'], startAt: '2026-01-01', endAt: '2026-01-02', force: true });
+    expect(JSON.parse(plain!.input!)).toEqual({ exportTypes: ['seat'], startAt: '2026-01-01', endAt: '2026-01-02' });
+    // Starting the forced request is not mistaken for the unforced one already started.
+    expect(forced!.name).not.toBe(plain!.name);
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ['with --input', ['start', '--input', '{}', '--force'], /--force does not go with --input .*write "force": true in the input instead/],
+    ['with status', ['status', 'x', '--force'], /--force is an option of start and backfill, not of status/],
+    ['with redrive', ['redrive', 'x', '--force'], /--force is an option of start and backfill, not of redrive/],
+  ])('refuses --force %s (exit 2)', async (_case, argv, message) => {
+    const { code, stderr } = await run([...argv, '--state-machine-arn', SM]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('documents --force for start and backfill', async () => {
+    const { stdout } = await run(['--help']);
+    expect(stdout).toMatch(/start[\s\S]*--force[\s\S]*backfill[\s\S]*--type, --contract, --force as for start/);
+  });
 });
 
 describe('cli backfill', () => {
@@ -110,6 +139,38 @@ describe('cli backfill', () => {
       ['2025-12-27', '2025-12-31'],
     ]);
     expect(planBackfill({ from: '2025-01-01', to: '2025-01-31' }, 10)).toHaveLength(3);
+  });
+
+  it('--force puts "force": true in every chunk\'s input', async () => {
+    sfnMock.on(StartExecutionCommand).callsFake(({ name }) => ({ executionArn: executionArnOf(SM, name), startDate: new Date() }));
+    // Every started chunk is reported SUCCEEDED at its first check.
+    sfnMock.on(DescribeExecutionCommand).callsFake(({ executionArn }) => {
+      if (!sfnMock.commandCalls(StartExecutionCommand).some((c) => executionArnOf(SM, c.args[0].input.name!) === executionArn)) {
+        throw doesNotExist();
+      }
+      return { executionArn, status: 'SUCCEEDED', stateMachineArn: SM, startDate: new Date(), input: '{}' };
+    });
+    const argv = [
+      'backfill',
+      '--state-machine-arn',
+      SM,
+      '--type',
+      'seat',
+      '--from',
+      '2025-01-01',
+      '--to',
+      '2025-01-03',
+      '--chunk-days',
+      '1',
+    ];
+    const { code, stdout } = await run([...argv, '--force']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('2 execution(s), forced (days already landed are exported again)');
+    const inputs = sfnMock.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!));
+    expect(inputs).toEqual([
+      { exportTypes: ['seat'], startAt: '2025-01-01', endAt: '2025-01-02', force: true },
+      { exportTypes: ['seat'], startAt: '2025-01-02', endAt: '2025-01-03', force: true },
+    ]);
   });
 
   it('skips chunks that succeeded, retries failed ones under a new name, starts the rest; never more than --concurrency at once', async () => {

@@ -88,6 +88,9 @@ describe('npm start options', () => {
     [['--input', '@missing.json'], /cannot read the file \(ENOENT\)/],
     [['--colour'], /Unknown option '--colour'/],
     [['extra'], /unexpected argument "extra"/],
+    [['--force', '--input', '{}'], /--force does not go with --input .*write "force": true in the input instead/],
+    [['--rerun-of', 'local-1', '--type', 'seat'], /--rerun-of .* it takes no --input, --type, --contract, --from or --to, only --force/],
+    [['--rerun-of', 'local-1', '--from', '2026-11-01', '--to', '2026-11-02'], /--rerun-of .* takes no/],
   ])('refuses %j', (argv, message) => {
     const parsed = parse(argv);
     expect(parsed.kind).toBe('usageError');
@@ -109,12 +112,41 @@ describe('npm start options', () => {
       '--prefix',
       '--region',
       '--time-scale',
+      '--rerun-of',
+      '--force',
       '--json',
       '--help',
       'LINKEDIN_ACCESS_TOKEN',
     ]) {
       expect(START_HELP).toContain(option);
     }
+  });
+});
+
+describe('npm start --force', () => {
+  it('asks for a forced export: "force": true in the input, with any window, type or contract', () => {
+    const parsed = parse(['--force', '--type', 'seat', '--from', '2026-11-01', '--to', '2026-11-03']);
+    expect(parsed).toEqual({
+      kind: 'run',
+      json: false,
+      options: { exportTypes: ['seat'], from: '2026-11-01', to: '2026-11-03', force: true, timeScale: DEFAULT_TIME_SCALE },
+    });
+    if (parsed.kind !== 'run') throw new Error('not a run');
+    expect(buildExecutionInput(parsed.options)).toEqual({ exportTypes: ['seat'], startAt: '2026-11-01', endAt: '2026-11-03', force: true });
+  });
+
+  it('alone forces the default window', () => {
+    expect(parse(['--force'])).toMatchObject({ kind: 'run', options: { force: true } });
+  });
+
+  it('without it, the options carry no force at all', () => {
+    const parsed = parse([]);
+    expect(parsed.kind === 'run' && parsed.options).not.toHaveProperty('force');
+  });
+
+  it('goes with --rerun-of (which takes no other request flag)', () => {
+    expect(parse(['--rerun-of', 'local-1'])).toMatchObject({ kind: 'run', options: { rerunOf: 'local-1' } });
+    expect(parse(['--rerun-of', 'local-1', '--force'])).toMatchObject({ kind: 'run', options: { rerunOf: 'local-1', force: true } });
   });
 });
 
@@ -127,5 +159,10 @@ describe('buildExecutionInput', () => {
       startAt: '2026-01-01',
       endAt: '2026-01-02',
     });
+  });
+
+  it('writes "force": true only when forced', () => {
+    expect(buildExecutionInput({ force: true })).toEqual({ force: true });
+    expect(buildExecutionInput({ force: false })).toEqual({});
   });
 });

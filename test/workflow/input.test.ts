@@ -57,11 +57,13 @@ describe('planExports: accepted input', () => {
         steps: 0,
         jobIds: [],
         retries: { recreate: 0, dataDelay: 0 },
-        next: 'create',
+        next: 'claim',
         reason: 'planned',
         waitSeconds: 0,
       });
       expect(task).not.toHaveProperty('job');
+      // Unforced tasks carry no force field at all.
+      expect(task).not.toHaveProperty('force');
     }
   });
 
@@ -141,6 +143,43 @@ describe('planExports: accepted input', () => {
   });
 });
 
+describe('force', () => {
+  it.each<[string, Record<string, unknown>]>([
+    ['{}', {}],
+    ['an explicit window', { startAt: '2026-11-01', endAt: '2026-11-08' }],
+    ['scheduledTime', { scheduledTime: '2026-11-28T06:00:00Z' }],
+    ['contracts and exportTypes', { contracts: [B], exportTypes: ['seat'] }],
+  ])('"force": true with %s marks every planned task force: true', (_case, input) => {
+    const forced = planExports({ ...input, force: true }, STARTED, settings).exports;
+    const plain = planExports(input, STARTED, settings).exports;
+    expect(forced.length).toBeGreaterThan(0);
+    // The same pairs and windows, each forced.
+    expect(forced).toEqual(plain.map((task) => ({ ...task, force: true })));
+  });
+
+  it('"force": false is the default: no task carries the field', () => {
+    const { exports } = planExports({ force: false }, STARTED, settings);
+    expect(exports).toEqual(planExports({}, STARTED, settings).exports);
+    for (const task of exports) expect(task).not.toHaveProperty('force');
+  });
+
+  it('the resolved request says whether it is forced', () => {
+    expect(resolvePlanRequest({ force: true }, STARTED, settings)).toMatchObject({ force: true });
+    expect(resolvePlanRequest({}, STARTED, settings)).toMatchObject({ force: false });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a string', 'true', '"true"'],
+    ['a number', 1, '1'],
+    ['null', null, 'null'],
+    ['a list', [true], 'an array'],
+  ])('refuses %s: force is a JSON boolean only', (_case, force, shown) => {
+    expect(rejection({ force })).toBe(
+      `Invalid input: force: ${shown} is not true or false (true exports the days again even if they landed; leave it out or give false otherwise)`,
+    );
+  });
+});
+
 describe('planExports: invalid input fails with InvalidInput naming the field', () => {
   const HINT = '(use YYYY-MM-DD or epoch milliseconds at 00:00 UTC)';
   const OBJECT = 'Invalid input: expected a JSON object such as {} or {"startAt": "2026-11-01", "endAt": "2026-11-08"}, got';
@@ -156,12 +195,12 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
     [
       'an unknown field',
       { startDate: '2026-11-01' },
-      'Invalid input: unknown field "startDate" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
+      'Invalid input: unknown field "startDate" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf, force)',
     ],
     [
       'two unknown fields',
       { from: 1, to: 2 },
-      'Invalid input: unknown fields "from", "to" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
+      'Invalid input: unknown fields "from", "to" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf, force)',
     ],
     [
       'exportTypes of the wrong type',
@@ -381,7 +420,7 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
     expect(rejection({ startAt: 'soon', exportTypes: ['x'], extra: true })).toBe(
       'Invalid input: exportTypes[0]: "x" is not an export type (use activity, activityOutcome or seat); ' +
         `startAt: "soon" is not a date ${HINT}; ` +
-        'unknown field "extra" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
+        'unknown field "extra" (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf, force)',
     );
     expect(rejection({ endAt: '2026-11-08' }, { contracts: [] })).toBe(
       'Invalid input: contracts: none given and none configured (pass e.g. "contracts": ["urn:li:contract:123456"], or set the deployment\'s contracts or discoverContracts); ' +
@@ -410,14 +449,14 @@ describe('planExports: invalid input fails with InvalidInput naming the field', 
 
   it('cuts a 200,000-character unknown field name', () => {
     expect(rejection({ ['k'.repeat(200_000)]: 1 })).toBe(
-      `Invalid input: unknown field "${'k'.repeat(59)}…" (200000 characters) (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)`,
+      `Invalid input: unknown field "${'k'.repeat(59)}…" (200000 characters) (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf, force)`,
     );
   });
 
   it('names at most five unknown fields, then how many more', () => {
     const input = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i]));
     expect(rejection(input)).toBe(
-      'Invalid input: unknown fields "f0", "f1", "f2", "f3", "f4" and 995 more (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf)',
+      'Invalid input: unknown fields "f0", "f1", "f2", "f3", "f4" and 995 more (allowed: exportTypes, contracts, startAt, endAt, scheduledTime, rerunOf, force)',
     );
   });
 
@@ -464,12 +503,30 @@ const requestRejection = (input: unknown, overrides: Partial<PlanSettings> = {})
 
 describe('resolvePlanRequest: rerunOf', () => {
   it("accepts rerunOf alone and asks for that execution's failed pairs", () => {
-    expect(resolvePlanRequest({ rerunOf: 'nightly-2026-11-27' }, STARTED, settings)).toEqual({ rerunOf: 'nightly-2026-11-27' });
+    expect(resolvePlanRequest({ rerunOf: 'nightly-2026-11-27' }, STARTED, settings)).toEqual({
+      rerunOf: 'nightly-2026-11-27',
+      force: false,
+    });
+  });
+
+  it('accepts force with rerunOf (it changes how the pairs are exported, not which)', () => {
+    expect(resolvePlanRequest({ rerunOf: 'nightly-2026-11-27', force: true }, STARTED, settings)).toEqual({
+      rerunOf: 'nightly-2026-11-27',
+      force: true,
+    });
+    expect(resolvePlanRequest({ force: false, rerunOf: 'nightly-2026-11-27' }, STARTED, settings)).toEqual({
+      rerunOf: 'nightly-2026-11-27',
+      force: false,
+    });
   });
 
   it('refuses rerunOf with any other field, naming them', () => {
     expect(requestRejection({ rerunOf: 'nightly-2026-11-27', startAt: '2026-11-01', endAt: '2026-11-08' })).toBe(
-      'Invalid input: rerunOf cannot be combined with startAt, endAt (a rerun exports exactly the failed pairs of that execution, over their own windows)',
+      'Invalid input: rerunOf cannot be combined with startAt, endAt (a rerun exports exactly the failed pairs of that execution, ' +
+        'over their own windows; only force may go with it)',
+    );
+    expect(requestRejection({ rerunOf: 'nightly-2026-11-27', force: true, contracts: [A] })).toMatch(
+      /^Invalid input: rerunOf cannot be combined with contracts \(/,
     );
     expect(requestRejection({ rerunOf: 'nightly-2026-11-27', contracts: [A] })).toMatch(
       /^Invalid input: rerunOf cannot be combined with contracts \(/,
@@ -500,6 +557,7 @@ describe('resolvePlanRequest: discoverContracts', () => {
       discover: true,
       exportTypes: ['activity', 'seat'],
       window: { startAt: day('2026-11-26'), endAt: day('2026-11-27') },
+      force: false,
     });
   });
 

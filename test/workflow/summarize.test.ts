@@ -4,9 +4,16 @@
  */
 import { TOLERATED_FAILURE_EXCEEDED, type ChildResult } from '../../lambdas/shared/contract/map-run';
 import { MAX_RESULTS_IN_TASK, MAX_SUMMARY_BYTES } from '../../lambdas/shared/contract/quotas';
-import { reportUriFromCause, runReportSchema, runSummarySchema } from '../../lambdas/shared/contract/run-report';
-import type { ExportTask } from '../../lambdas/shared/contract/state';
-import { causeMessage, comparePairs, pairReportOf, summarizeRun, type SummarizeInput } from '../../lambdas/shared/workflow/summarize';
+import { pairReportSchema, reportUriFromCause, runReportSchema, runSummarySchema } from '../../lambdas/shared/contract/run-report';
+import type { AlreadyLandedPair, ExportTask, LedgerNotes } from '../../lambdas/shared/contract/state';
+import {
+  causeMessage,
+  comparePairs,
+  mapPairsOf,
+  pairReportOf,
+  summarizeRun,
+  type SummarizeInput,
+} from '../../lambdas/shared/workflow/summarize';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import {
   contractUrn,
@@ -81,7 +88,19 @@ describe('summarizeRun: the verdict', () => {
         `Redrive the execution to run only the failed pairs again. Report: ${REPORT_URI}`,
     );
     expect(reportUriFromCause(summary.cause)).toBe(REPORT_URI);
-    expect(summary.counts).toEqual({ pairs: 12, landed: 5, failed: 7, objects: 5, rows: 50, bytes: 5 * 600 });
+    expect(summary.counts).toEqual({
+      pairs: 12,
+      landed: 5,
+      failed: 7,
+      objects: 5,
+      rows: 50,
+      bytes: 5 * 600,
+      alreadyLandedPairs: 0,
+      skippedDays: 0,
+      resumedJobs: 0,
+      superseded: 0,
+      unconfirmedCreates: 0,
+    });
     expect(summary.failed).toHaveLength(5);
     expect(summary.failed[0]).toEqual({
       exportType: 'seat',
@@ -284,5 +303,103 @@ describe('the report and the summary', () => {
     expect(summary.counts.objects).toBe(MAX_RESULTS_IN_TASK + 5);
     expect(summary.exports.length + summary.exportsOmitted).toBe(MAX_RESULTS_IN_TASK + 5);
     expect(summary.exportsOmitted).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('what the export ledger changed', () => {
+  const NOTES: LedgerNotes = {
+    skipped: [],
+    skippedDays: 0,
+    resumedJobIds: [],
+    superseded: [],
+    supersededCount: 0,
+    unconfirmedCreates: 0,
+    claimWaits: 0,
+  };
+  const NOV_1_TO_3 = { startAt: NOV_1_TO_8.startAt, endAt: NOV_1_TO_8.startAt + 2 * DAY };
+  const leftOut = (contract: number, exportType: AlreadyLandedPair['exportType'] = 'activity'): AlreadyLandedPair => ({
+    exportType,
+    contract: contractUrn(contract),
+    windows: [NOV_1_TO_3],
+    days: 2,
+  });
+  /** A pair that landed, with these notes on its final task. */
+  const landedWith = (planned: ExportTask, index: number, ledger: LedgerNotes) =>
+    succeededChild(planned, index, { ...finishedTask(planned), ledger });
+
+  it('a landed pair reports its final task’s notes; a failed one has none', () => {
+    const [activity, seat] = plannedPairs([1], ['activity', 'seat']);
+    const ledger = { ...NOTES, resumedJobIds: [123], claimWaits: 2 };
+    expect(pairReportOf(landedWith(activity!, 0, ledger)).ledger).toEqual(ledger);
+    expect(pairReportOf(succeededChild(activity!, 0))).not.toHaveProperty('ledger');
+    const failed = pairReportOf(failedChild({ ...seat!, ledger: { ...NOTES, skippedDays: 3 } }, 1, 'LinkedInForbidden', FORBIDDEN));
+    expect(failed).not.toHaveProperty('ledger');
+    expect(pairReportSchema.safeParse(failed).success).toBe(true);
+  });
+
+  it('counts resumed jobs, superseded objects and unconfirmed creates over the pairs', () => {
+    const pairs = plannedPairs([1, 2], ['activity']);
+    const { report, summary } = summarize([
+      landedWith(pairs[0]!, 0, { ...NOTES, resumedJobIds: [11, 12], superseded: ['a', 'b', 'c'], supersededCount: 3 }),
+      landedWith(pairs[1]!, 1, { ...NOTES, resumedJobIds: [13], unconfirmedCreates: 1 }),
+    ]);
+    expect(summary.counts).toMatchObject({ pairs: 2, resumedJobs: 3, superseded: 3, unconfirmedCreates: 1, skippedDays: 0 });
+    expect(report.counts).toEqual(summary.counts);
+    expect(report.pairs[0]!.ledger).toMatchObject({ resumedJobIds: [11, 12] });
+    expect(runReportSchema.safeParse(report).success).toBe(true);
+    expect(runSummarySchema.safeParse(summary).success).toBe(true);
+  });
+
+  it('counts every day skipped once: the pairs left out, the landed pairs’ notes, and the Plan’s cuts from failed pairs', () => {
+    // The Plan cut 2 days from each Map pair and wrote them into its notes; the landed pair's
+    // claim then skipped 1 more; the failed pair has no final task, only its planned notes.
+    const planNotes = { ...NOTES, skipped: [NOV_1_TO_3], skippedDays: 2 };
+    const [landed, failed] = plannedPairs([1], ['activity', 'seat']).map((task) => ({ ...task, ledger: planNotes }));
+    const entries = [landedWith(landed!, 0, { ...planNotes, skippedDays: 3 }), failedChild(failed!, 1, 'LinkedInForbidden', FORBIDDEN)];
+    const { pairs, failedPairsSkippedDays } = mapPairsOf(entries);
+    expect(failedPairsSkippedDays).toBe(2);
+    const { report, summary } = summarize(entries, {
+      pairs,
+      failedPairsSkippedDays,
+      alreadyLanded: [leftOut(2), leftOut(1, 'seat')],
+    });
+    // 2 + 2 days of the pairs left out, 3 in the landed pair's notes, 2 cut from the failed pair.
+    expect(summary.counts).toMatchObject({ pairs: 2, alreadyLandedPairs: 2, skippedDays: 9 });
+    // Plan order, whatever order the Plan listed them in.
+    expect(report.alreadyLanded).toEqual([leftOut(1, 'seat'), leftOut(2)]);
+  });
+
+  it('every pair already landed (the Map ran none): succeeded', () => {
+    const { report, summary } = summarize([], { plannedPairs: 0, alreadyLanded: [leftOut(1), leftOut(2)] });
+    expect(summary).toMatchObject({
+      outcome: 'succeeded',
+      error: null,
+      cause: null,
+      counts: { pairs: 0, landed: 0, failed: 0, alreadyLandedPairs: 2, skippedDays: 4 },
+      exports: [],
+      failed: [],
+    });
+    expect(report).toMatchObject({ outcome: 'succeeded', pairs: [], alreadyLanded: [leftOut(1), leftOut(2)] });
+  });
+
+  it('nothing planned and nothing already landed stays a failure, and so does a Map that failed', () => {
+    expect(summarize([], { plannedPairs: 0 }).summary).toMatchObject({ outcome: 'failed', error: 'States.Runtime' });
+    const failedMap = summarize([], {
+      plannedPairs: 0,
+      alreadyLanded: [leftOut(1)],
+      mapFailure: { Error: 'States.ItemReaderFailed', Cause: 'Access Denied' },
+    });
+    expect(failedMap.summary).toMatchObject({ outcome: 'failed', error: 'States.ItemReaderFailed' });
+  });
+
+  it('a report written before the ledger is still read: no counts nor list of it means none', () => {
+    const { report } = summarize(plannedPairs([1], ['seat']).map((task, i) => succeededChild(task, i)));
+    const {
+      alreadyLanded: _list,
+      counts: { alreadyLandedPairs: _a, skippedDays: _s, resumedJobs: _r, superseded: _u, unconfirmedCreates: _c, ...counts },
+      ...rest
+    } = report;
+    const parsed = runReportSchema.parse(JSON.parse(JSON.stringify({ ...rest, counts })));
+    expect(parsed).toEqual(report);
   });
 });

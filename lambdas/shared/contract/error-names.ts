@@ -38,6 +38,13 @@ export const ERROR_NAMES = {
   tooManyRedirects: 'TooManyRedirects',
   downloadFailed: 'DownloadFailed', // any other unexpected HTTP answer from the download URL
   copyDeadline: 'CopyDeadlineExceeded', // stopped before the Lambda's time ran out; retried with a fresh URL
+
+  // Export ledger (lambdas/shared/ledger; docs/design.md, "Exactly once")
+  ledgerCorrupt: 'LedgerCorrupt', // a ledger object the product did not write: nothing exported for the pair until fixed or forced
+  ledgerContention: 'LedgerContention', // lost the conditional write too often in a row: retried by the state machine
+  claimHeld: 'ClaimHeld', // another live execution kept its claim on these days past the wait deadline
+  claimLost: 'ClaimLost', // this execution's claim was taken over (it looked dead): it must not create, copy or land
+  createUnconfirmed: 'JobCreateUnconfirmed', // too many creates whose answer was lost: stopped rather than make more jobs
 } as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];

@@ -22,6 +22,8 @@ export const STATE_NAMES = {
   checkContinuationFailure: 'Check continuation failure',
   readContinuationFailure: 'Read continuation failure',
   continuationFailed: 'Continuation failed',
+  claimWindow: 'Claim export window',
+  waitBeforeClaim: 'Wait before claiming',
   createJob: 'Create export job',
   checkJob: 'Check export job',
   route: 'Route on job state',
@@ -35,17 +37,19 @@ export const STATE_NAMES = {
   copyFailed: 'Copy to S3 failed',
   linkedInUnavailable: 'LinkedIn unavailable',
   linkedInRejected: 'LinkedIn rejected the request',
+  ledgerRefused: 'Export ledger refused',
   exportFailed: 'Export failed',
 } as const;
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
 
 /** The handler modules of lambdas/ (each file exports `handler`), in workflow order. */
-export const HANDLER_MODULES = ['plan', 'create-job', 'check-job', 'copy-to-s3', 'summarize'] as const;
+export const HANDLER_MODULES = ['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize'] as const;
 export type HandlerModule = (typeof HANDLER_MODULES)[number];
 
 /** Which handler module each Task state runs. */
 export const TASK_HANDLERS = {
   [STATE_NAMES.plan]: 'plan',
+  [STATE_NAMES.claimWindow]: 'claim-window',
   [STATE_NAMES.createJob]: 'create-job',
   [STATE_NAMES.checkJob]: 'check-job',
   [STATE_NAMES.copy]: 'copy-to-s3',

@@ -3,13 +3,23 @@
  * Summarize step to S3 (docs/design.md, "Partner scale") and read by `npm run cli -- status` and
  * the local runner. The execution output and the Fail cause carry a bounded summary; the report
  * carries every pair.
+ *
+ * What the export ledger changed (days skipped as already landed, jobs resumed, objects superseded,
+ * creates unconfirmed) was added to version 1 without a new version: reports written before it, by
+ * runs that had no ledger, are still read (for `status` and `rerunOf`), their missing counts and
+ * lists meaning none, which is what those runs did.
  */
 import * as z from 'zod/mini';
 import './zod-locale';
 import { EXPORT_TYPES } from './export-types';
-import { exportResultSchema, exportWindowSchema, landedTotalsSchema } from './state';
+import { alreadyLandedPairSchema, exportResultSchema, exportWindowSchema, landedTotalsSchema, ledgerNotesSchema } from './state';
 
 const count = z.number().check(z.int(), z.nonnegative());
+/** A count a report of a run before the ledger does not have: none. */
+const ledgerCount = z._default(count, 0);
+
+/** The pairs the Plan left out because every day asked had landed (the Plan writes it at `run.skippedKey`). */
+export const alreadyLandedListSchema = z.array(alreadyLandedPairSchema);
 
 /** A pair that did not land, as `--json` lists it: the planned window and why it failed. */
 export const failedPairSchema = z.strictObject({
@@ -38,6 +48,8 @@ export const pairReportSchema = z.strictObject({
   landed: landedTotalsSchema,
   /** The landed objects the pair's state kept (see MAX_RESULTS_IN_TASK); `landed` counts them all. */
   objects: z.array(exportResultSchema),
+  /** What the export ledger changed about the pair's work: its final task's notes (a failed pair has no final task). */
+  ledger: z.optional(ledgerNotesSchema),
 });
 export type PairReport = z.infer<typeof pairReportSchema>;
 
@@ -45,12 +57,23 @@ export const RUN_OUTCOMES = ['succeeded', 'partial', 'failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 export const runCountsSchema = z.strictObject({
+  /** Pairs the Map ran (the Plan's pairs with days to export). */
   pairs: count,
   landed: count,
   failed: count,
   objects: count,
   rows: count,
   bytes: count,
+  /** Pairs the Plan left out, every day asked already landed (the report's `alreadyLanded`). */
+  alreadyLandedPairs: ledgerCount,
+  /** Days not exported because they had landed: the left-out pairs' and those cut from the Map's pairs. */
+  skippedDays: ledgerCount,
+  /** LinkedIn jobs of an earlier (dead) execution checked and copied instead of created again. */
+  resumedJobs: ledgerCount,
+  /** Older objects forced exports moved to superseded/. */
+  superseded: ledgerCount,
+  /** Creates whose answer was lost: LinkedIn may hold jobs nobody can name (`npm run cli -- ledger`). */
+  unconfirmedCreates: ledgerCount,
 });
 export type RunCounts = z.infer<typeof runCountsSchema>;
 
@@ -68,6 +91,8 @@ export const runReportSchema = z.strictObject({
   /** Failed pairs by error name. */
   failedByError: z.record(z.string(), count),
   pairs: z.array(pairReportSchema),
+  /** The pairs the Plan left out, every day asked already landed, in plan order (none before the ledger). */
+  alreadyLanded: z._default(alreadyLandedListSchema, () => []),
 });
 export type RunReport = z.infer<typeof runReportSchema>;
 

@@ -152,6 +152,13 @@ export const RUNTIME_VARIABLES = {
   RECREATE_BASE_SECONDS: wholeNumber('Wait before the first re-creation, doubled each time.', 60, 1),
   DATA_DELAY_WAIT_SECONDS: wholeNumber('Wait after FAILED_DUE_TO_DATA_DELAY before creating the job again.', 3 * 3600, 1),
   MAX_DATA_DELAY_RETRIES: wholeNumber('Retries after FAILED_DUE_TO_DATA_DELAY.', 4, 0),
+  // Deployed, Step Functions says whether a claim's owner runs; the lease only decides when it
+  // cannot (a denied DescribeExecution, a local run of another machine). docs/design.md, "Exactly once".
+  CLAIM_LEASE_SECONDS: wholeNumber(
+    "How long a ledger claim holds when its owner's liveness cannot be checked; after that another execution may take it over.",
+    24 * 3600,
+    60,
+  ),
 
   URL_MIN_REMAINING_SECONDS: wholeNumber('A downloadUrl with less time left than this is refreshed before the copy.', 300, 1),
   COPY_SAFETY_MARGIN_SECONDS: wholeNumber("The copy stops this long before the Lambda's deadline.", 30, 1),

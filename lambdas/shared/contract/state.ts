@@ -22,20 +22,38 @@ export type ExportWindow = z.infer<typeof exportWindowSchema>;
 
 /**
  * What the state machine does after a Lambda returns (the Choice state routes on it):
+ * `claim` waits `waitSeconds` (may be 0) then claims pending[0] in the export ledger (skipping the
+ * days already landed, waiting for another execution's live claim, or resuming a dead one's job);
  * `poll` waits `waitSeconds` then checks the job again; `copy` copies the COMPLETED job's CSV;
  * `create` waits `waitSeconds` (may be 0) then creates a job for pending[0]; `done`: no window left.
  */
-export const NEXT_STEPS = ['poll', 'copy', 'create', 'done'] as const;
+export const NEXT_STEPS = ['claim', 'poll', 'copy', 'create', 'done'] as const;
 export type NextStep = (typeof NEXT_STEPS)[number];
 
 /**
  * Why the last transition chose `next`, so progress and logs can say it without comparing states:
- * `planned` (a new export), `created` (job created, check it at once), `running` (still running),
+ * `planned` (a new export), `claimed` (pending[0] is ours: create its job), `claimHeld` (another
+ * live execution holds these days: claim again later), `resumed` (a job already made for these
+ * days is checked instead of creating one), `alreadyLanded` (every pending day had landed),
+ * `created` (job created, check it at once), `running` (still running),
  * `completed` (copy it), `split` (file too large: the halves replace the window), `dataDelay`
  * (LinkedIn's data is late: create again later), `recreate` (the job failed: create again),
  * `copied` (landed: next window or done).
  */
-export const TRANSITION_REASONS = ['planned', 'created', 'running', 'completed', 'split', 'dataDelay', 'recreate', 'copied'] as const;
+export const TRANSITION_REASONS = [
+  'planned',
+  'claimed',
+  'claimHeld',
+  'resumed',
+  'alreadyLanded',
+  'created',
+  'running',
+  'completed',
+  'split',
+  'dataDelay',
+  'recreate',
+  'copied',
+] as const;
 export type TransitionReason = (typeof TRANSITION_REASONS)[number];
 
 /** The LinkedIn job that is exporting `pending[0]`. */
@@ -70,6 +88,26 @@ export const exportResultSchema = z.strictObject({
 });
 export type ExportResult = z.infer<typeof exportResultSchema>;
 
+/**
+ * What the export ledger changed about a pair's work, for the run report, `npm start` and the CLI:
+ * the first MAX_RESULTS_IN_TASK windows of each kind, and counts of all of them.
+ */
+export const ledgerNotesSchema = z.strictObject({
+  /** Days not exported because they had landed, verified (merged windows). */
+  skipped: z.array(exportWindowSchema),
+  skippedDays: count,
+  /** Jobs created by an earlier (dead) execution, checked and copied instead of making new ones. */
+  resumedJobIds: z.array(jobId),
+  /** Keys of older objects a forced export moved out of the data location. */
+  superseded: z.array(z.string()),
+  supersededCount: count,
+  /** Creates whose answer was lost (LinkedIn may hold a job nobody can name: the ledger lists it). */
+  unconfirmedCreates: count,
+  /** Waits for another execution's claim on the same days. */
+  claimWaits: count,
+});
+export type LedgerNotes = z.infer<typeof ledgerNotesSchema>;
+
 /** Totals of what a pair (or a run) landed. */
 export const landedTotalsSchema = z.strictObject({ objects: count, rows: count, bytes: count });
 export type LandedTotals = z.infer<typeof landedTotalsSchema>;
@@ -92,6 +130,18 @@ export const exportTaskSchema = z.strictObject({
    * pair in a fresh execution (reset to 0), so no amount of work outgrows one history.
    */
   steps: count,
+  /**
+   * `{"force": true}` in the input: export the days even if they landed, and let the new object
+   * supersede every older one covering any of its days.
+   */
+  force: z.optional(z.boolean()),
+  /**
+   * The execution that claims this pair's windows in the export ledger (the pair's first
+   * execution; its continuations act in its name). Set by the first claim.
+   */
+  owner: z.optional(z.string()),
+  /** What the ledger changed about this pair's work; set by the first claim. */
+  ledger: z.optional(ledgerNotesSchema),
   /** The job for pending[0], once created. */
   job: z.optional(jobProgressSchema),
   /** Jobs created so far for pending[0] (re-creations included). */
@@ -103,6 +153,13 @@ export const exportTaskSchema = z.strictObject({
   waitSeconds: count,
 });
 export type ExportTask = z.infer<typeof exportTaskSchema>;
+
+/** The claim step's input: the task, and the execution that runs it (`$$.Execution.Id`). */
+export const claimEventSchema = z.strictObject({
+  task: exportTaskSchema,
+  executionArn: z.string(),
+});
+export type ClaimEvent = z.infer<typeof claimEventSchema>;
 
 /** The plan Lambda's input: what the state machine hands it. */
 export const planEventSchema = z.strictObject({
@@ -127,13 +184,28 @@ export const runLocationSchema = z.strictObject({
   itemsKey: z.string(),
   /** Where the Summarize step writes the run report. */
   reportKey: z.string(),
+  /** The pairs the Plan left out because every day asked had landed: a JSON array of AlreadyLandedPair. */
+  skippedKey: z.string(),
 });
 export type RunLocation = z.infer<typeof runLocationSchema>;
+
+/** A pair the Plan left out because every day asked had landed and is verified in the ledger. */
+export const alreadyLandedPairSchema = z.strictObject({
+  exportType: z.enum(EXPORT_TYPES),
+  contract: z.string(),
+  /** The days asked, merged into windows (all landed). */
+  windows: z.array(exportWindowSchema),
+  days: count,
+});
+export type AlreadyLandedPair = z.infer<typeof alreadyLandedPairSchema>;
 
 /** The plan Lambda's output: where the pairs are, never the pairs themselves (they may be 30,000). */
 export const planResultSchema = z.strictObject({
   run: runLocationSchema,
+  /** Pairs with days to export (the Map's items). */
   pairs: count,
+  /** Pairs left out, every day asked already landed (listed at `run.skippedKey`), and their days. */
+  alreadyLanded: z.strictObject({ pairs: count, days: count }),
   contracts: count,
   exportTypes: z.array(z.enum(EXPORT_TYPES)),
   window: exportWindowSchema,

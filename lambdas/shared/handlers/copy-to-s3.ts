@@ -1,11 +1,21 @@
 /**
  * Copy CSV to S3: fetches a fresh download URL by GETting the job (the URL never enters
  * state), streams the CSV into S3, verifies bytes, rows and SHA-256, and only then
- * publishes it at its deterministic key.
+ * publishes it at its deterministic key. Only the holder of the window's claim in the export
+ * ledger copies; the landing is recorded in the ledger (which releases the claim), and a forced
+ * export moves the objects it supersedes out of the data location (docs/design.md, "Exactly once").
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { LedgerObject } from '../contract/ledger';
+import { MAX_RESULTS_IN_TASK } from '../contract/quotas';
 import { type ExportTask, exportTaskSchema } from '../contract/state';
 import { copyExport } from '../copy/copy-export';
+import { ownClaim } from '../ledger/claims';
+import { claimLost, landObject, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../ledger/landing';
+import { ledgerOf } from '../ledger/location';
+import { ledgerKeyOf, readLedger, updateLedger } from '../ledger/store';
+import { notesOf } from '../workflow/claim-steps';
+import { exportObjectKeys, s3Uri } from '../workflow/keys';
 import { copySettingsFromConfig } from '../copy/settings';
 import { metrics } from '../powertools';
 import { afterCopied, currentJob, currentWindow } from '../workflow/transitions';
@@ -22,6 +32,19 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
       const job = currentJob(task);
       log.appendKeys({ ...logKeys(task), jobId: job.id });
       const { exportType, contract } = task;
+      const owner = task.owner;
+      const at = ledgerOf({ config: deps.config, s3: deps.s3 }, task);
+      const lost = (holder?: string) => claimLost(owner ?? 'this execution', window, s3Uri(at.bucket, ledgerKeyOf(at)), holder);
+      const { csvKey, manifestKey } = exportObjectKeys(deps.config.KEY_PREFIX, exportType, contract, window);
+
+      // Only the claim's holder may write this window's key (so an open upload there is a killed copy's).
+      const before = await readLedger(at);
+      if (!owner || !before.ledger || !ownClaim(before.ledger, owner, window)) {
+        throw lost(before.ledger?.claims.find((c) => c.startAt < window.endAt && window.startAt < c.endAt)?.owner);
+      }
+      // A forced export of the same window overwrites its own key: keep the landed object first.
+      const kept = await preserveBeforeOverwrite(deps.s3, at.bucket, at.prefix, before.ledger, csvKey);
+      if (kept) log.info('Kept the object this forced export overwrites', { key: csvKey, landedAt: kept.landedAt });
 
       const outcome = await copyExport(
         { exportType, contract, window, jobId: job.id, jobIds: task.jobIds },
@@ -44,12 +67,64 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
         sha256: outcome.sha256,
         empty: outcome.empty,
       });
+      const landedAt = deps.now();
+      const object: LedgerObject = {
+        startAt: window.startAt,
+        endAt: window.endAt,
+        key: csvKey,
+        manifestKey,
+        ...(outcome.versionId ? { versionId: outcome.versionId } : {}),
+        ...(outcome.etag ? { etag: outcome.etag } : {}),
+        sha256: outcome.sha256,
+        rows: outcome.rowCount,
+        bytes: outcome.bytes,
+        jobId: job.id,
+        landedBy: owner,
+        landedAt: new Date(landedAt).toISOString(),
+      };
+      const { result: landing } = await updateLedger(
+        at,
+        (ledger) => {
+          const landed = landObject(ledger, owner, object, deps.config.KEY_PREFIX);
+          return { ledger: landed?.ledger, result: landed };
+        },
+        { now: deps.now, seedFromManifests: false },
+      );
+      // The object is in place and verified, but the claim went to another execution meanwhile:
+      // say so rather than report a landing the ledger does not record.
+      if (!landing) throw lost();
+      const superseded = landing.superseded;
+      if (superseded.length > 0) {
+        const moved = await moveSuperseded(deps.s3, at.bucket, superseded);
+        await updateLedger(at, (ledger) => ({ ledger: markMoved(ledger, moved), result: undefined }), {
+          now: deps.now,
+          seedFromManifests: false,
+        });
+        log.info('Superseded older objects: moved out of the data location', {
+          superseded: superseded.map((s) => ({ key: s.key, movedTo: s.movedTo })),
+        });
+        metrics.addMetric('ObjectsSuperseded', MetricUnit.Count, superseded.length);
+      }
+
+      if (outcome.staleUploadsAborted > 0) metrics.addMetric('StaleUploadsAborted', MetricUnit.Count, outcome.staleUploadsAborted);
       metrics.addMetric('Rows', MetricUnit.Count, outcome.rowCount);
       metrics.addMetric('Bytes', MetricUnit.Bytes, outcome.bytes);
       if (outcome.seconds > 0) metrics.addMetric('CopyThroughput', MetricUnit.MegabytesPerSecond, outcome.bytes / 1e6 / outcome.seconds);
       if (outcome.empty) metrics.addMetric('EmptyExports', MetricUnit.Count, 1);
 
-      return afterCopied(task, {
+      const notes = notesOf(task);
+      const withNotes: ExportTask =
+        superseded.length > 0
+          ? {
+              ...task,
+              ledger: {
+                ...notes,
+                superseded: [...notes.superseded, ...superseded.map((s) => s.key)].slice(0, MAX_RESULTS_IN_TASK),
+                supersededCount: notes.supersededCount + superseded.length,
+              },
+            }
+          : task;
+      return afterCopied(withNotes, {
         exportType,
         contract,
         startAt: window.startAt,

@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { HandlerConfig } from '../contract/runtime-config';
 import type { LinkedInClient } from '../linkedin/client';
+import type { OwnerCheck } from '../ledger/liveness';
 
 export interface PlanDependencies {
   readonly config: HandlerConfig;
@@ -23,6 +24,22 @@ export interface SummarizeDependencies {
   readonly now: () => number;
 }
 
+/** What the steps that read and write the export ledger need (docs/design.md, "Exactly once"). */
+export interface LedgerDependencies {
+  readonly config: HandlerConfig;
+  /** The export bucket, which holds the ledger. */
+  readonly s3: S3Client;
+  /** Epoch ms. */
+  readonly now: () => number;
+}
+
+/** The claim step: the ledger, and whether another claim's owner still runs. */
+export interface ClaimDependencies extends LedgerDependencies {
+  readonly ownerCheck: OwnerCheck;
+  /** Local runs: this process, recorded in the claim so a later local run can tell it is gone. */
+  readonly process?: { host: string; pid: number };
+}
+
 export interface LinkedInDependencies {
   readonly config: HandlerConfig;
   readonly linkedIn: LinkedInClient;
@@ -38,6 +55,11 @@ export interface CopyProgress {
   endAt: number;
   bytes: number;
   total: number;
+}
+
+/** The create step: LinkedIn, and the ledger where the job's creation is recorded. */
+export interface CreateJobDependencies extends LinkedInDependencies {
+  readonly s3: S3Client;
 }
 
 export interface CopyDependencies extends LinkedInDependencies {

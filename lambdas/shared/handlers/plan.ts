@@ -15,6 +15,8 @@ import { planSettingsFromConfig, planTasks, resolvePlanRequest } from '../workfl
 import { runKeys } from '../workflow/keys';
 import { rerunTasks } from '../workflow/rerun';
 import { NotJsonError, readS3Json, writeS3Json } from '../s3-json';
+import { ledgerOf } from '../ledger/location';
+import { planAgainstLedger } from '../ledger/plan-against-ledger';
 import type { PlanDependencies, Provide } from './dependencies';
 import { type HandlerOptions, withPowertools } from './middy';
 
@@ -47,7 +49,9 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
       let contracts: number;
       let exportTypes: ExportType[];
       if ('rerunOf' in request) {
-        tasks = rerunTasks(request.rerunOf, await readReport(s3, config.BUCKET_NAME, config.KEY_PREFIX, request.rerunOf));
+        tasks = rerunTasks(request.rerunOf, await readReport(s3, config.BUCKET_NAME, config.KEY_PREFIX, request.rerunOf), {
+          force: request.force,
+        });
         contracts = new Set(tasks.map((task) => task.contract)).size;
         exportTypes = [...new Set(tasks.map((task) => task.exportType))];
       } else {
@@ -61,9 +65,8 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
         contracts = urns.length;
         exportTypes = request.exportTypes;
       }
-      const { itemsKey, reportKey } = runKeys(config.KEY_PREFIX, event.executionName);
-      await writeS3Json(s3, config.BUCKET_NAME, itemsKey, tasks);
-      // A rerun's pairs may have different windows: the run's window spans them all.
+      // A rerun's pairs may have different windows: the run's window spans them all (the
+      // days asked, landed or not).
       const window = tasks.reduce(
         (span, task) => ({
           startAt: Math.min(span.startAt, task.pending[0]?.startAt ?? span.startAt),
@@ -71,11 +74,33 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
         }),
         { startAt: Number.MAX_SAFE_INTEGER, endAt: 0 },
       );
+      // Days already landed are left out now; the pairs' claims check again (docs/design.md, "Exactly once").
+      const planned = await planAgainstLedger(tasks, (task) => ledgerOf({ config, s3 }, task));
+      if (planned.corrupt.length > 0) {
+        log.warn('Corrupt ledgers: those pairs will fail with LedgerCorrupt unless forced', { ledgers: planned.corrupt.slice(0, 20) });
+      }
+      if (planned.skippedDays > 0) {
+        log.info('Already landed: left out', { pairs: planned.alreadyLanded.length, days: planned.skippedDays });
+        metrics.addMetric('DaysAlreadyLanded', MetricUnit.Count, planned.skippedDays);
+      }
+      tasks = planned.tasks;
+      const { itemsKey, reportKey, skippedKey } = runKeys(config.KEY_PREFIX, event.executionName);
+      await writeS3Json(s3, config.BUCKET_NAME, itemsKey, tasks);
+      await writeS3Json(s3, config.BUCKET_NAME, skippedKey, planned.alreadyLanded);
       log.info('Planned exports', { pairs: tasks.length, contracts, exportTypes, itemsKey });
       metrics.addMetric('ExportsPlanned', MetricUnit.Count, tasks.length);
       return {
-        run: { bucket: config.BUCKET_NAME, executionName: event.executionName, executionArn: event.executionArn, itemsKey, reportKey },
+        run: {
+          bucket: config.BUCKET_NAME,
+          executionName: event.executionName,
+          executionArn: event.executionArn,
+          itemsKey,
+          reportKey,
+          skippedKey,
+        },
         pairs: tasks.length,
+        // The days of the pairs left out; a pair that still runs counts its skipped days in its own notes.
+        alreadyLanded: { pairs: planned.alreadyLanded.length, days: planned.alreadyLanded.reduce((days, pair) => days + pair.days, 0) },
         contracts,
         exportTypes,
         window,

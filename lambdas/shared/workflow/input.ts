@@ -14,6 +14,10 @@
  * - `{"scheduledTime": "2026-11-28T06:00:00Z"}`: what the EventBridge schedule sends; the
  *   window is derived from it (not from "now"), so a retried or late start exports the same
  *   window. Cannot be combined with startAt/endAt.
+ * - `{"rerunOf": "<execution>"}`: the failed pairs of that execution's run report, alone or with
+ *   `force`.
+ * - `"force": true` with any of the above: export the days even if the export ledger says they
+ *   landed; each new object supersedes the older ones covering its days. `false` is the default.
  */
 import '../contract/zod-locale';
 import * as z from 'zod/mini';
@@ -28,7 +32,7 @@ import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
 import { cutIntoJobWindows, formatWindow, isUtcMidnight, latestAllowedEndAt, scheduledWindow } from './windows';
 import { formatUtcDay, parseUtcDay } from '../contract/utc-day';
 
-export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime', 'rerunOf'] as const;
+export const INPUT_FIELDS = ['exportTypes', 'contracts', 'startAt', 'endAt', 'scheduledTime', 'rerunOf', 'force'] as const;
 
 const DATE_HINT = 'use YYYY-MM-DD or epoch milliseconds at 00:00 UTC';
 const EXPORT_TYPE_HINT = `use ${EXPORT_TYPES.slice(0, -1).join(', ')} or ${EXPORT_TYPES.at(-1)}`;
@@ -148,6 +152,16 @@ export const executionInputSchema = z.strictObject(
           error: (issue) => `${show(issue.input)} is not an execution name (1-80 characters, no spaces or / : , ; and the like)`,
         }),
       ),
+    ),
+    /**
+     * Export the days again even if they landed. A JSON boolean only: "true" or 1 from a hand-written
+     * input is refused rather than read as a yes, since forcing supersedes landed objects.
+     */
+    force: z.optional(
+      z.boolean({
+        error: (issue) =>
+          `${show(issue.input)} is not true or false (true exports the days again even if they landed; leave it out or give false otherwise)`,
+      }),
     ),
   },
   {
@@ -286,6 +300,8 @@ const resolveWindow = (
 /** The input asks to export again the failed pairs of an earlier execution (its run report says which). */
 export interface RerunRequest {
   rerunOf: string;
+  /** `"force": true`: export their days even if they landed since (see PlanRequest.force). */
+  force: boolean;
 }
 
 /** What the input asks for, validated: the pairs are its contracts × its export types, over its window. */
@@ -296,6 +312,8 @@ export interface PlanRequest {
   discover: boolean;
   exportTypes: ExportType[];
   window: ExportWindow;
+  /** `"force": true`: export the days even if the ledger says they landed (superseding the old objects). */
+  force: boolean;
 }
 
 /**
@@ -323,14 +341,17 @@ export const resolvePlanRequest = (input: unknown, executionStartTime: string, s
   const limitProblem = inputLimitProblem(input);
   if (limitProblem) throw invalidInput([limitProblem]);
   const parsed = parseExecutionInput(input);
+  const force = parsed.force === true;
   if (parsed.rerunOf !== undefined) {
-    const others = Object.keys(input as object).filter((key) => key !== 'rerunOf');
+    // force changes how the pairs are exported, not which: it is the one field a rerun takes.
+    const others = Object.keys(input as object).filter((key) => key !== 'rerunOf' && key !== 'force');
     if (others.length > 0) {
       throw invalidInput([
-        `rerunOf cannot be combined with ${others.join(', ')} (a rerun exports exactly the failed pairs of that execution, over their own windows)`,
+        `rerunOf cannot be combined with ${others.join(', ')} (a rerun exports exactly the failed pairs of that execution, ` +
+          'over their own windows; only force may go with it)',
       ]);
     }
-    return { rerunOf: parsed.rerunOf };
+    return { rerunOf: parsed.rerunOf, force };
   }
 
   const problems: string[] = [];
@@ -349,16 +370,21 @@ export const resolvePlanRequest = (input: unknown, executionStartTime: string, s
   const resolved = resolveWindow(parsed, nowMs, settings);
   if ('problems' in resolved) problems.push(...resolved.problems);
   if (problems.length > 0 || !('window' in resolved)) throw invalidInput(problems);
-  return { contracts: [...contracts], discover, exportTypes: [...exportTypes], window: resolved.window };
+  return { contracts: [...contracts], discover, exportTypes: [...exportTypes], window: resolved.window, force };
 };
 
 /**
  * One ExportTask per (contract × export type), contracts outer, in the order given; each task's
- * `pending` holds the window cut into jobs of at most 90 days, and starts at `next: 'create'`.
+ * `pending` holds the window cut into jobs of at most 90 days, and starts at `next: 'claim'`;
+ * a forced request marks every task `force: true`.
  */
-export const planTasks = (request: Pick<PlanRequest, 'exportTypes' | 'window'>, contracts: readonly string[]): ExportTask[] => {
+export const planTasks = (
+  request: Pick<PlanRequest, 'exportTypes' | 'window'> & Partial<Pick<PlanRequest, 'force'>>,
+  contracts: readonly string[],
+): ExportTask[] => {
   const pending = cutIntoJobWindows(request.window, MAX_JOB_DAYS);
-  return contracts.flatMap((contractUrn) => request.exportTypes.map((type) => plannedTask(type, contractUrn, pending)));
+  const options = { force: request.force === true };
+  return contracts.flatMap((contractUrn) => request.exportTypes.map((type) => plannedTask(type, contractUrn, pending, options)));
 };
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The run's verdict from its Map Run's results: one report entry per (contract, export type) pair,
  * the counts, and the outcome the execution ends with (docs/design.md, "Partner scale"):
- * - every pair landed: `succeeded` (the execution SUCCEEDS);
+ * - every pair landed: `succeeded` (the execution SUCCEEDS), also when every pair asked had
+ *   already landed and the Plan left them all out (the Map ran none);
  * - some failed, some landed: `partial`, error PartialFailure;
  * - all failed for one reason: `failed` with that error (all LinkedInAuthError: the token);
  * - all failed for several reasons: `failed`, error ExportsFailed.
@@ -21,7 +22,7 @@ import {
   type RunSummary,
   reportLine,
 } from '../contract/run-report';
-import { type ExportResult, type ExportTask, exportTaskSchema } from '../contract/state';
+import { type AlreadyLandedPair, type ExportResult, type ExportTask, exportTaskSchema } from '../contract/state';
 import { formatWindow } from './windows';
 
 /** What each failure means for the operator, by error name: the first words of an all-failed cause. */
@@ -74,27 +75,10 @@ const plannedWindow = (task: ExportTask, fallback: ExportResult[]) => {
   return { startAt: windows[0]?.startAt ?? 0, endAt: windows.at(-1)?.endAt ?? 0 };
 };
 
-/**
- * One child execution's entry as a pair report. A succeeded child's output is the pair's final
- * task; a failed (or never started) child's input is the planned task.
- *
- * @param notRun the error a PENDING child is reported with (the Map stopped before it ran)
- */
-export const pairReportOf = (entry: ChildResult, notRun?: { error: string; cause: string }): PairReport => {
-  const planned = parseTask(entry.Input, 'input', entry.ExecutionArn);
-  if (entry.Status === 'SUCCEEDED') {
-    const done = parseTask(entry.Output, 'output', entry.ExecutionArn);
-    return {
-      exportType: planned.exportType,
-      contract: planned.contract,
-      window: plannedWindow(planned, done.results),
-      outcome: 'landed',
-      executionArn: entry.ExecutionArn,
-      jobIds: done.results.flatMap((result) => result.jobIds),
-      landed: done.landed,
-      objects: done.results,
-    };
-  }
+type NotRun = { error: string; cause: string };
+
+/** A child that did not land: its planned task, and why (its error, or the Map's for one never run). */
+const failedPairReport = (entry: ChildResult, planned: ExportTask, notRun: NotRun | undefined): PairReport => {
   const pending = entry.Status === 'PENDING';
   return {
     exportType: planned.exportType,
@@ -110,6 +94,55 @@ export const pairReportOf = (entry: ChildResult, notRun?: { error: string; cause
     landed: { objects: 0, rows: 0, bytes: 0 },
     objects: [],
   };
+};
+
+/**
+ * One child execution's entry as a pair report, and the days its planned task says the Plan had
+ * already cut from it as landed. A succeeded child's output is the pair's final task (its ledger
+ * notes count those days again); a failed (or never started) child's input is the planned task.
+ */
+const readChild = (entry: ChildResult, notRun?: NotRun): { pair: PairReport; plannedSkippedDays: number } => {
+  const planned = parseTask(entry.Input, 'input', entry.ExecutionArn);
+  const plannedSkippedDays = planned.ledger?.skippedDays ?? 0;
+  if (entry.Status === 'SUCCEEDED') {
+    const done = parseTask(entry.Output, 'output', entry.ExecutionArn);
+    const pair: PairReport = {
+      exportType: planned.exportType,
+      contract: planned.contract,
+      window: plannedWindow(planned, done.results),
+      outcome: 'landed',
+      executionArn: entry.ExecutionArn,
+      jobIds: done.results.flatMap((result) => result.jobIds),
+      landed: done.landed,
+      objects: done.results,
+      ...(done.ledger && { ledger: done.ledger }),
+    };
+    return { pair, plannedSkippedDays };
+  }
+  return { pair: failedPairReport(entry, planned, notRun), plannedSkippedDays };
+};
+
+/**
+ * One child execution's entry as a pair report.
+ *
+ * @param notRun the error a PENDING child is reported with (the Map stopped before it ran)
+ */
+export const pairReportOf = (entry: ChildResult, notRun?: NotRun): PairReport => readChild(entry, notRun).pair;
+
+/**
+ * Every entry of a Map Run as a pair report, and the days the Plan had cut as already landed from
+ * the pairs that then failed: such a pair has no final task, so no ledger notes of the report
+ * count them, yet this run did skip them.
+ */
+export const mapPairsOf = (entries: readonly ChildResult[], notRun?: NotRun): { pairs: PairReport[]; failedPairsSkippedDays: number } => {
+  const pairs: PairReport[] = [];
+  let failedPairsSkippedDays = 0;
+  for (const entry of entries) {
+    const { pair, plannedSkippedDays } = readChild(entry, notRun);
+    pairs.push(pair);
+    if (pair.outcome === 'failed') failedPairsSkippedDays += plannedSkippedDays;
+  }
+  return { pairs, failedPairsSkippedDays };
 };
 
 const typeOrder = (type: ExportType): number => EXPORT_TYPES.indexOf(type);
@@ -149,16 +182,43 @@ export interface SummarizeInput {
   reportUri: string;
   /** ISO-8601. */
   createdAt: string;
+  /** The pairs the Plan left out, every day asked already landed (its `run.skippedKey`). @default none */
+  alreadyLanded?: readonly AlreadyLandedPair[];
+  /** Days the Plan cut as already landed from pairs that then failed (see mapPairsOf). @default 0 */
+  failedPairsSkippedDays?: number;
 }
 
-const countsOf = (pairs: readonly PairReport[]): RunCounts => {
-  const counts: RunCounts = { pairs: pairs.length, landed: 0, failed: 0, objects: 0, rows: 0, bytes: 0 };
+/**
+ * The counts. Days skipped are counted once each: the left-out pairs' days, the days in the landed
+ * pairs' final notes (the Plan's cuts, which it wrote into their notes, and their claims' own), and
+ * the Plan's cuts from the pairs that failed.
+ */
+const countsOf = (pairs: readonly PairReport[], alreadyLanded: readonly AlreadyLandedPair[], failedPairsSkippedDays: number): RunCounts => {
+  const counts: RunCounts = {
+    pairs: pairs.length,
+    landed: 0,
+    failed: 0,
+    objects: 0,
+    rows: 0,
+    bytes: 0,
+    alreadyLandedPairs: alreadyLanded.length,
+    skippedDays: alreadyLanded.reduce((days, pair) => days + pair.days, failedPairsSkippedDays),
+    resumedJobs: 0,
+    superseded: 0,
+    unconfirmedCreates: 0,
+  };
   for (const pair of pairs) {
     if (pair.outcome === 'landed') counts.landed += 1;
     else counts.failed += 1;
     counts.objects += pair.landed.objects;
     counts.rows += pair.landed.rows;
     counts.bytes += pair.landed.bytes;
+    if (pair.ledger) {
+      counts.skippedDays += pair.ledger.skippedDays;
+      counts.resumedJobs += pair.ledger.resumedJobIds.length;
+      counts.superseded += pair.ledger.supersededCount;
+      counts.unconfirmedCreates += pair.ledger.unconfirmedCreates;
+    }
   }
   return counts;
 };
@@ -166,6 +226,10 @@ const countsOf = (pairs: readonly PairReport[]): RunCounts => {
 /** The verdict: outcome, error and cause (the cause ends with the report's URI). */
 const verdict = (input: SummarizeInput, counts: RunCounts, failed: FailedPair[], failedByError: Record<string, number>) => {
   const report = reportLine(input.reportUri);
+  if (input.plannedPairs === 0 && counts.pairs === 0 && counts.alreadyLandedPairs > 0 && !input.mapFailure) {
+    // Every pair asked had landed: the Map had nothing to run, and no result is missing.
+    return { outcome: 'succeeded' as const, error: null, cause: null };
+  }
   const missing = input.plannedPairs - counts.pairs;
   if (counts.pairs === 0 || missing > 0) {
     // The Map ended without a result for every pair: its own error is the run's.
@@ -236,7 +300,8 @@ const exportsThatFit = (pairs: readonly PairReport[], budget: number): { exports
  */
 export const summarizeRun = (input: SummarizeInput): { report: RunReport; summary: RunSummary } => {
   const pairs = [...input.pairs].sort(comparePairs);
-  const counts = countsOf(pairs);
+  const alreadyLanded = [...(input.alreadyLanded ?? [])].sort(comparePairs);
+  const counts = countsOf(pairs, alreadyLanded, input.failedPairsSkippedDays ?? 0);
   const failedPairs = pairs.filter((pair) => pair.outcome === 'failed');
   const failedByError: Record<string, number> = {};
   for (const pair of failedPairs) failedByError[pair.error ?? 'Error'] = (failedByError[pair.error ?? 'Error'] ?? 0) + 1;
@@ -267,6 +332,7 @@ export const summarizeRun = (input: SummarizeInput): { report: RunReport; summar
       counts,
       failedByError,
       pairs,
+      alreadyLanded,
     },
     summary: { ...head, exports, exportsOmitted: omitted },
   };

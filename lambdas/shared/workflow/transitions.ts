@@ -58,17 +58,27 @@ const withoutJob = (task: ExportTask): ExportTask => {
   return rest;
 };
 
-/** A new export of `windows`, in order: the first step creates a job for the first one. */
-export const plannedTask = (exportType: ExportType, contract: string, windows: readonly ExportWindow[]): ExportTask => ({
+/**
+ * A new export of `windows`, in order: the first step claims the first one in the export ledger
+ * (which skips what landed) before any job is created. `force` is set only when asked, so an
+ * unforced task has no such field at all (tasks planned before it existed compare equal).
+ */
+export const plannedTask = (
+  exportType: ExportType,
+  contract: string,
+  windows: readonly ExportWindow[],
+  options: { force?: boolean } = {},
+): ExportTask => ({
   exportType,
   contract,
   pending: windows.map((window) => ({ ...window })),
   results: [],
   landed: { objects: 0, rows: 0, bytes: 0 },
   steps: 0,
+  ...(options.force && { force: true }),
   jobIds: [],
   retries: { ...NO_RETRIES },
-  next: 'create',
+  next: 'claim',
   reason: 'planned',
   waitSeconds: 0,
 });
@@ -167,7 +177,8 @@ export const afterJobChecked = (
         pending: [...halves, ...task.pending.slice(1)],
         jobIds: [],
         retries: { ...NO_RETRIES },
-        next: 'create',
+        // Each half is claimed on its own (the claim on the whole window is replaced).
+        next: 'claim',
         reason: 'split',
         waitSeconds: 0,
       };
@@ -243,7 +254,7 @@ export const afterCopied = (task: ExportTask, result: ExportResult): ExportTask 
     },
     jobIds: [],
     retries: { ...NO_RETRIES },
-    next: pending.length > 0 ? 'create' : 'done',
+    next: pending.length > 0 ? 'claim' : 'done',
     reason: 'copied',
     waitSeconds: 0,
   };
