@@ -22,6 +22,8 @@
  */
 import type S3rver from 's3rver';
 import type { ServerResponse } from 'node:http';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 interface KoaLikeContext {
   method: string;
@@ -41,6 +43,7 @@ interface S3rverInternals {
     getBucket(bucket: string): Promise<unknown>;
     /** Rejects with ENOENT when there is no object at the key. */
     getMetadata(bucket: string, key: string): Promise<{ etag?: string }>;
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   };
 }
 
@@ -274,11 +277,64 @@ const conditionalWrites =
           return;
         }
       }
+      // A completion writes the parts one after the other: its size is theirs, known only before.
+      const uploadId = ctx.method === 'POST' ? ctx.query.uploadId : undefined;
+      const completing =
+        typeof uploadId === 'string' && /^[A-Za-z0-9._-]+$/.test(uploadId)
+          ? await partsSize(path.join(store.getResourcePath(access.bucket, undefined, 'uploads'), uploadId))
+          : undefined;
       await next();
+      if (ctx.status === 200 && !access.source && (ctx.method === 'PUT' || ctx.method === 'POST')) {
+        await untilWritten(
+          store.getResourcePath(access.bucket, access.key, 'object'),
+          ctx.method === 'PUT' ? bodyLengthOf(ctx) : completing,
+        );
+      }
     } finally {
       release();
     }
   };
+
+/** The bytes a PutObject carries (aws-chunked bodies announce the decoded length apart). */
+const bodyLengthOf = (ctx: KoaLikeContext): number | undefined => {
+  const length = Number(headerOf(ctx, 'x-amz-decoded-content-length') ?? headerOf(ctx, 'content-length'));
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+};
+
+/** The bytes of a multipart upload's parts (s3rver keeps each part as a file named by its number). */
+const partsSize = async (uploadDir: string): Promise<number | undefined> => {
+  try {
+    const parts = (await readdir(uploadDir)).filter((name) => /^\d+$/.test(name));
+    const sizes = await Promise.all(parts.map(async (name) => (await stat(path.join(uploadDir, name))).size));
+    return sizes.reduce((sum, size) => sum + size, 0);
+  } catch {
+    return undefined;
+  }
+};
+
+/** How long a PutObject's file may take to reach its full size after s3rver answered. */
+const FLUSH_LIMIT_MS = 5_000;
+
+/**
+ * s3rver 3.7.1 answers a PutObject once the body has been read, not once its file is written:
+ * `putObject` resolves on the hashing stream's 'finish' (or at once for a buffered body) while the
+ * file stream that truncated the object is still writing. A GET right after the answer could read
+ * a short or empty object, which real S3 never returns (a ledger read as "0 characters" was one).
+ * The write therefore keeps its lock until the file has the body's size (a CompleteMultipartUpload,
+ * which goes through the same `putObject`, the size of its parts).
+ */
+const untilWritten = async (file: string, bytes: number | undefined): Promise<void> => {
+  if (bytes === undefined) return;
+  const deadline = Date.now() + FLUSH_LIMIT_MS;
+  while (Date.now() < deadline) {
+    const size = await stat(file).then(
+      (info) => info.size,
+      () => -1,
+    );
+    if (size === bytes) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+};
 
 /**
  * Adds S3's conditional writes (and the per-key lock that makes them atomic) to an s3rver, before

@@ -1,15 +1,17 @@
 /**
  * CDK assertions for every property issue 3's "Stack" section asks for, and the partner-scale
- * design's (docs/design.md, "Partner scale": five functions, the run files under `runs/`, the
- * Distributed Map and the pairs' continuation state machine), on the stack built from cdk.json
+ * design's (docs/design.md, "Partner scale": the functions, the run files under `runs/`, the
+ * Distributed Map and the pairs' continuation state machine) and the export ledger's ("Exactly
+ * once": the claim function, the ledger under `ledger/`), on the stack built from cdk.json
  * (synthesized once, bundling off), plus a snapshot with asset hashes stripped.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { logicalIdOf } from '../../infra/nag';
+import { MAP_RUN_LABEL } from '../../infra/workflow';
 import type { SalesNavExportStack } from '../../infra/stack';
 import { HANDLER_MODULES, type HandlerModule } from '../../lambdas/shared/contract/names';
-import { MAP_RESULTS_FOLDER, RUNS_FOLDER } from '../../lambdas/shared/contract/run-layout';
+import { LEDGER_FOLDER, MAP_RESULTS_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../../lambdas/shared/contract/run-layout';
 import { parseRuntimeConfig, RUNTIME_VARIABLES } from '../../lambdas/shared/contract/runtime-config';
 import { buildStack, cdkJsonConfig } from './helpers';
 
@@ -162,8 +164,8 @@ describe('LinkedIn token secret', () => {
 describe('functions', () => {
   it('run on Node 24, ARM64, with X-Ray, source maps, Powertools names and a retained log group', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
-    expect(HANDLER_MODULES).toEqual(['plan', 'create-job', 'check-job', 'copy-to-s3', 'summarize']);
+    expect(functions).toHaveLength(6);
+    expect(HANDLER_MODULES).toEqual(['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize']);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -184,11 +186,14 @@ describe('functions', () => {
     }
   });
 
-  it('fit timeout and memory to the job: 15 minutes and a full vCPU for the copy, minutes for the summary, small for the rest', () => {
+  it('fit timeout and memory to the job: 15 minutes and a full vCPU for the copy, minutes for the summary and the claim, small for the rest', () => {
     const props = (module: HandlerModule) => resourceOf(functionOf(module))[1].Properties;
     expect(props('copy-to-s3')).toMatchObject({ Timeout: 900, MemorySize: 1769 });
     // Reading up to 30,000 pairs' results.
     expect(props('summarize')).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+    // A pair's first ledger reads every manifest in its folder; a move left undone copies objects
+    // of up to 3 GB server-side. Memory stays the default.
+    expect(props('claim-window')).toMatchObject({ Timeout: 300, MemorySize: 256 });
     for (const module of ['plan', 'create-job', 'check-job'] as const) {
       expect(props(module).Timeout).toBeLessThanOrEqual(60);
       expect(props(module).MemorySize).toBeLessThanOrEqual(512);
@@ -219,7 +224,7 @@ describe('functions', () => {
       });
       // The token itself never is configuration; only the secret's id is.
       expect(vars.LINKEDIN_ACCESS_TOKEN).toBeUndefined();
-      // The local runner runs the five handlers in one process, so they must agree on every value.
+      // The local runner runs every handler in one process, so they must agree on every value.
       expect(vars).toEqual(environmentOf('plan'));
     }
   });
@@ -250,6 +255,8 @@ describe('functions', () => {
       RECREATE_BASE_SECONDS: 60,
       DATA_DELAY_WAIT_SECONDS: 10_800,
       MAX_DATA_DELAY_RETRIES: 4,
+      // Not in cdk.json: the default (deployed, Step Functions answers for a claim's owner).
+      CLAIM_LEASE_SECONDS: 86_400,
       URL_MIN_REMAINING_SECONDS: 300,
       COPY_SAFETY_MARGIN_SECONDS: 30,
       MAX_URL_REFRESHES: 3,
@@ -262,7 +269,7 @@ describe('functions', () => {
 
   it('pass poll policy overrides and contracts discovery under their runtime names, to every function', () => {
     const functions = Object.values(custom.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         POLL_INITIAL_SECONDS: '15',
@@ -283,11 +290,70 @@ describe('least privilege', () => {
     Action: ['s3:GetObject', 's3:PutObject'],
     Resource: objectsArn(runs, of),
   });
+  const keyPrefix = cdkJsonConfig().keyPrefix;
+  const ledgers = `${keyPrefix}${LEDGER_FOLDER}*`;
+  const ledgerRead = (of: SalesNavExportStack = stack) => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: objectsArn(ledgers, of) });
+  /** The ledger's reads and conditional writes. */
+  const ledgerReadWrite = () => ({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectsArn(ledgers) });
+  /** Where a forced export keeps what it superseded: written with its tags, never read back. */
+  const supersededWrite = () => ({
+    Effect: 'Allow',
+    Action: ['s3:PutObject', 's3:PutObjectTagging'],
+    Resource: objectsArn(`${keyPrefix}${SUPERSEDED_FOLDER}*`),
+  });
+  /** Each export type's data folder, `<prefix><type>/*`, in cdk.json's order. */
+  const dataFolders = () => {
+    const exportTypes = cdkJsonConfig().exportTypes!;
+    expect(exportTypes).toEqual(['activity', 'activityOutcome', 'seat']);
+    return exportTypes.map((exportType) => objectsArn(`${keyPrefix}${exportType}/*`));
+  };
+  const bucketArn = (of: SalesNavExportStack = stack) => ({ 'Fn::GetAtt': [logicalIdOf(of.storage.bucket), 'Arn'] });
+  /**
+   * Listing the bucket, with no condition: it is what makes S3 answer a GET of a missing key (a
+   * pair's first ledger, a run without an earlier report) 404 NoSuchKey instead of 403, and a GET
+   * carries no s3:prefix a condition could match.
+   */
+  const listBucket = (of: SalesNavExportStack = stack) => ({ Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn(of) });
+  /** Reading a data object (a given version) with its tags, as a move's CopyObject source; in CDK's (sorted) order. */
+  const readWithTags = ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:GetObjectVersionTagging'];
+  /** No S3 grant of `s3Statements` names the whole export prefix, nor the run files. */
+  const expectNoPrefixWideGrant = (s3Statements: any[]) => {
+    const resources = s3Statements.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
+    expect(resources).not.toContain(JSON.stringify(objectsArn(`${keyPrefix}*`)));
+    expect(resources).not.toContain(JSON.stringify(objectsArn(runs)));
+  };
 
-  it('plan reads and writes the run files under <prefix>runs/ only, and does not read the token without discovery', () => {
+  it('plan reads the ledgers under <prefix>ledger/, reads and writes the run files under <prefix>runs/, lists the bucket, and does not read the token without discovery', () => {
     const statements = policyStatementsOf('plan');
-    expect(actionsOf(statements).sort()).toEqual(['s3:GetObject', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-    expect(withAction(statements, 's3:')).toEqual([runFiles()]);
+    expect(actionsOf(statements).sort()).toEqual([
+      's3:GetObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    // It never writes a ledger.
+    expect(withAction(statements, 's3:')).toEqual([ledgerRead(), listBucket(), runFiles()]);
+  });
+
+  // S3 answers a GetObject of a missing key with 403 AccessDenied, not 404 NoSuchKey, unless the
+  // caller may also s3:ListBucket the bucket. The Plan reads every pair's ledger, and a pair that
+  // never ran has none: readLedger (lambdas/shared/ledger/store.ts) only treats NoSuchKey as "no
+  // ledger". So every function that reads the ledger or run files that may be missing lists the
+  // bucket, with no condition (a GET carries no s3:prefix).
+  it('plan may list the bucket, so a pair without a ledger reads as NoSuchKey (404), not AccessDenied (403)', () => {
+    expect(actionsOf(policyStatementsOf('plan'))).toContain('s3:ListBucket');
+    for (const module of ['plan', 'summarize', 'claim-window', 'create-job', 'copy-to-s3'] as const) {
+      for (const built of [defaults(), customized()]) {
+        const list = policyStatementsOf(module, built).filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+        expect(list).toHaveLength(1);
+        expect(list[0]).toEqual(expect.objectContaining({ Effect: 'Allow', Resource: bucketArn(built.stack) }));
+        expect(list[0].Condition).toBeUndefined();
+      }
+    }
+    // check-job reads nothing from S3.
+    expect(withAction(policyStatementsOf('check-job'), 's3:')).toEqual([]);
   });
 
   it('plan reads the token too when it discovers the contracts', () => {
@@ -296,41 +362,136 @@ describe('least privilege', () => {
       actionsOf(statements)
         .filter((a) => !a.startsWith('xray:'))
         .sort(),
-    ).toEqual(['s3:GetObject', 's3:PutObject', ...secretRead]);
-    expect(withAction(statements, 's3:')).toEqual([runFiles(customStack)]);
+    ).toEqual(['s3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', ...secretRead]);
+    expect(withAction(statements, 's3:')).toEqual([ledgerRead(customStack), listBucket(customStack), runFiles(customStack)]);
     const secret = withAction(statements, 'secretsmanager:');
     expect(secret).toHaveLength(1);
     expect(secret[0].Resource).toEqual({ Ref: logicalIdOf(customStack.token) });
   });
 
-  it('summarize reads and writes the run files under <prefix>runs/ only and never reads the token', () => {
+  it('summarize reads and writes the run files under <prefix>runs/ only, lists the bucket, and never reads the token', () => {
     for (const built of [defaults(), customized()]) {
       const statements = policyStatementsOf('summarize', built);
-      expect(actionsOf(statements).sort()).toEqual(['s3:GetObject', 's3:PutObject', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-      expect(withAction(statements, 's3:')).toEqual([runFiles(built.stack)]);
+      expect(actionsOf(statements).sort()).toEqual([
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+      // The run's already-landed list may be missing: ListBucket makes that a 404.
+      expect(withAction(statements, 's3:')).toEqual([listBucket(built.stack), runFiles(built.stack)]);
     }
   });
 
-  it('create and check read the secret and nothing else', () => {
-    for (const module of ['create-job', 'check-job'] as const) {
-      const statements = policyStatementsOf(module);
-      expect(
-        actionsOf(statements)
-          .filter((a) => !a.startsWith('xray:'))
-          .sort(),
-      ).toEqual(secretRead);
-      const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
-      expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
-    }
+  it('create reads the secret, reads and writes the ledgers under <prefix>ledger/, lists the bucket, and nothing else', () => {
+    const statements = policyStatementsOf('create-job');
+    expect(
+      actionsOf(statements)
+        .filter((a) => !a.startsWith('xray:'))
+        .sort(),
+    ).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject', ...secretRead]);
+    expect(withAction(statements, 's3:')).toEqual([ledgerReadWrite(), listBucket()]);
+    const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
   });
 
-  it('copy reads the secret and writes, tags and aborts uploads of objects under the export prefix only (never reads or deletes)', () => {
+  it('check reads the secret and nothing else', () => {
+    const statements = policyStatementsOf('check-job');
+    expect(
+      actionsOf(statements)
+        .filter((a) => !a.startsWith('xray:'))
+        .sort(),
+    ).toEqual(secretRead);
+    const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
+  });
+
+  it('claim reads and writes the ledgers, moves data objects to superseded/ (never writes data), lists the bucket, asks whether an owner runs, and never reads the token', () => {
+    const statements = policyStatementsOf('claim-window');
+    const s3 = withAction(statements, 's3:');
+    expect(s3).toEqual([
+      // Read with their tags (a move's CopyObject source) and deleted where they were; no PutObject:
+      // the claim cannot overwrite data.
+      { Effect: 'Allow', Action: ['s3:DeleteObject', ...readWithTags], Resource: dataFolders() },
+      ledgerReadWrite(),
+      supersededWrite(),
+      listBucket(),
+    ]);
+    expectNoPrefixWideGrant(s3);
+    expect(withAction(statements, 'secretsmanager:')).toEqual([]);
+    // DescribeExecution of this state machine's pair executions only (the Map Run's children), in a
+    // policy of its own: the function exists before the state machine this grant names.
+    expect(withAction(statements, 'states:')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'states:DescribeExecution',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':states:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':execution:',
+              { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalIdOf(stack.workflow.stateMachine) }] }] },
+              `/${MAP_RUN_LABEL}:*`,
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(actionsOf(statements).filter((a) => !a.startsWith('s3:') && !a.startsWith('xray:'))).toEqual(['states:DescribeExecution']);
+    expect(
+      policyStatementsOf('claim-window', customized()).some((s) => [s.Action].flat().some((a: string) => a.startsWith('secretsmanager:'))),
+    ).toBe(false);
+  });
+
+  it('copy reads the secret, writes, tags, moves and aborts uploads of data objects, lands in the ledger, writes superseded/, and lists the bucket and its open uploads', () => {
     const statements = policyStatementsOf('copy-to-s3');
     const s3 = withAction(statements, 's3:');
-    expect(s3).toHaveLength(1);
-    expect([s3[0].Action].flat().sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging']);
-    expect(s3[0].Resource).toEqual(objectsArn('linkedin-sales-navigator/*'));
-    expect(actionsOf(statements)).toContain('secretsmanager:GetSecretValue');
+    expect(s3).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          's3:AbortMultipartUpload',
+          's3:DeleteObject',
+          ...readWithTags,
+          's3:PutObject',
+          's3:PutObjectTagging',
+          's3:PutObjectVersionTagging',
+        ],
+        Resource: dataFolders(),
+      },
+      ledgerReadWrite(),
+      supersededWrite(),
+      // Both bucket actions, unconditioned (CDK's minimizePolicies merges them into one statement).
+      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: bucketArn() },
+    ]);
+    expectNoPrefixWideGrant(s3);
+    expect(
+      actionsOf(statements)
+        .filter((a) => !a.startsWith('s3:') && !a.startsWith('xray:'))
+        .sort(),
+    ).toEqual(secretRead);
+    const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
+  });
+
+  // s3:ListBucketMultipartUploads supports no s3:prefix condition key (IAM's Service Authorization
+  // Reference lists it for ListBucket and ListBucketVersions only): with a StringLike on a key the
+  // request never carries, the statement would never apply, and the copy's ListMultipartUploads of
+  // stale uploads (lambdas/shared/copy/stale-uploads.ts, before every copy) would be denied.
+  it('copy lists open uploads without a condition ListBucketMultipartUploads cannot meet', () => {
+    const list = withAction(policyStatementsOf('copy-to-s3'), 's3:').filter((s) =>
+      [s.Action].flat().includes('s3:ListBucketMultipartUploads'),
+    );
+    expect(list).toHaveLength(1);
+    expect(list[0].Resource).toEqual(bucketArn());
+    expect(list[0].Condition).toBeUndefined();
   });
 
   describe('the state machines', () => {
@@ -374,7 +535,7 @@ describe('least privilege', () => {
       expect(sortedJson(resourcesWith(workflowStatements(), 'lambda:InvokeFunction'))).toEqual(sortedJson(invocable(HANDLER_MODULES)));
       // The continuation is the pair loop: no Plan, no Summarize.
       expect(sortedJson(resourcesWith(continuationStatements(), 'lambda:InvokeFunction'))).toEqual(
-        sortedJson(invocable(['create-job', 'check-job', 'copy-to-s3'])),
+        sortedJson(invocable(['claim-window', 'create-job', 'check-job', 'copy-to-s3'])),
       );
     });
 

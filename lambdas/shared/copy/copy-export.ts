@@ -128,9 +128,7 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
   const deadline = startDeadline(copyBudgetMs(deps.remainingTimeMs(), deps.safetyMarginMs));
   try {
     const keys = exportObjectKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
-    // Once, before the first attempt: an attempt's own failed upload is aborted by lib-storage.
-    const staleUploadsAborted = await untilAborted(abortStaleUploads(deps.s3, deps.bucket, keys.csvKey, deps.logger), deadline.signal);
-    const landed = await copyWithRetries(request, keys, deps, deadline.signal);
+    const { landed, staleUploadsAborted } = await copyWithRetries(request, keys, deps, deadline.signal);
     return { ...landed, staleUploadsAborted, seconds: (deps.now() - started) / 1000 };
   } catch (error) {
     // Whatever the deadline interrupted fails with its own error; the state machine needs one name.
@@ -141,10 +139,18 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
   }
 };
 
-const copyWithRetries = async (request: CopyRequest, keys: ExportObjectKeys, deps: CopyDeps, signal: AbortSignal): Promise<Landed> => {
+const copyWithRetries = async (
+  request: CopyRequest,
+  keys: ExportObjectKeys,
+  deps: CopyDeps,
+  signal: AbortSignal,
+): Promise<{ landed: Landed; staleUploadsAborted: number }> => {
   const limits = { maxUrlRefreshes: deps.maxUrlRefreshes, maxDroppedConnectionRetries: deps.maxDroppedConnectionRetries ?? 1 };
   let tally = NOTHING_SPENT;
   let job = await getCompletedJob(request, deps, signal);
+  // Once, once the job is known to be copyable and before the first attempt (an attempt's own failed
+  // upload is aborted by lib-storage): the open uploads a killed copy left at the key.
+  const staleUploadsAborted = await untilAborted(abortStaleUploads(deps.s3, deps.bucket, keys.csvKey, deps.logger), signal);
   for (;;) {
     throwIfAborted(signal);
     let setback: Setback;
@@ -154,7 +160,7 @@ const copyWithRetries = async (request: CopyRequest, keys: ExportObjectKeys, dep
       setback = { kind: 'short-lived', why: shortLived.why };
     } else {
       const attempt = await copyOnce(job, request, keys, deps, signal);
-      if (attempt.kind === 'copied') return attempt.landed;
+      if (attempt.kind === 'copied') return { landed: attempt.landed, staleUploadsAborted };
       setback = attempt;
     }
 

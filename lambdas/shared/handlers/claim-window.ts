@@ -6,15 +6,16 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Ledger, LedgerClaim } from '../contract/ledger';
-import { type ClaimEvent, claimEventSchema, type ExportTask } from '../contract/state';
+import { type ClaimEvent, claimEventSchema, type ExportTask, type ExportWindow } from '../contract/state';
 import { type ClaimDecision, decideClaim, ownClaim } from '../ledger/claims';
-import { sharesDays } from '../ledger/days';
 import { markMoved, moveSuperseded } from '../ledger/landing';
 import { isClaimLive, type OwnerState } from '../ledger/liveness';
 import { ledgerOf } from '../ledger/location';
 import { LedgerCorruptError, type LedgerLocation, replaceCorruptLedger, updateLedger } from '../ledger/store';
 import { metrics } from '../powertools';
+import { countDays, sharesDays } from '../ledger/days';
 import { afterClaimed, allLanded, skipLandedWindow, waitForHolder } from '../workflow/claim-steps';
+import { currentWindow } from '../workflow/transitions';
 import { formatWindow } from '../workflow/windows';
 import type { ClaimDependencies, Provide } from './dependencies';
 import { logKeys } from './log-keys';
@@ -23,7 +24,7 @@ import { type HandlerOptions, type InvocationLogger, withPowertools } from './mi
 type Log = InvocationLogger;
 
 /** The owner state of every other claim sharing a day with `window`, asked in parallel. */
-const ownerStates = async (ledger: Ledger, window: { startAt: number; endAt: number }, owner: string, deps: ClaimDependencies) => {
+const ownerStates = async (ledger: Ledger, window: ExportWindow, owner: string, deps: ClaimDependencies) => {
   const others = ledger.claims.filter((claim) => claim.owner !== owner && sharesDays(claim, window));
   const states = new Map<LedgerClaim, OwnerState>();
   await Promise.all(others.map(async (claim) => states.set(claim, await deps.ownerCheck(claim))));
@@ -41,7 +42,7 @@ const finishPendingMoves = async (at: LedgerLocation, ledger: Ledger, deps: Clai
 
 /** One claim attempt for the task's head window. */
 const claimHead = async (at: LedgerLocation, task: ExportTask, owner: string, deps: ClaimDependencies, log: Log) => {
-  const window = task.pending[0] as { startAt: number; endAt: number };
+  const window = currentWindow(task);
   const request = {
     window,
     owner,
@@ -100,10 +101,13 @@ export const createClaimHandler = (provide: Provide<ClaimDependencies>, options?
         const { result } = await claimWithCorruptionPolicy(at, task, owner, deps, log);
         const { decision, ledger } = result;
         await finishPendingMoves(at, ledger, deps, log);
+        const skippedDays = countDays(decision.skipped);
+        if (skippedDays > 0) {
+          log.info('Already landed: skipped', { skipped: decision.skipped.map(formatWindow), days: skippedDays });
+          metrics.addMetric('DaysAlreadyLanded', MetricUnit.Count, skippedDays);
+        }
         switch (decision.kind) {
           case 'landed':
-            log.info('Already landed: skipped', { window: formatWindow(task.pending[0] as never) });
-            metrics.addMetric('DaysAlreadyLanded', MetricUnit.Count, (task.pending[0]!.endAt - task.pending[0]!.startAt) / 86_400_000);
             task = skipLandedWindow(task, decision.skipped);
             continue;
           case 'wait': {
@@ -130,8 +134,8 @@ export const createClaimHandler = (provide: Provide<ClaimDependencies>, options?
               metrics.addMetric('JobsResumed', MetricUnit.Count, 1);
             } else {
               log.info(next.next === 'poll' ? 'Claim held already; checking its job' : 'Window claimed', {
-                window: formatWindow(decision.gaps[0] as never),
-                ...(ownClaim(ledger, owner, decision.gaps[0] as never) ? { again: true } : {}),
+                window: formatWindow(decision.claim),
+                ...(ownClaim(ledger, owner, decision.claim) ? { again: true } : {}),
               });
             }
             return next;
