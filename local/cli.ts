@@ -399,6 +399,7 @@ export const main = async (
           print(`ARN    ${started.executionArn}`);
           print(`Input  ${JSON.stringify(started.input)}`);
           print(`Follow it with: npm run cli -- status ${started.name}`);
+          print('  (once it ends: what landed, and what the export ledger skipped as already landed, resumed or superseded)');
         }
         return 0;
       }
@@ -421,16 +422,29 @@ export const main = async (
             if (!values.json) io.stderr.write(`${o.chunk.from}..${o.chunk.to}  ${o.name}  ${o.action}  ${o.status}\n`);
           },
         });
+        // What each chunk's run report says the export ledger changed (what landed, what was skipped
+        // as already landed, resumed or superseded); a chunk without a readable report shows "-".
+        const ledgerCounts = await Promise.all(
+          outcomes.map(async (o) => {
+            try {
+              return (await statusWithReport(sfn, s3Client, o.executionArn, stateMachineArn)).status.report?.counts;
+            } catch {
+              return undefined;
+            }
+          }),
+        );
+        const figure = (value: number | undefined): string => (value === undefined ? '-' : String(value));
         if (values.json)
           print(
             JSON.stringify(
-              outcomes.map(({ chunk, name, executionArn, status, action }) => ({
+              outcomes.map(({ chunk, name, executionArn, status, action }, i) => ({
                 from: chunk.from,
                 to: chunk.to,
                 name,
                 executionArn,
                 status,
                 action,
+                counts: ledgerCounts[i] ?? null,
               })),
               null,
               2,
@@ -439,8 +453,20 @@ export const main = async (
         else
           print(
             table(
-              ['WINDOW (end excl.)', 'EXECUTION', 'STATUS', 'THIS RUN'],
-              outcomes.map((o) => [`${o.chunk.from}..${o.chunk.to}`, o.name, o.status, o.action]),
+              ['WINDOW (end excl.)', 'EXECUTION', 'STATUS', 'THIS RUN', 'OBJECTS', 'ALREADY LANDED (DAYS)', 'RESUMED', 'SUPERSEDED'],
+              outcomes.map((o, i) => {
+                const counts = ledgerCounts[i];
+                return [
+                  `${o.chunk.from}..${o.chunk.to}`,
+                  o.name,
+                  o.status,
+                  o.action,
+                  figure(counts?.objects),
+                  figure(counts?.skippedDays),
+                  figure(counts?.resumedJobs),
+                  figure(counts?.superseded),
+                ];
+              }),
             ),
           );
         return outcomes.every((o) => o.status === 'SUCCEEDED') ? 0 : 1;
