@@ -1,6 +1,8 @@
 /**
  * `npm run cli -- <command>`: drives the deployed stack's state machine (see `--help`).
  */
+// First, as npm start does: the SDK's Node-version notice (and Powertools' output) stay out of the CLI's.
+import './runner/quiet-env';
 import { MAX_JOB_DAYS } from '../lambdas/shared/contract/linkedin-limits';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
