@@ -1,8 +1,8 @@
 /**
- * `npm run bench -- [--full] [--only copy|polling|coldstart|scale] [--sizes 100,1000] [--contracts 1000]`
+ * `npm run bench -- [--full] [--only copy|polling|coldstart|scale|ledger] [--sizes 100,1000] [--contracts 1000]`
  */
-export type Section = 'copy' | 'polling' | 'coldstart' | 'scale';
-export const SECTIONS: readonly Section[] = ['copy', 'polling', 'coldstart', 'scale'];
+export type Section = 'copy' | 'polling' | 'coldstart' | 'scale' | 'ledger';
+export const SECTIONS: readonly Section[] = ['copy', 'polling', 'coldstart', 'scale', 'ledger'];
 
 export interface BenchOptions {
   sections: Section[];
@@ -11,6 +11,8 @@ export interface BenchOptions {
   full: boolean;
   /** Contracts of the scale section's local run (× every export type). */
   contracts: number;
+  /** Contracts of the ledger section's runs (× every export type): `--contracts` when given. */
+  ledgerContracts: number;
 }
 
 /** Default copy sizes; `--full` adds LinkedIn's 3 GB maximum. */
@@ -18,6 +20,8 @@ export const DEFAULT_SIZES_MB = [100, 1000];
 export const FULL_EXTRA_SIZE_MB = 3000;
 /** Contracts of the scale section's local run. */
 export const DEFAULT_SCALE_CONTRACTS = 1000;
+/** Contracts of the ledger section's runs. */
+export const DEFAULT_LEDGER_CONTRACTS = 100;
 
 /**
  * Parses the command line (after `--`).
@@ -27,7 +31,7 @@ export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
   let full = false;
   let only: Section | undefined;
   let sizes: number[] | undefined;
-  let contracts = DEFAULT_SCALE_CONTRACTS;
+  let contracts: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -58,5 +62,11 @@ export const parseBenchOptions = (argv: readonly string[]): BenchOptions => {
       throw new RangeError(`Unknown option ${arg} (options: --full, --only ${SECTIONS.join('|')}, --sizes 100,1000, --contracts 1000)`);
   }
   const sizesMb = sizes ?? (full ? [...DEFAULT_SIZES_MB, FULL_EXTRA_SIZE_MB] : DEFAULT_SIZES_MB);
-  return { sections: only ? [only] : [...SECTIONS], sizesMb, full, contracts };
+  return {
+    sections: only ? [only] : [...SECTIONS],
+    sizesMb,
+    full,
+    contracts: contracts ?? DEFAULT_SCALE_CONTRACTS,
+    ledgerContracts: contracts ?? DEFAULT_LEDGER_CONTRACTS,
+  };
 };

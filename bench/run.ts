@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import * as path from 'node:path';
 import { type ColdStartFigures, IMPORT_RUNS, runColdStartBench } from './coldstart';
 import { runCopyBench, type CopyBenchFigures, type CopyCaseName } from './copy/bench-copy';
+import { type LedgerBenchResult, ledgerFailed, ledgerTargets, printLedger, runLedgerBench } from './ledger/report';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { confirmPollingModel, type PollingConfirmation } from './polling/confirm';
 import { defaultPollPolicy, pollingModel, SEEDS, type PollingModel } from './polling/model';
@@ -36,6 +37,7 @@ interface BenchReport {
   polling?: PollingModel & { confirmation?: PollingConfirmation | { error: string } };
   coldStart?: ColdStartFigures[];
   scale?: ScaleFigures;
+  ledger?: LedgerBenchResult;
   targets: Target[];
 }
 
@@ -238,6 +240,10 @@ const evaluateTargets = (report: BenchReport): Target[] => {
     for (const target of scaleTargets(report.scale))
       targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
   }
+  if (report.ledger) {
+    for (const target of ledgerTargets(report.ledger))
+      targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
+  }
   return targets;
 };
 
@@ -274,6 +280,7 @@ const main = async (): Promise<void> => {
   if (options.sections.includes('coldstart')) report.coldStart = await runColdStartBench(log);
   if (options.sections.includes('copy')) report.copy = await runCopyBench(options.sizesMb, log);
   if (options.sections.includes('scale')) report.scale = await runScaleBench({ contracts: options.contracts }, log);
+  if (options.sections.includes('ledger')) report.ledger = await runLedgerBench({ contracts: options.ledgerContracts }, log);
 
   report.targets = evaluateTargets(report);
   report.durationSeconds = (Date.now() - started) / 1000;
@@ -283,6 +290,7 @@ const main = async (): Promise<void> => {
   if (report.polling) printPolling(report.polling);
   if (report.coldStart) printColdStart(report.coldStart);
   if (report.scale) printScale(report.scale);
+  if (report.ledger) printLedger(report.ledger);
   console.log('\n## Targets\n');
   console.log(
     renderTable(
@@ -302,6 +310,12 @@ const main = async (): Promise<void> => {
   const scaleProblem = scaleFailed(report.scale);
   if (scaleProblem) {
     console.error(`\nFAILED: ${scaleProblem}`);
+    process.exitCode = 1;
+  }
+  // So must the ledger runs' counts match what each run is for (bench/ledger/cases.ts).
+  const ledgerProblem = ledgerFailed(report.ledger);
+  if (ledgerProblem) {
+    console.error(`\nFAILED: ${ledgerProblem}`);
     process.exitCode = 1;
   }
 };

@@ -92,6 +92,7 @@ export const createClaimHandler = (provide: Provide<ClaimDependencies>, options?
       const at = ledgerOf(deps, input);
       let task: ExportTask = { ...input, owner };
       log.appendKeys({ exportType: task.exportType, contract: task.contract, owner });
+      metrics.addMetric('ClaimSteps', MetricUnit.Count, 1);
       for (;;) {
         if (task.pending.length === 0) {
           log.info('Every pending day had landed already');
