@@ -1,13 +1,15 @@
 /**
  * End to end through the local runner: the ASL CDK synthesizes, executed by
  * aws-local-stepfunctions, every Task running the real handler, against the LinkedIn simulator
- * and s3rver. Each test asserts the run's result and the objects s3rver holds.
+ * and s3rver. Each test asserts the run's result and the objects s3rver holds, in an S3 directory
+ * of its own: the export ledger there remembers every day landed, and a later run skips them.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { startSimulator, CSV_HEADERS, type Simulator } from '../../local/simulator';
+import { summary } from '../../local/runner/render';
 import { runLocal, type RunLocalOptions, type RunLocalResult } from '../../local/runner/run-local';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
@@ -22,19 +24,18 @@ let dataDir: string;
 let simulator: Simulator;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'e2e-local-run-'));
   // Synthesis takes seconds; do it once, outside the tests' own time.
   await loadLocalWorkflow(STACK_CONFIG);
 }, 120_000);
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
 beforeEach(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'e2e-local-run-'));
   simulator = await startSimulator(FAST_SIMULATOR);
 });
 
 afterEach(async () => {
   await simulator.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const run = (options: RunLocalOptions): Promise<RunLocalResult> =>
@@ -118,17 +119,32 @@ describe('npm start, in-process (runLocal)', () => {
     expect(landedRows(result, result.exports[0]!.s3Uri).length - 1).toBe(result.exports[0]!.rowCount);
   });
 
-  it('writes the same keys when the same command runs twice', async () => {
+  it('exports nothing when the same command runs twice (already landed), and with force writes the same keys again', async () => {
     const request: RunLocalOptions = { exportTypes: ['activity', 'seat'], from: '2025-07-01', to: '2025-07-02' };
 
     const first = await run(request);
     const keysAfterFirst = csvKeysOnDisk(first);
+    const createsByFirst = simulator.countCalls({ route: 'createJob' });
     const second = await run(request);
+    const createsBySecond = simulator.countCalls({ route: 'createJob' }) - createsByFirst;
+    const keysAfterSecond = csvKeysOnDisk(second);
+    const forced = await run({ ...request, force: true });
+    const createsByForced = simulator.countCalls({ route: 'createJob' }) - createsByFirst - createsBySecond;
 
-    expect([first.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(second.exports.map((e) => e.s3Uri)).toEqual(first.exports.map((e) => e.s3Uri));
-    expect(second.exports.map((e) => e.sha256)).toEqual(first.exports.map((e) => e.sha256));
-    expect(csvKeysOnDisk(second)).toEqual(keysAfterFirst);
+    expect([first.status, second.status, forced.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(first.exports).toHaveLength(2);
+    expect(createsByFirst).toBe(2);
+    // The second run: every day had landed, so no LinkedIn job, nothing exported, nothing written.
+    expect(createsBySecond).toBe(0);
+    expect(second.exports).toEqual([]);
+    expect(second.counts).toMatchObject({ pairs: 0, alreadyLandedPairs: 2, skippedDays: 2, objects: 0 });
+    expect(summary(second)).toMatch(/already landed/);
+    expect(keysAfterSecond).toEqual(keysAfterFirst);
+    // Forced: new jobs, and the same keys with the same content again.
+    expect(createsByForced).toBe(2);
+    expect(forced.exports.map((e) => e.s3Uri)).toEqual(first.exports.map((e) => e.s3Uri));
+    expect(forced.exports.map((e) => e.sha256)).toEqual(first.exports.map((e) => e.sha256));
+    expect(csvKeysOnDisk(forced)).toEqual(keysAfterFirst);
   });
 
   it('fails an invalid --input with InvalidInput before any LinkedIn call', async () => {

@@ -2,7 +2,8 @@
  * Partner scale through the real ASL (docs/design.md, "Partner scale"): 20 contracts found by the
  * Plan through the contracts finder, each (contract, export type) pair in its own child execution
  * of the emulated Map Run, failures isolated and reported, a rerun of the failed pairs only, and a
- * run in which every pair is refused for the same reason.
+ * run in which every pair is refused for the same reason. Each test has an S3 directory of its own:
+ * the export ledger there remembers the days landed, and a later run of them would skip them.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,18 +25,17 @@ let dataDir: string;
 let simulator: Simulator;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'e2e-partner-'));
   await loadLocalWorkflow(STACK_CONFIG);
 }, 120_000);
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
 beforeEach(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'e2e-partner-'));
   simulator = await startSimulator({ enqueuedMs: 50, processingMs: 150, contractCount: 20 });
 });
 
 afterEach(async () => {
   await simulator.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const run = (options: RunLocalOptions = {}): Promise<RunLocalResult> =>

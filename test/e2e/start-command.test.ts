@@ -1,6 +1,8 @@
 /**
  * The `npm start` command itself: against a separately started simulator and S3 (the flags a
- * user points at real endpoints with), and once as a real child process.
+ * user points at real endpoints with), and once as a real child process. Every run writes to an
+ * S3 of its own (a fresh directory): the export ledger remembers the days landed, so a run on
+ * data shared with another run (or the developer's .local/s3) could find them landed and export nothing.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { type LocalS3, startLocalS3 } from '../../local/s3';
 import { parseS3Uri, S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
 import { main } from '../../local/start';
 import { applyEnv } from '../helpers/env';
+import { DEFAULT_BUCKET } from '../../local/runner/defaults';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { capture } from '../helpers/cli-run';
 
@@ -70,7 +73,17 @@ describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json'
 
     expect(status).toBe(0);
     const document = JSON.parse(stdout.text());
-    expect(Object.keys(document)).toEqual(['status', 'error', 'cause', 'executionName', 'counts', 'reportUri', 'exports', 'failed']);
+    expect(Object.keys(document)).toEqual([
+      'status',
+      'error',
+      'cause',
+      'executionName',
+      'counts',
+      'reportUri',
+      'exports',
+      'failed',
+      'ledger',
+    ]);
     expect(document).toMatchObject({
       status: 'SUCCEEDED',
       error: null,
@@ -78,6 +91,8 @@ describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json'
       counts: { pairs: 1, landed: 1, failed: 0, objects: 1 },
       reportUri: expect.stringMatching(/^s3:\/\/separate-bucket\/team-a\/runs\/local-[^/]+\/report\.json$/),
       failed: [],
+      // A fresh bucket: the export ledger had nothing to skip, resume or supersede.
+      ledger: { counts: { alreadyLandedPairs: 0, skippedDays: 0, resumedJobs: 0, superseded: 0, unconfirmedCreates: 0 }, skipped: [] },
     });
     // Without --contract against an API: every contract with reporting access (the simulator lists
     // one with and one without).
@@ -114,13 +129,27 @@ describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json'
   });
 });
 
-/** `npx tsx local/start.ts --json` for one export type; the child uses the workflow cached on disk by the tests above (or synthesizes). */
-const runStart = async (type: string, logLevel: string) => {
-  const child = spawn('npx', ['tsx', 'local/start.ts', '--json', '--type', type, '--time-scale', '0.02'], {
-    cwd: ROOT,
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: logLevel },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * `npx tsx local/start.ts --json` for one export type, into the default bucket of `s3`; the child
+ * uses the workflow cached on disk by the tests above (or synthesizes). `npm start` has no option
+ * for the directory of its own s3rver (always .local/s3 of the repository), so the child writes to
+ * a fresh s3rver through --s3-endpoint instead, with s3rver's credentials from the environment.
+ */
+const runStart = async (type: string, logLevel: string, s3: LocalS3) => {
+  const child = spawn(
+    'npx',
+    ['tsx', 'local/start.ts', '--json', '--type', type, '--time-scale', '0.02', '--s3-endpoint', s3.endpoint, '--bucket', s3.bucket],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        POWERTOOLS_LOG_LEVEL: logLevel,
+        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
@@ -134,8 +163,21 @@ const runStart = async (type: string, logLevel: string) => {
 };
 
 describe('the real command: npx tsx local/start.ts --json', () => {
+  let s3: LocalS3;
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'e2e-start-child-'));
+    s3 = await startLocalS3({ bucket: DEFAULT_BUCKET, directory: dataDir });
+  });
+
+  afterEach(async () => {
+    await s3.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('exits 0 and prints the JSON document of a default run', async () => {
-    const { code, stdout, stderr } = await runStart('activity', 'SILENT');
+    const { code, stdout, stderr } = await runStart('activity', 'SILENT', s3);
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     const document = JSON.parse(stdout);
@@ -145,7 +187,7 @@ describe('the real command: npx tsx local/start.ts --json', () => {
   }, 120_000);
 
   it('with --json and POWERTOOLS_LOG_LEVEL=DEBUG, stdout is still only the document; the log lines go to stderr', async () => {
-    const { code, stdout, stderr } = await runStart('seat', 'DEBUG');
+    const { code, stdout, stderr } = await runStart('seat', 'DEBUG', s3);
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(stdout)).toMatchObject({ status: 'SUCCEEDED', exports: [{ exportType: 'seat' }] });

@@ -1,7 +1,9 @@
 /**
  * The Lambda handlers, through their middy chains, against the LinkedIn simulator and a
- * real s3rver, built by their factories with the deployed token source (Secrets Manager, the only
- * mock: it has no local server). The deployed entries (lambdas/*.ts) are checked at the end.
+ * real s3rver with S3's conditional writes (the export ledger's), built by their factories with the
+ * deployed token source (Secrets Manager, the only mock: it has no local server). A pair's window
+ * is claimed in the export ledger by the real claim handler before its job is created, as the
+ * state machine does. The deployed entries (lambdas/*.ts) are checked at the end.
  */
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,12 +12,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'csv-parse/sync';
 import { startSimulator, type Simulator } from '../../local/simulator';
 import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
+import type { OwnerCheck } from '../../lambdas/shared/ledger/liveness';
+import { ledgerOf } from '../../lambdas/shared/ledger/location';
+import { readLedger } from '../../lambdas/shared/ledger/store';
 import { encodeRuntimeEnvironment, RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
 import { secretTokenSource } from '../../lambdas/shared/linkedin/token';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { handlerConfig } from '../helpers/runtime-config';
-import type { ExportTask, PlanResult } from '../../lambdas/shared/contract/state';
+import type { ClaimEvent, ExportTask, ExportWindow, PlanResult } from '../../lambdas/shared/contract/state';
 import { runKeys } from '../../lambdas/shared/workflow/keys';
 import { type Handler, lambdaContext } from '../helpers/lambda-context';
 import { readJson } from '../helpers/run-fixtures';
@@ -32,6 +37,7 @@ let sim: Simulator;
 let s3: LocalS3;
 
 let plan: Handler<unknown, PlanResult>;
+let claimWindow: Handler<ClaimEvent, ExportTask>;
 let createJob: Handler<ExportTask, ExportTask>;
 let checkJob: Handler<ExportTask, ExportTask>;
 let copyToS3: Handler<ExportTask, ExportTask>;
@@ -57,6 +63,33 @@ const itemsOf = async (result: PlanResult): Promise<ExportTask[]> =>
   (await readJson(s3.s3Client, result.run.bucket, result.run.itemsKey)) as ExportTask[];
 
 const task = (window = { startAt: NOV_1, endAt: NOV_1 + 7 * DAY }): ExportTask => plannedTask('activity', CONTRACT, [window]);
+
+let executions = 0;
+/** A new child execution of the Map (`$$.Execution.Id`): the owner of the claims it makes. */
+const newExecutionArn = (): string => {
+  executions += 1;
+  return `arn:aws:states:us-east-1:123456789012:execution:LinkedInSalesNavExport/ExportEach:pair-${executions}`;
+};
+
+/**
+ * Every other claim's owner still runs, so nothing is taken over. The tests of this file share one
+ * pair, whose ledger keeps every claim and landing they make: each test claims days of its own.
+ */
+const everyOwnerRuns: OwnerCheck = async () => 'running';
+
+/** The pair's export ledger as S3 holds it. */
+const ledgerNow = async () => (await readLedger(ledgerOf(dependencies(), task()))).ledger;
+
+/**
+ * The planned task of `window`, claimed in the export ledger by a new execution through the real
+ * claim handler: what "Create export job" receives.
+ */
+const claimedTask = async (window?: ExportWindow, claim = claimWindow): Promise<ExportTask> => {
+  const executionArn = newExecutionArn();
+  const claimed = await claim({ task: task(window), executionArn }, lambdaContext());
+  expect(claimed).toMatchObject({ owner: executionArn, next: 'create', reason: 'claimed', pending: task(window).pending });
+  return claimed;
+};
 
 /** Checks until the job leaves ENQUEUED/PROCESSING (the simulator finishes in ~1.5 s). */
 const checkUntilSettled = async (created: ExportTask): Promise<ExportTask> => {
@@ -100,6 +133,12 @@ const buildHandlers = async () => {
       s3: deps.s3,
       linkedIn: () => deps.linkedIn,
     })) as unknown as Handler<unknown, PlanResult>,
+    claimWindow: (await import('../../lambdas/shared/handlers/claim-window')).createClaimHandler(() => ({
+      config: deps.config,
+      s3: deps.s3,
+      now: deps.now,
+      ownerCheck: everyOwnerRuns,
+    })) as unknown as Handler<ClaimEvent, ExportTask>,
     createJob: (await import('../../lambdas/shared/handlers/create-job')).createCreateJobHandler(() => deps) as unknown as Handler<
       ExportTask,
       ExportTask
@@ -117,8 +156,8 @@ const buildHandlers = async () => {
 
 beforeAll(async () => {
   sim = await startSimulator({ enqueuedMs: 100, processingMs: 300 });
-  s3 = await startLocalS3('exports');
-  ({ plan, createJob, checkJob, copyToS3 } = await buildHandlers());
+  s3 = await startLocalS3('exports', { conditionalWrites: true });
+  ({ plan, claimWindow, createJob, checkJob, copyToS3 } = await buildHandlers());
 });
 
 beforeEach(() => {
@@ -142,16 +181,20 @@ describe('plan', () => {
         executionArn: 'arn:aws:states:us-east-1:123456789012:execution:LinkedInSalesNavExport:console-run-1',
         itemsKey: 'li/runs/console-run-1/items.json',
         reportKey: 'li/runs/console-run-1/report.json',
+        skippedKey: 'li/runs/console-run-1/already-landed.json',
       },
       pairs: 3,
+      // Nothing has landed yet: no pair is left out.
+      alreadyLanded: { pairs: 0, days: 0 },
       contracts: 1,
       exportTypes: ['activity', 'activityOutcome', 'seat'],
       window: { startAt: NOV_1, endAt: NOV_1 + 7 * DAY },
     });
-    expect(keys).toEqual({ itemsKey: result.run.itemsKey, reportKey: result.run.reportKey });
+    expect(keys).toEqual({ itemsKey: result.run.itemsKey, reportKey: result.run.reportKey, skippedKey: result.run.skippedKey });
+    expect(await readJson(s3.s3Client, 'exports', result.run.skippedKey)).toEqual([]);
     const items = await itemsOf(result);
     expect(items.map((t) => t.exportType)).toEqual(['activity', 'activityOutcome', 'seat']);
-    expect(items[0]).toMatchObject({ contract: CONTRACT, pending: [{ startAt: NOV_1, endAt: NOV_1 + 7 * DAY }], next: 'create', steps: 0 });
+    expect(items[0]).toMatchObject({ contract: CONTRACT, pending: [{ startAt: NOV_1, endAt: NOV_1 + 7 * DAY }], next: 'claim', steps: 0 });
     // Without discovery the Plan never calls LinkedIn.
     expect(sim.countCalls()).toBe(0);
   });
@@ -177,13 +220,19 @@ describe('plan', () => {
   });
 });
 
-describe('create job, check job, copy to S3', () => {
-  it('exports a window end to end: job created, polled to COMPLETED, CSV verified and landed', async () => {
-    const created = await createJob(task(), lambdaContext());
+describe('claim, create job, check job, copy to S3', () => {
+  it('exports a window end to end: window claimed, job created, polled to COMPLETED, CSV verified and landed in the ledger', async () => {
+    const claimed = await claimedTask();
+    expect(sim.countCalls()).toBe(0);
+    const created = await createJob(claimed, lambdaContext());
     expect(created.job).toMatchObject({ status: 'ENQUEUED', polls: 0 });
     expect(created.jobIds).toEqual([created.job?.id]);
     expect(created.job!.id).toBeGreaterThan(2 ** 31);
     expect(sim.countCalls({ route: 'createJob' })).toBe(1);
+    // The claim names the job: an execution taking over from a dead owner resumes it instead of creating another.
+    expect((await ledgerNow())?.claims).toContainEqual(
+      expect.objectContaining({ owner: claimed.owner, startAt: NOV_1, endAt: NOV_1 + 7 * DAY, jobId: created.job!.id }),
+    );
 
     const ready = await checkUntilSettled(created);
     expect(ready.next).toBe('copy');
@@ -216,9 +265,31 @@ describe('create job, check job, copy to S3', () => {
     );
     expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: result!.sha256 }]);
 
+    // The ledger records the landing and the claim is released.
+    const ledger = await ledgerNow();
+    expect(ledger?.objects).toContainEqual(
+      expect.objectContaining({
+        startAt: NOV_1,
+        endAt: NOV_1 + 7 * DAY,
+        key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv',
+        manifestKey: 'li/activity/contract=123456/2026-11-01_2026-11-08.manifest.json',
+        sha256: result!.sha256,
+        rows: result!.rowCount,
+        jobId: created.job!.id,
+        landedBy: claimed.owner,
+      }),
+    );
+    expect(ledger?.claims.filter((claim) => claim.owner === claimed.owner)).toEqual([]);
+    // Without the claim, the same copy again is refused before LinkedIn is asked or anything is written.
+    const calls = sim.countCalls();
+    const again = await errorOf(copyToS3(ready, lambdaContext()));
+    expect(again.name).toBe('ClaimLost');
+    expect(sim.countCalls()).toBe(calls);
+    expect((await ledgerNow())?.objects.filter((landed) => landed.startAt === NOV_1)).toHaveLength(1);
+
     // State never carries the URL: nothing the handlers return mentions the download host path.
-    expect(JSON.stringify([created, ready, copied])).not.toMatch(/ambry|x-li-ambry-ep|downloadUrl/);
-    expect(JSON.stringify([created, ready, copied])).not.toContain(sim.token);
+    expect(JSON.stringify([claimed, created, ready, copied])).not.toMatch(/ambry|x-li-ambry-ep|downloadUrl/);
+    expect(JSON.stringify([claimed, created, ready, copied])).not.toContain(sim.token);
   });
 
   it('logs every step at DEBUG without the token or the download URL', async () => {
@@ -232,8 +303,9 @@ describe('create job, check job, copy to S3', () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     try {
       jest.resetModules();
-      const { createJob: debugCreate, checkJob: debugCheck, copyToS3: debugCopy } = await buildHandlers();
-      let state = await debugCreate(task({ startAt: NOV_1 + 14 * DAY, endAt: NOV_1 + 15 * DAY }), lambdaContext());
+      const { claimWindow: debugClaim, createJob: debugCreate, checkJob: debugCheck, copyToS3: debugCopy } = await buildHandlers();
+      const claimed = await claimedTask({ startAt: NOV_1 + 14 * DAY, endAt: NOV_1 + 15 * DAY }, debugClaim);
+      let state = await debugCreate(claimed, lambdaContext());
       for (let i = 0; i < 40 && state.next === 'poll'; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         state = await debugCheck(state, lambdaContext());
@@ -244,6 +316,7 @@ describe('create job, check job, copy to S3', () => {
       write.mockRestore();
     }
     const logs = lines.join('');
+    expect(logs).toContain('Window claimed');
     expect(logs).toContain('Export job created');
     expect(logs).toContain('Export job checked');
     expect(logs).toContain('Export copied');
@@ -253,25 +326,35 @@ describe('create job, check job, copy to S3', () => {
 
   it('an empty export lands a header-only object flagged empty', async () => {
     sim.faults.emptyJobs = { count: 1 };
-    const ready = await checkUntilSettled(await createJob(task({ startAt: NOV_1 + 10 * DAY, endAt: NOV_1 + 11 * DAY }), lambdaContext()));
+    const claimed = await claimedTask({ startAt: NOV_1 + 10 * DAY, endAt: NOV_1 + 11 * DAY });
+    const ready = await checkUntilSettled(await createJob(claimed, lambdaContext()));
     const copied = await copyToS3(ready, lambdaContext());
     expect(copied.results[0]).toMatchObject({ rowCount: 0, empty: true });
   });
 
-  it('a window too large for LinkedIn is split in halves, the job forgotten', async () => {
+  it('a window too large for LinkedIn is split in halves, the job forgotten, each half claimed on its own', async () => {
     sim.faults.exceededFileSizeOverDays = 3;
-    const settled = await checkUntilSettled(await createJob(task(), lambdaContext()));
-    expect(settled.next).toBe('create');
+    const window = { startAt: NOV_1 + 22 * DAY, endAt: NOV_1 + 29 * DAY };
+    const claimed = await claimedTask(window);
+    const settled = await checkUntilSettled(await createJob(claimed, lambdaContext()));
+    expect(settled.next).toBe('claim');
     expect(settled.job).toBeUndefined();
     expect(settled.pending).toEqual([
-      { startAt: NOV_1, endAt: NOV_1 + 4 * DAY },
-      { startAt: NOV_1 + 4 * DAY, endAt: NOV_1 + 7 * DAY },
+      { startAt: NOV_1 + 22 * DAY, endAt: NOV_1 + 26 * DAY },
+      { startAt: NOV_1 + 26 * DAY, endAt: NOV_1 + 29 * DAY },
+    ]);
+
+    // Claimed again, the first half replaces the claim on the whole window; the job is created for it.
+    const half = await claimWindow({ task: settled, executionArn: newExecutionArn() }, lambdaContext());
+    expect(half).toMatchObject({ owner: claimed.owner, next: 'create', reason: 'claimed', pending: settled.pending });
+    expect((await ledgerNow())?.claims.filter((claim) => claim.owner === claimed.owner)).toEqual([
+      expect.objectContaining({ startAt: NOV_1 + 22 * DAY, endAt: NOV_1 + 26 * DAY }),
     ]);
   });
 
   it('an unknown LinkedIn status fails at once as UnknownJobStatus', async () => {
     sim.faults.terminalStatus = { status: 'FAILED_DUE_TO_SOMETHING_NEW', count: 1 };
-    const created = await createJob(task(), lambdaContext());
+    const created = await createJob(await claimedTask({ startAt: NOV_1 + 7 * DAY, endAt: NOV_1 + 9 * DAY }), lambdaContext());
     const error = await errorOf(checkUntilSettled(created));
     expect(error.name).toBe('UnknownJobStatus');
     expect(error.message).toContain('FAILED_DUE_TO_SOMETHING_NEW');
@@ -279,7 +362,8 @@ describe('create job, check job, copy to S3', () => {
 
   it('a token LinkedIn rejects fails as LinkedInAuthError, saying where the token lives and never quoting it', async () => {
     useSecret('an-expired-token');
-    const error = await errorOf(createJob(task(), lambdaContext()));
+    const claimed = await claimedTask({ startAt: NOV_1 + 11 * DAY, endAt: NOV_1 + 12 * DAY });
+    const error = await errorOf(createJob(claimed, lambdaContext()));
     expect(error.name).toBe('LinkedInAuthError');
     expect(error.message).toMatch(/secret/i);
     expect(error.message).not.toContain('an-expired-token');
@@ -288,20 +372,41 @@ describe('create job, check job, copy to S3', () => {
 
   it('a secret with the token in JSON works too', async () => {
     useSecret(JSON.stringify({ accessToken: sim.token }));
-    const created = await createJob(task(), lambdaContext());
+    const created = await createJob(await claimedTask({ startAt: NOV_1 + 12 * DAY, endAt: NOV_1 + 13 * DAY }), lambdaContext());
     expect(created.job?.id).toEqual(expect.any(Number));
   });
 
   it('throttling surfaces as LinkedInThrottled for the state machine to retry', async () => {
     sim.faults.throttle = { count: 1 };
-    const error = await errorOf(createJob(task(), lambdaContext()));
+    const error = await errorOf(createJob(await claimedTask({ startAt: NOV_1 + 13 * DAY, endAt: NOV_1 + 14 * DAY }), lambdaContext()));
     expect(error.name).toBe('LinkedInThrottled');
+  });
+
+  it('a window not claimed by the task owner fails as ClaimLost, before any LinkedIn create', async () => {
+    const window = { startAt: NOV_1 + 15 * DAY, endAt: NOV_1 + 16 * DAY };
+    const ledgerUri = 's3://exports/li/ledger/activity/contract=123456.json';
+    // The Plan's task as it comes: never claimed, no owner.
+    const unclaimed = await errorOf(createJob(task(window), lambdaContext()));
+    expect(unclaimed.name).toBe('ClaimLost');
+    expect(unclaimed.message).toContain(ledgerUri);
+    // Claimed by one execution, presented by another: the claim is not this one's.
+    const claimed = await claimedTask(window);
+    const other = await errorOf(createJob({ ...claimed, owner: newExecutionArn() }, lambdaContext()));
+    expect(other.name).toBe('ClaimLost');
+    expect(other.message).toContain(ledgerUri);
+
+    expect(sim.countCalls({ route: 'createJob' })).toBe(0);
+    // The holder's claim is untouched: no create recorded in it, in flight or done.
+    const held = (await ledgerNow())?.claims.find((claim) => claim.owner === claimed.owner);
+    expect(held).toMatchObject({ startAt: window.startAt, endAt: window.endAt, jobIds: [], unconfirmedCreates: 0 });
+    expect(held).not.toHaveProperty('creating');
+    expect(held).not.toHaveProperty('jobId');
   });
 
   it('a copy whose rows disagree with rowCount fails by name and leaves nothing at the final key', async () => {
     sim.faults.rowCountDelta = { count: 1, delta: 1 };
     const window = { startAt: NOV_1 + 20 * DAY, endAt: NOV_1 + 21 * DAY };
-    const ready = await checkUntilSettled(await createJob(task(window), lambdaContext()));
+    const ready = await checkUntilSettled(await createJob(await claimedTask(window), lambdaContext()));
     const error = await errorOf(copyToS3(ready, lambdaContext()));
     expect(error.name).toBe('RowCountMismatch');
     const head = await errorOf(
@@ -311,6 +416,10 @@ describe('create job, check job, copy to S3', () => {
     const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: 'li/activity/' }));
     expect((listed.Contents ?? []).map((o) => o.Key)).not.toContain('li/activity/contract=123456/2026-11-21_2026-11-22.csv');
     expect(await s3.openUploads()).toEqual([]);
+    // Nothing landed: the days stay claimed, for the retry to copy.
+    const ledger = await ledgerNow();
+    expect(ledger?.objects.map((object) => object.key)).not.toContain('li/activity/contract=123456/2026-11-21_2026-11-22.csv');
+    expect(ledger?.claims).toContainEqual(expect.objectContaining({ owner: ready.owner, startAt: window.startAt, endAt: window.endAt }));
   });
 
   it('a task in the wrong phase is refused by the parser (mismatched deployments)', async () => {

@@ -216,7 +216,8 @@ describe('afterJobChecked: file too large', () => {
       ...planned(),
       steps: 1,
       pending: [w('2026-11-01', '2026-11-05'), w('2026-11-05', '2026-11-08'), w('2026-11-08', '2026-11-10')],
-      next: 'create',
+      // Each half is claimed in the export ledger before a job is created for it.
+      next: 'claim',
       reason: 'split',
       waitSeconds: 0,
     });
@@ -357,7 +358,7 @@ describe('afterJobChecked: every known status has a route', () => {
       ENQUEUED: 'poll after a wait',
       PROCESSING: 'poll after a wait',
       COMPLETED: 'copy',
-      FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR: 'create',
+      FAILED_DUE_TO_EXCEEDED_FILE_SIZE_ERROR: 'claim',
       FAILED_DUE_TO_TIMED_OUT: 'create after a wait',
       FAILED_DUE_TO_DATA_DELAY: 'create after a wait',
       FAILED_DUE_TO_INTERNAL_ERROR: 'create after a wait',
@@ -384,7 +385,8 @@ describe('afterCopied', () => {
       steps: 1,
       results: [landed],
       landed: { objects: 1, rows: 10, bytes: 1234 },
-      next: 'create',
+      // The next window is claimed in the export ledger before a job is created for it.
+      next: 'claim',
       reason: 'copied',
       waitSeconds: 0,
     });
@@ -438,6 +440,23 @@ describe('steps: every transition counts one Task step', () => {
       results: [],
       landed: { objects: 0, rows: 0, bytes: 0 },
     });
+  });
+});
+
+describe('plannedTask', () => {
+  it('starts by claiming its first window in the export ledger', () => {
+    expect(plannedTask('seat', CONTRACT, [w('2026-11-01', '2026-11-02')])).toMatchObject({
+      next: 'claim',
+      reason: 'planned',
+      waitSeconds: 0,
+    });
+  });
+
+  it('is forced only when asked, and otherwise has no force field', () => {
+    const windows = [w('2026-11-01', '2026-11-02')];
+    expect(plannedTask('seat', CONTRACT, windows, { force: true })).toEqual({ ...plannedTask('seat', CONTRACT, windows), force: true });
+    expect(plannedTask('seat', CONTRACT, windows, { force: false })).not.toHaveProperty('force');
+    expect(plannedTask('seat', CONTRACT, windows)).not.toHaveProperty('force');
   });
 });
 

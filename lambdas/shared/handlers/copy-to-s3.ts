@@ -34,7 +34,7 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
       const { exportType, contract } = task;
       const owner = task.owner;
       const at = ledgerOf({ config: deps.config, s3: deps.s3 }, task);
-      const lost = (holder?: string) => claimLost(owner ?? 'this execution', window, s3Uri(at.bucket, ledgerKeyOf(at)), holder);
+      const lost = (holder?: string) => claimLost(owner, window, s3Uri(at.bucket, ledgerKeyOf(at)), holder);
       const { csvKey, manifestKey } = exportObjectKeys(deps.config.KEY_PREFIX, exportType, contract, window);
 
       // Only the claim's holder may write this window's key (so an open upload there is a killed copy's).

@@ -33,7 +33,7 @@ export const createCreateJobHandler = (provide: Provide<CreateJobDependencies>, 
       log.appendKeys(logKeys(task));
       const owner = task.owner;
       const at = ledgerOf(deps, task);
-      const lost = () => claimLost(owner ?? 'this execution', window, s3Uri(at.bucket, ledgerKeyOf(at)));
+      const lost = () => claimLost(owner, window, s3Uri(at.bucket, ledgerKeyOf(at)));
       if (!owner) throw lost();
 
       const { result: intent } = await updateLedger(at, (ledger) => recordCreateIntent(ledger, owner, window, now(), task.jobIds), {

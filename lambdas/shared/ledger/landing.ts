@@ -16,10 +16,10 @@ import { sharesDays } from './days';
 import { ownClaim } from './claims';
 
 /** The claim step, create step or copy step of `owner` found its claim gone: taken over while it looked dead. */
-export const claimLost = (owner: string, window: ExportWindow, ledgerUri: string, holder?: string): NamedError =>
+export const claimLost = (owner: string | undefined, window: ExportWindow, ledgerUri: string, holder?: string): NamedError =>
   new NamedError(
     ERROR_NAMES.claimLost,
-    `ClaimLost: execution ${owner} no longer holds its claim on ${formatWindow(window)} in ${ledgerUri}` +
+    `ClaimLost: ${owner ? `execution ${owner} no longer holds its claim` : 'the task was never claimed (it names no owner), so it holds no claim'} on ${formatWindow(window)} in ${ledgerUri}` +
       `${holder ? ` (now held by ${holder})` : ''}; it stopped without creating, copying or landing anything, ` +
       'so the days are not exported twice. docs/operations.md, "ClaimLost".',
   );

@@ -185,7 +185,7 @@ export const objectsFromManifests = async (
         continue;
       }
       const m = parsed.data;
-      const key = manifestKey.slice(0, -MANIFEST_SUFFIX.length) + '.csv';
+      const key = `${manifestKey.slice(0, -MANIFEST_SUFFIX.length)}.csv`;
       objects.push({
         startAt: m.window.startAtMs,
         endAt: m.window.endAtMs,
