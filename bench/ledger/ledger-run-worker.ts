@@ -6,7 +6,8 @@
  * pair) come from the environment, as for any S3-compatible endpoint.
  */
 import '../../local/runner/quiet-env';
-import { existsSync, writeFileSync } from 'node:fs';
+import { runWorker } from '../run-worker';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { runLocal } from '../../local/runner/run-local';
@@ -14,7 +15,6 @@ import { WORKFLOW_CACHE_DIR, workflowFingerprint } from '../../local/runner/work
 import { preciseNow } from './counting-s3';
 import type { LedgerRunRequest, LedgerRunWorkerResult } from './runs';
 
-const resultFile = process.env.BENCH_RESULT_FILE;
 const request = JSON.parse(process.env.BENCH_LEDGER_REQUEST ?? '{}') as LedgerRunRequest;
 
 const cpuSeconds = ({ user, system }: NodeJS.CpuUsage): number => (user + system) / 1e6;
@@ -22,7 +22,7 @@ const cpuSeconds = ({ user, system }: NodeJS.CpuUsage): number => (user + system
 /** The Lambdas' log lines: hundreds of pairs would flood the terminal. */
 const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
 
-const main = async (): Promise<void> => {
+const main = async (): Promise<object> => {
   const started = Date.now();
   // The benchmark synthesized the workflow into the runner's cache; a source changed since then
   // (infra/, lambdas/shared/) makes runLocal synthesize again, inside the measured run.
@@ -56,7 +56,7 @@ const main = async (): Promise<void> => {
         else if (event.kind === 'summarized') workflowEndedAt = preciseNow();
       },
     });
-    const output: LedgerRunWorkerResult = {
+    const output: Omit<LedgerRunWorkerResult, 'maxRssBytes'> = {
       status: result.status,
       error: result.error,
       cause: result.cause,
@@ -68,20 +68,11 @@ const main = async (): Promise<void> => {
       workflowEndedAt,
       synthesized,
       cpuSeconds: cpuSeconds(process.cpuUsage()),
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
     };
-    if (resultFile) writeFileSync(resultFile, JSON.stringify(output));
+    return output;
   } finally {
     clearInterval(progress);
   }
 };
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    if (resultFile) writeFileSync(resultFile, JSON.stringify({ error: message, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
-    process.stderr.write(`${message}\n`);
-    process.exit(1);
-  },
-);
+runWorker(main);

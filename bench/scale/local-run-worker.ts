@@ -5,18 +5,17 @@
  * writes its figures as JSON to BENCH_RESULT_FILE and progress to stderr.
  */
 import '../../local/runner/quiet-env';
-import { writeFileSync } from 'node:fs';
+import { runWorker } from '../run-worker';
 import { Writable } from 'node:stream';
 import { runLocal } from '../../local/runner/run-local';
 import type { LocalRunRequest, LocalRunWorkerResult } from './local-run';
 
-const resultFile = process.env.BENCH_RESULT_FILE;
 const request = JSON.parse(process.env.BENCH_SCALE_REQUEST ?? '{}') as LocalRunRequest;
 
 /** The Lambdas' log lines: thousands of pairs would flood the terminal. */
 const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
 
-const main = async (): Promise<void> => {
+const main = async (): Promise<object> => {
   const started = Date.now();
   let landed = 0;
   let failed = 0;
@@ -41,7 +40,7 @@ const main = async (): Promise<void> => {
       },
     });
     const stats = (result as { stats?: LocalRunWorkerResult['stats'] }).stats ?? null;
-    const output: LocalRunWorkerResult = {
+    const output: Omit<LocalRunWorkerResult, 'maxRssBytes'> = {
       status: result.status,
       error: result.error,
       cause: result.cause,
@@ -53,20 +52,11 @@ const main = async (): Promise<void> => {
       })),
       stats,
       durationMs: result.durationMs,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
     };
-    if (resultFile) writeFileSync(resultFile, JSON.stringify(output));
+    return output;
   } finally {
     clearInterval(progress);
   }
 };
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    if (resultFile) writeFileSync(resultFile, JSON.stringify({ error: message, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
-    process.stderr.write(`${message}\n`);
-    process.exit(1);
-  },
-);
+runWorker(main);

@@ -4,6 +4,7 @@
  * s3rver; the Summarize step reads a Map Run's results in AWS's ResultWriter layout from s3rver
  * and writes the run report there.
  */
+import { NO_LEDGER_NOTES } from '../../lambdas/shared/workflow/claim-steps';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startSimulator, generatedContractUrn, type Simulator } from '../../local/simulator';
 import { TOLERATED_FAILURE_EXCEEDED } from '../../lambdas/shared/contract/map-run';
@@ -340,15 +341,7 @@ describe('Summarize: the Map Run results in S3 become the run report', () => {
       { exportType: 'activity' as const, contract: contractUrn(2), windows: [NOV_1_TO_3], days: 2 },
       { exportType: 'seat' as const, contract: contractUrn(1), windows: [NOV_1_TO_3], days: 2 },
     ];
-    const notes = {
-      skipped: [],
-      skippedDays: 0,
-      resumedJobIds: [],
-      superseded: [],
-      supersededCount: 0,
-      unconfirmedCreates: 0,
-      claimWaits: 0,
-    };
+    const notes = NO_LEDGER_NOTES;
 
     it('every pair already landed: the Map ran none, the run succeeded, and the report lists the pairs left out', async () => {
       await putAlreadyLanded('ledger-1', leftOut);

@@ -1,3 +1,4 @@
+import { NO_LEDGER_NOTES } from '../../lambdas/shared/workflow/claim-steps';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -210,15 +211,7 @@ describe('cli status of a distributed run', () => {
 
   it('says what the export ledger changed: days already landed, jobs resumed, objects superseded, creates unconfirmed', async () => {
     const name = `${NAME}-ledger`;
-    const notes = {
-      skipped: [],
-      skippedDays: 0,
-      resumedJobIds: [],
-      superseded: [],
-      supersededCount: 0,
-      unconfirmedCreates: 0,
-      claimWaits: 0,
-    };
+    const notes = NO_LEDGER_NOTES;
     const resumed: PairReport = {
       ...landedPair('activity', 'urn:li:contract:1', 12),
       ledger: {

@@ -2,6 +2,7 @@
  * The run's verdict from its child executions' results (pure: lambdas/shared/workflow/summarize.ts).
  * Entries are built as AWS writes them (test/helpers/run-fixtures.ts) and read with pairReportOf.
  */
+import { NO_LEDGER_NOTES } from '../../lambdas/shared/workflow/claim-steps';
 import { TOLERATED_FAILURE_EXCEEDED, type ChildResult } from '../../lambdas/shared/contract/map-run';
 import { MAX_RESULTS_IN_TASK, MAX_SUMMARY_BYTES } from '../../lambdas/shared/contract/quotas';
 import { pairReportSchema, reportUriFromCause, runReportSchema, runSummarySchema } from '../../lambdas/shared/contract/run-report';
@@ -307,15 +308,7 @@ describe('the report and the summary', () => {
 });
 
 describe('what the export ledger changed', () => {
-  const NOTES: LedgerNotes = {
-    skipped: [],
-    skippedDays: 0,
-    resumedJobIds: [],
-    superseded: [],
-    supersededCount: 0,
-    unconfirmedCreates: 0,
-    claimWaits: 0,
-  };
+  const NOTES: LedgerNotes = NO_LEDGER_NOTES;
   const NOV_1_TO_3 = { startAt: NOV_1_TO_8.startAt, endAt: NOV_1_TO_8.startAt + 2 * DAY };
   const leftOut = (contract: number, exportType: AlreadyLandedPair['exportType'] = 'activity'): AlreadyLandedPair => ({
     exportType,
