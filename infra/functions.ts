@@ -57,8 +57,9 @@ export class ExportFunctions extends Construct {
     const specs: Record<HandlerModule, FunctionSpec> = {
       plan: {
         description: "Turns the execution input into the run's (contract, export type) pairs, written to S3 for the Distributed Map.",
-        // Discovering 10,000 contracts pages LinkedIn's finder for minutes (docs/design.md, "Partner scale").
-        timeout: props.discoverContracts ? Duration.minutes(10) : Duration.minutes(1),
+        // Discovering 10,000 contracts pages LinkedIn's finder for minutes (docs/design.md, "Partner
+        // scale"); reading 30,000 pairs' ledgers, 32 at a time, takes tens of seconds.
+        timeout: props.discoverContracts ? Duration.minutes(10) : Duration.minutes(5),
         memorySize: 512,
         callsLinkedIn: props.discoverContracts,
       },

@@ -194,7 +194,9 @@ describe('functions', () => {
     // A pair's first ledger reads every manifest in its folder; a move left undone copies objects
     // of up to 3 GB server-side. Memory stays the default.
     expect(props('claim-window')).toMatchObject({ Timeout: 300, MemorySize: 256 });
-    for (const module of ['plan', 'create-job', 'check-job'] as const) {
+    // Reading up to 30,000 pairs' ledgers (32 at a time) before writing the items.
+    expect(props('plan')).toMatchObject({ Timeout: 300, MemorySize: 512 });
+    for (const module of ['create-job', 'check-job'] as const) {
       expect(props(module).Timeout).toBeLessThanOrEqual(60);
       expect(props(module).MemorySize).toBeLessThanOrEqual(512);
     }
