@@ -281,3 +281,35 @@ describe('rerunning a landed window', () => {
     expect(summary(again)).toContain('2025-11-01');
   }, 120_000);
 });
+
+describe('a ledger that is not what the product writes', () => {
+  it('fails its pair with LedgerCorrupt naming the key, exports nothing, and is never overwritten; force keeps it and lands', async () => {
+    const key = ledgerKey(PREFIX, TYPE, contract());
+    const truncated = '{"ledgerVersion":1,"exportType":"activity","contr';
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: truncated }));
+
+    const refused = await run('2025-11-01', '2025-11-02');
+
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('LedgerCorrupt');
+    expect(refused.cause).toContain(`s3://${BUCKET}/${key}`);
+    expect(refused.cause).toContain('not JSON');
+    expect(creates()).toBe(0);
+    expect(await dataObjects()).toEqual([]);
+    const untouched = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(await untouched.Body?.transformToString()).toBe(truncated);
+
+    const forced = await run('2025-11-01', '2025-11-02', { force: true });
+
+    expect(forced.status).toBe('SUCCEEDED');
+    expect(creates()).toBe(1);
+    expect(await dataObjects()).toHaveLength(1);
+    expect((await readLedgerObject()).objects).toHaveLength(1);
+    // The corrupt ledger is kept, recoverable, under superseded/.
+    const kept = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}superseded/ledger/` }));
+    const keptKey = kept.Contents?.[0]?.Key ?? '';
+    expect(keptKey).toMatch(new RegExp(`^${PREFIX}superseded/ledger/${TYPE}/contract=\\d+\\.json@`));
+    const keptBody = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: keptKey }));
+    expect(await keptBody.Body?.transformToString()).toBe(truncated);
+  }, 120_000);
+});
