@@ -3,14 +3,10 @@
  * write adds it, supersedes the older objects that share a day with it and releases the claim; the
  * moves of the superseded objects to `<prefix>superseded/` follow, against a real local S3.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type LedgerObject, ledgerSchema } from '../../lambdas/shared/contract/ledger';
 import { claimLost, landObject, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../../lambdas/shared/ledger/landing';
-import { type LocalS3, startLocalS3 } from '../../local/s3';
-import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
+import { openTestS3, type TestS3 } from './local-s3';
 import { claimOf, DATA_FOLDER, landed, ledgerOf, OTHER, OWNER, PREFIX, supersededOf, w } from './fixtures';
 
 const NEW_LANDED_AT = '2026-12-01T12:00:00.000Z';
@@ -148,27 +144,19 @@ describe('markMoved', () => {
 
 describe('moving superseded objects in S3', () => {
   const BUCKET = 'landing-test';
-  let dataDir: string;
-  let s3: LocalS3;
+  let s3: TestS3;
   let client: S3Client;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-landing-'));
-    s3 = await startLocalS3({ bucket: BUCKET, directory: dataDir });
-    client = new S3Client({ ...s3ClientConfig(s3.endpoint), credentials: S3RVER_CREDENTIALS });
+    s3 = await openTestS3(BUCKET, 'ledger-landing');
+    client = s3.client;
   });
 
-  afterAll(async () => {
-    client.destroy();
-    await s3.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => s3.close());
 
-  const put = async (key: string, body: string): Promise<string> =>
-    (await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))).ETag ?? '';
+  const put = (key: string, body: string): Promise<string> => s3.put(key, body);
 
-  const text = async (key: string): Promise<string> =>
-    (await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString('utf8')) ?? '';
+  const text = (key: string): Promise<string> => s3.text(key);
 
   const exists = async (key: string): Promise<boolean> => {
     try {

@@ -3,10 +3,7 @@
  * ledgers in a real local S3: landed days are cut out of the pairs' windows, a pair with nothing
  * left is listed as already landed, forced pairs and pairs with a corrupt ledger are kept as asked.
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import type { Ledger, LedgerObject } from '../../lambdas/shared/contract/ledger';
 import type { ExportTask, ExportWindow } from '../../lambdas/shared/contract/state';
@@ -15,26 +12,19 @@ import type { LedgerLocation } from '../../lambdas/shared/ledger/store';
 import { NO_LEDGER_NOTES } from '../../lambdas/shared/workflow/claim-steps';
 import { ledgerKey } from '../../lambdas/shared/workflow/keys';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
-import { type LocalS3, startLocalS3 } from '../../local/s3';
-import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
+import { openTestS3, type TestS3 } from './local-s3';
 import { landed, ledgerOf, PREFIX, w } from './fixtures';
 
 const BUCKET = 'plan-ledger';
-let dataDir: string;
-let s3: LocalS3;
+let s3: TestS3;
 let client: S3Client;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-plan-'));
-  s3 = await startLocalS3({ bucket: BUCKET, directory: dataDir });
-  client = new S3Client({ ...s3ClientConfig(s3.endpoint), credentials: S3RVER_CREDENTIALS });
+  s3 = await openTestS3(BUCKET, 'ledger-plan');
+  client = s3.client;
 });
 
-afterAll(async () => {
-  client.destroy();
-  await s3.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => s3.close());
 
 const locationOf = (task: ExportTask): LedgerLocation => ({
   s3: client,

@@ -4,10 +4,7 @@
  * are conditional, lost races are retried on the winner's ledger, and a missing ledger starts
  * from the manifests in the pair's data folder.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ExportManifest } from '../../lambdas/shared/copy/s3-publish';
 import { type Ledger, type LedgerObject, ledgerSchema } from '../../lambdas/shared/contract/ledger';
 import { NamedError } from '../../lambdas/shared/contract/error-names';
@@ -21,8 +18,7 @@ import {
   updateLedger,
   writeLedger,
 } from '../../lambdas/shared/ledger/store';
-import { type LocalS3, startLocalS3 } from '../../local/s3';
-import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
+import { openTestS3, type TestS3 } from './local-s3';
 import { rejectionOf } from '../helpers/rejection';
 import { CONTRACT, DATA_FOLDER, day, ledgerOf, NOW, orphanOf, PREFIX } from './fixtures';
 
@@ -31,29 +27,21 @@ const LEDGER_KEY = `${PREFIX}ledger/activity/contract=123456.json`;
 const LEDGER_URI = `s3://${BUCKET}/${LEDGER_KEY}`;
 const NOW_ISO = '2026-12-01T12:00:00.000Z';
 
-let dataDir: string;
-let s3: LocalS3;
+let s3: TestS3;
 let client: S3Client;
 let at: LedgerLocation;
 
 beforeEach(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-store-'));
-  s3 = await startLocalS3({ bucket: BUCKET, directory: dataDir });
-  client = new S3Client({ ...s3ClientConfig(s3.endpoint), credentials: S3RVER_CREDENTIALS });
+  s3 = await openTestS3(BUCKET, 'ledger-store');
+  client = s3.client;
   at = { s3: client, bucket: BUCKET, prefix: PREFIX, exportType: 'activity', contract: CONTRACT };
 });
 
-afterEach(async () => {
-  client.destroy();
-  await s3.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => s3.close());
 
-const put = async (key: string, body: string): Promise<string> =>
-  (await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))).ETag ?? '';
+const put = (key: string, body: string): Promise<string> => s3.put(key, body);
 
-const text = async (key: string): Promise<string> =>
-  (await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString('utf8')) ?? '';
+const text = (key: string): Promise<string> => s3.text(key);
 
 /** The stored ledger, parsed by its schema (not through readLedger, which is under test). */
 const stored = async (): Promise<Ledger> => ledgerSchema.parse(JSON.parse(await text(LEDGER_KEY)));
