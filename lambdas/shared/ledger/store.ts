@@ -18,7 +18,6 @@ import type { ExportType } from '../contract/export-types';
 import { LEDGER_VERSION, type Ledger, type LedgerObject, ledgerSchema, type StoredLedger } from '../contract/ledger';
 import { sleep } from '../sleep';
 import { ledgerKey, pairDataPrefix, s3Uri, supersededKey } from '../workflow/keys';
-import { mergeWindows } from './days';
 
 /** Where one pair's ledger lives and whose it is. */
 export interface LedgerLocation {
@@ -279,9 +278,6 @@ const startingLedger = async (at: LedgerLocation, options: UpdateOptions): Promi
   ...emptyLedger(at.exportType, at.contract, options.now()),
   objects: await objectsFromManifests(at, options.onSkippedManifest),
 });
-
-/** The landed days of a ledger, merged. */
-export const landedDays = (ledger: Ledger) => mergeWindows(ledger.objects);
 
 /**
  * What a forced run does with a corrupt ledger: keeps a copy of it under `<prefix>superseded/`
