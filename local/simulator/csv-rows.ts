@@ -10,6 +10,7 @@
  * §10.1). ASSUMPTION: the activity type strings, every outcome column and every seat column
  * are invented (LinkedIn's schema for them is unconfirmed, §10.2-10.4), as is LF line ending.
  */
+import { columnNames } from '../../lambdas/shared/contract/export-schemas';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import {
   DATE_BYTES,
@@ -69,13 +70,14 @@ export const MAX_ROW_BYTES = 1024;
 export const TILE_ROWS = 1000;
 export const TILE_DIGITS = 3;
 
+/**
+ * Each export type's header, from the product's one definition of the columns (outcome and seat
+ * columns are assumptions there, as here); the row renderers below write the columns in this order.
+ */
 export const CSV_HEADERS: Record<ExportType, readonly string[]> = {
-  activity: ['activityId', 'activityType', 'createdAt', 'seatId', 'memberIdentityKey'],
-  // ASSUMPTION: LinkedIn's outcome columns are unconfirmed.
-  activityOutcome: ['activityId', 'activityOutcome', 'createdAt', 'seatId', 'memberIdentityKey'],
-  // ASSUMPTION: LinkedIn's seat columns are unconfirmed (docs name: holder name, seat status,
-  // SSI, total connections; a third party adds leads saved).
-  seat: ['seatId', 'seatHolderName', 'seatStatus', 'snapshotDate', 'socialSellingIndex', 'totalConnections', 'totalLeadsSaved'],
+  activity: columnNames('activity'),
+  activityOutcome: columnNames('activityOutcome'),
+  seat: columnNames('seat'),
 };
 
 // ASSUMPTION: the official enum is unconfirmed beyond a "SAVED…" prefix.
