@@ -3,13 +3,8 @@
  * ledger (merged landed days, gaps, claims, superseded, orphans), the ledger keys, and the text
  * and JSON. Every ledger here is checked against the schema the workflow writes with.
  */
-import {
-  type Ledger,
-  type LedgerClaim,
-  type LedgerObject,
-  ledgerSchema,
-  type SupersededObject,
-} from '../../lambdas/shared/contract/ledger';
+import { ledgerOf } from '../ledger/fixtures';
+import type { Ledger, LedgerClaim, LedgerObject, SupersededObject } from '../../lambdas/shared/contract/ledger';
 import { parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { ledgerKey } from '../../lambdas/shared/workflow/keys';
 import {
@@ -66,19 +61,7 @@ const superseded = (from: string, to: string, moved: boolean): SupersededObject 
 });
 
 /** A ledger as the workflow would write it: parsed by its own schema, so a fixture cannot drift from it. */
-const ledger = (over: Partial<Ledger> = {}): Ledger =>
-  ledgerSchema.parse({
-    ledgerVersion: 1,
-    exportType: 'seat',
-    contract: CONTRACT,
-    objects: [],
-    superseded: [],
-    claims: [],
-    orphans: [],
-    orphanCount: 0,
-    updatedAt: '2026-12-01T11:30:00.000Z',
-    ...over,
-  });
+const ledger = (over: Partial<Ledger> = {}): Ledger => ledgerOf({ exportType: 'seat', ...over });
 
 const KEY = ledgerKey(PREFIX, 'seat', CONTRACT);
 
