@@ -10,7 +10,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
 import { HANDLER_MODULES, type HandlerModule } from '../lambdas/shared/contract/names';
 import type { ExportType } from '../lambdas/shared/contract/export-types';
-import { LEDGER_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../lambdas/shared/contract/run-layout';
+import { LEDGER_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../lambdas/shared/contract/layout';
 import type { ResourceVariable, RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { ExportFunction, type ExportFunctionProps } from './function';
 import { acknowledge, logicalIdOf } from './nag';
@@ -124,7 +124,7 @@ export class ExportFunctions extends Construct {
     if (!hasEveryModule(byModule)) throw new Error('A handler module has no function');
     this.byModule = byModule;
 
-    // Each folder of the export prefix by what lives there (lambdas/shared/contract/run-layout.ts):
+    // Each folder of the export prefix by what lives there (lambdas/shared/contract/layout.ts):
     // the data of each export type, the ledger, and what a forced export superseded.
     const bucketArn = `<${logicalIdOf(props.bucket)}.Arn>`;
     const folder = (name: string) => ({

@@ -15,7 +15,7 @@ import { ERROR_NAMES, type ErrorName } from '../lambdas/shared/contract/error-na
 import { type HandlerModule, STATE_NAMES, type StateName, TASK_HANDLERS, type TaskStateName } from '../lambdas/shared/contract/names';
 import { acknowledge, logicalIdOf } from './nag';
 import { MAX_STEPS_PER_EXECUTION } from '../lambdas/shared/contract/quotas';
-import { MAP_RESULTS_FOLDER, RUNS_FOLDER } from '../lambdas/shared/contract/run-layout';
+import { MAP_RESULTS_FOLDER, RUNS_FOLDER } from '../lambdas/shared/contract/layout';
 
 /**
  * How a failed export ends, by error name. Order matters (first match wins); each Fail state

@@ -11,7 +11,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { StackConfigInput } from '../../infra/config';
 import { EXPORT_TYPES } from '../../lambdas/shared/contract/export-types';
 import type { RunCounts } from '../../lambdas/shared/contract/run-report';
-import { SUPERSEDED_FOLDER } from '../../lambdas/shared/contract/run-layout';
+import { SUPERSEDED_FOLDER } from '../../lambdas/shared/contract/layout';
 import { ledgerFolder, normalizePrefix } from '../../lambdas/shared/workflow/keys';
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';

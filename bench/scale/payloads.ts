@@ -28,7 +28,7 @@ import {
 } from '../../lambdas/shared/contract/state';
 import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
 import { planTasks } from '../../lambdas/shared/workflow/input';
-import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/run-layout';
+import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/layout';
 import { exportObjectKeys, normalizePrefix, runKeys, s3Uri } from '../../lambdas/shared/workflow/keys';
 import { pairReportOf, summarizeRun } from '../../lambdas/shared/workflow/summarize';
 import { afterCopied, afterJobChecked, afterJobCreated, plannedTask } from '../../lambdas/shared/workflow/transitions';

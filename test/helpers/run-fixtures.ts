@@ -8,7 +8,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import type { ChildResult, MapRunOutput } from '../../lambdas/shared/contract/map-run';
-import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/run-layout';
+import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/layout';
 import type { RunReport } from '../../lambdas/shared/contract/run-report';
 import type { ExportResult, ExportTask, ExportWindow } from '../../lambdas/shared/contract/state';
 import { normalizePrefix, runKeys, s3Uri } from '../../lambdas/shared/workflow/keys';

@@ -11,7 +11,7 @@ import { logicalIdOf } from '../../infra/nag';
 import { MAP_RUN_LABEL } from '../../infra/workflow';
 import type { SalesNavExportStack } from '../../infra/stack';
 import { HANDLER_MODULES, type HandlerModule } from '../../lambdas/shared/contract/names';
-import { LEDGER_FOLDER, MAP_RESULTS_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../../lambdas/shared/contract/run-layout';
+import { LEDGER_FOLDER, MAP_RESULTS_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../../lambdas/shared/contract/layout';
 import { parseRuntimeConfig, RUNTIME_VARIABLES } from '../../lambdas/shared/contract/runtime-config';
 import { buildStack, cdkJsonConfig } from './helpers';
 

@@ -16,7 +16,7 @@ import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import { TOLERATED_FAILURE_EXCEEDED, type MapRunOutput } from '../../lambdas/shared/contract/map-run';
 import { STATE_NAMES, TASK_HANDLERS, type StateName } from '../../lambdas/shared/contract/names';
 import { MAX_STEPS_PER_EXECUTION } from '../../lambdas/shared/contract/quotas';
-import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/run-layout';
+import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/layout';
 import { PARTIAL_FAILURE, type RunSummary } from '../../lambdas/shared/contract/run-report';
 import { type ExportResult, type ExportTask, exportTaskSchema, type PlanResult } from '../../lambdas/shared/contract/state';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';

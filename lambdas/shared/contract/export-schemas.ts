@@ -99,3 +99,24 @@ export const fieldFits = (value: string, col: ExportColumn): boolean => {
       return validStamp(DATE.exec(value));
   }
 };
+
+/**
+ * The column that says which UTC day a row belongs to: the copy splits a multi-day file into one
+ * object per day by it (contract/layout.ts), so a table's `dt` partition holds only its day's rows.
+ */
+export const DAY_COLUMN: Readonly<Record<ExportType, string>> = {
+  activity: 'createdAt',
+  activityOutcome: 'createdAt',
+  seat: 'snapshotDate',
+};
+
+/**
+ * The UTC midnight of a day column's text (`MM-DD-YYYY…`), or undefined when it does not read as
+ * the column's type.
+ */
+export const dayOfField = (value: string, exportType: ExportType): number | undefined => {
+  const col = EXPORT_COLUMNS[exportType].find((c) => c.name === DAY_COLUMN[exportType]);
+  if (!col || value === '' || !fieldFits(value, col)) return undefined;
+  const [mm, dd, yyyy] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return Date.UTC(yyyy, mm - 1, dd);
+};

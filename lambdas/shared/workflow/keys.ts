@@ -3,27 +3,14 @@
  * window), so running a window again overwrites its object instead of adding a second copy,
  * and a reader can list one export type, or one contract of it, by prefix.
  */
-import { CONTRACT_URN, type ExportType } from '../contract/export-types';
+import type { ExportType } from '../contract/export-types';
 import { EXECUTION_NAME_PATTERN } from '../contract/names';
-import { LEDGER_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../contract/run-layout';
+import { contractNumericId, LEDGER_FOLDER, normalizePrefix, pairDataPrefix, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../contract/layout';
+
+export { contractNumericId, normalizePrefix, pairDataPrefix };
 import type { ExportWindow } from '../contract/state';
 import { assertDayAligned } from './windows';
 import { formatUtcDay } from '../contract/utc-day';
-
-/**
- * `''` stays `''` (objects at the bucket root); anything else gets exactly one trailing
- * slash and loses leading ones (a key starting with `/` shows up as an empty-named folder).
- */
-export const normalizePrefix = (prefix: string): string => {
-  const trimmed = prefix.replace(/^\/+/, '').replace(/\/+$/, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
-};
-
-/** The digits of `urn:li:contract:123456`: short, and safe in a key. */
-export const contractNumericId = (contract: string): string => {
-  if (!CONTRACT_URN.test(contract)) throw new RangeError(`Not a contract URN: ${JSON.stringify(contract)}`);
-  return contract.slice(contract.lastIndexOf(':') + 1);
-};
 
 export interface ExportObjectKeys {
   csvKey: string;
@@ -60,10 +47,6 @@ export const runKeys = (prefix: string, executionName: string): { itemsKey: stri
   const base = `${normalizePrefix(prefix)}${RUNS_FOLDER}${executionName}/`;
   return { itemsKey: `${base}items.json`, reportKey: `${base}report.json`, skippedKey: `${base}already-landed.json` };
 };
-
-/** The folder of one pair's objects and manifests: `<prefix><type>/contract=<id>/`. */
-export const pairDataPrefix = (prefix: string, exportType: ExportType, contract: string): string =>
-  `${normalizePrefix(prefix)}${exportType}/contract=${contractNumericId(contract)}/`;
 
 /** The ledger object of one pair: `<prefix>ledger/<type>/contract=<id>.json` (contract/ledger.ts). */
 export const ledgerKey = (prefix: string, exportType: ExportType, contract: string): string =>
