@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as path from 'node:path';
 import { type ColdStartFigures, IMPORT_RUNS, runColdStartBench } from './coldstart';
-import { runCopyBench, type CopyBenchFigures, type CopyCaseName } from './copy/bench-copy';
+import { runCopyBench, SPLIT_DAYS, type CopyBenchFigures, type CopyCaseName } from './copy/bench-copy';
 import { type LedgerBenchResult, ledgerFailed, ledgerTargets, printLedger, runLedgerBench } from './ledger/report';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { confirmPollingModel, type PollingConfirmation } from './polling/confirm';
@@ -45,6 +45,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const CASE_LABELS: Record<CopyCaseName, string> = {
   project: '(P) project copy step',
+  projectDays: `(D) same bytes, ${SPLIT_DAYS}-day window → ${SPLIT_DAYS} day objects`,
   download: '(a) download only',
   upload: '(b) upload only',
   curlAws: '(c) curl | aws s3 cp -',

@@ -24,11 +24,14 @@ import { cleanEnv, runPipe, runWorker, startServerProcess, type ServerProcess } 
 export const AWS_CLI = '/usr/bin/aws';
 const BUCKET = 'bench-exports';
 const CONTRACT = 'urn:li:contract:123456';
-/** The simulator's rows are fixed per process; the window only names the export. */
+/** The simulator spreads a job's rows evenly over its window. */
 const WINDOW = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 2) };
+/** The same rows over 30 days: the copy splits them into one object per day (lambdas/shared/copy/day-split.ts). */
+export const SPLIT_DAYS = 30;
+const DAYS_WINDOW = { startAt: Date.UTC(2026, 9, 3), endAt: Date.UTC(2026, 10, 2) };
 const MB = 1_000_000;
 
-export type CopyCaseName = 'project' | 'download' | 'upload' | 'curlAws';
+export type CopyCaseName = 'project' | 'projectDays' | 'download' | 'upload' | 'curlAws';
 
 export interface CopyCaseFigures {
   case: CopyCaseName;
@@ -74,9 +77,9 @@ type Log = (line: string) => void;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates an export job at the simulator and waits until it is COMPLETED. */
-const completedJob = async (sim: SimInfo): Promise<{ id: number; downloadUrl: string; rowCount: number }> => {
+const completedJob = async (sim: SimInfo, window = WINDOW): Promise<{ id: number; downloadUrl: string; rowCount: number }> => {
   const client = new LinkedInClient({ baseUrl: sim.baseUrl, token: sim.token });
-  const { id } = await client.createExportJob('activity', CONTRACT, WINDOW.startAt, WINDOW.endAt);
+  const { id } = await client.createExportJob('activity', CONTRACT, window.startAt, window.endAt);
   for (let attempt = 0; attempt < 500; attempt++) {
     const job = await client.getExportJob(id, CONTRACT);
     if (job.status === 'COMPLETED' && job.downloadUrl && typeof job.rowCount === 'number') {
@@ -107,10 +110,10 @@ export const measureBytesPerRow = async (): Promise<number> => {
 };
 
 /** The ExportTask the state machine hands the copy step when the job is COMPLETED. */
-const copyTask = (jobId: number): ExportTask => ({
+const copyTask = (jobId: number, window = WINDOW): ExportTask => ({
   exportType: 'activity',
   contract: CONTRACT,
-  pending: [WINDOW],
+  pending: [window],
   results: [],
   landed: { objects: 0, rows: 0, bytes: 0 },
   steps: 0,
@@ -240,6 +243,25 @@ const runSize = async (targetMb: number, bytesPerRow: number, copierFile: string
       ),
     );
     log(`  (P) project copy: ${describe(cases.at(-1)!)}`);
+
+    // The same bytes as a ${SPLIT_DAYS}-day window: verified, split into day files on disk, one upload per day.
+    const daysJob = await completedJob(sim.info, DAYS_WINDOW);
+    cases.push(
+      await caught(
+        'projectDays',
+        () =>
+          withS3rver(async (endpoint) => {
+            const run = await runWorker<{ seconds: number; bytes: number; maxRssBytes: number }>(copierFile, {
+              ...lambdaEnv(sim.info, endpoint),
+              BENCH_MODE: 'project',
+              BENCH_TASK: JSON.stringify(copyTask(daysJob.id, DAYS_WINDOW)),
+            });
+            return figures('projectDays', run.result.seconds, run.result.bytes, run.peakRssBytes);
+          }),
+        log,
+      ),
+    );
+    log(`  (D) project copy of a ${SPLIT_DAYS}-day window (${SPLIT_DAYS} day objects): ${describe(cases.at(-1)!)}`);
 
     cases.push(
       await caught(

@@ -15,6 +15,7 @@ import { encodeRuntimeEnvironment, parseHandlerConfig, RUNTIME_DEFAULTS } from '
 import type { ExportTask } from '../../lambdas/shared/contract/state';
 import { streamToObject } from '../../lambdas/shared/copy/s3-publish';
 import { copySettingsFromConfig } from '../../lambdas/shared/copy/settings';
+import { emptyLedger, writeLedger } from '../../lambdas/shared/ledger/store';
 import { createLocalHandlers } from '../../local/runner/handlers';
 import { createLambdaContext } from '../../local/runner/lambda-context';
 import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
@@ -38,8 +39,30 @@ const required = (name: string): string => {
 const config = () => parseHandlerConfig({ ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS), ...process.env });
 const s3Client = () => new S3Client({ ...s3ClientConfig(required('BENCH_S3_ENDPOINT')), credentials: S3RVER_CREDENTIALS });
 
+/** The claim the state machine's claim step would have taken: only the claim's holder may copy. */
+const claimWindow = async (task: ExportTask, owner: string): Promise<void> => {
+  const [window] = task.pending;
+  if (!window || !task.job) throw new Error('BENCH_TASK has no window or job');
+  const { KEY_PREFIX, BUCKET_NAME } = config();
+  const now = Date.now();
+  const at = { s3: s3Client(), bucket: BUCKET_NAME, prefix: KEY_PREFIX, exportType: task.exportType, contract: task.contract };
+  const claim = {
+    ...window,
+    owner,
+    claimedAt: new Date(now).toISOString(),
+    leaseUntil: now + 3_600_000,
+    jobId: task.job.id,
+    jobCreatedAt: now,
+    jobIds: [task.job.id],
+    unconfirmedCreates: 0,
+  };
+  await writeLedger(at, { ...emptyLedger(task.exportType, task.contract, now), claims: [claim] }, undefined);
+};
+
 const runProject = async (): Promise<CaseResult> => {
-  const task = JSON.parse(required('BENCH_TASK')) as ExportTask;
+  const owner = 'arn:aws:states:us-east-1:123456789012:execution:bench-copy:project';
+  const task = { ...(JSON.parse(required('BENCH_TASK')) as ExportTask), owner };
+  await claimWindow(task, owner);
   const context = createLambdaContext({
     functionName: 'bench-copy',
     functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench-copy',

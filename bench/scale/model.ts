@@ -26,7 +26,8 @@ import { HISTORY_EVENT_QUOTA, PAYLOAD_QUOTA_BYTES } from '../../lambdas/shared/c
 import type { ExportResult } from '../../lambdas/shared/contract/state';
 import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
 import { planTasks } from '../../lambdas/shared/workflow/input';
-import { exportObjectKeys, s3Uri } from '../../lambdas/shared/workflow/keys';
+import { s3Uri } from '../../lambdas/shared/workflow/keys';
+import { dayObjectKey, manifestKey } from '../../lambdas/shared/contract/layout';
 import { cutIntoJobWindows, halveWindow } from '../../lambdas/shared/workflow/windows';
 import { childHistoryBudget, HISTORY_EVENTS, type LambdaSize, typicalStateEvents, worstCaseParentEvents } from '../../infra/history-budget';
 import { STATE_NAMES } from '../../lambdas/shared/contract/names';
@@ -310,7 +311,10 @@ export const scaleModel = (
 export const typicalResult = (): ExportResult => {
   const window = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 2) };
   const contract = 'urn:li:contract:123456789';
-  const keys = exportObjectKeys('linkedin-sales-navigator/', 'activityOutcome', contract, window);
+  const keys = {
+    csvKey: dayObjectKey('linkedin-sales-navigator/', 'activityOutcome', contract, window.startAt),
+    manifestKey: manifestKey('linkedin-sales-navigator/', 'activityOutcome', contract, window),
+  };
   return {
     exportType: 'activityOutcome',
     contract,
@@ -321,6 +325,7 @@ export const typicalResult = (): ExportResult => {
     sha256: 'e'.repeat(64),
     s3Uri: s3Uri('acme-linkedin-sales-navigator-exports', keys.csvKey),
     manifestUri: s3Uri('acme-linkedin-sales-navigator-exports', keys.manifestKey),
+    objects: 1,
     empty: false,
   };
 };

@@ -29,7 +29,8 @@ import {
 import type { PollPolicy } from '../../lambdas/shared/workflow/backoff';
 import { planTasks } from '../../lambdas/shared/workflow/input';
 import { MAP_RESULTS_FOLDER } from '../../lambdas/shared/contract/layout';
-import { exportObjectKeys, normalizePrefix, runKeys, s3Uri } from '../../lambdas/shared/workflow/keys';
+import { normalizePrefix, runKeys, s3Uri } from '../../lambdas/shared/workflow/keys';
+import { dayObjectKey, manifestKey } from '../../lambdas/shared/contract/layout';
 import { pairReportOf, summarizeRun } from '../../lambdas/shared/workflow/summarize';
 import { afterCopied, afterJobChecked, afterJobCreated, plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { cutIntoJobWindows, halveWindow, latestAllowedEndAt, startOfUtcDay } from '../../lambdas/shared/workflow/windows';
@@ -85,7 +86,10 @@ export const maximalResult = (
   exportType: ExportType = LONGEST_TYPE,
 ): ExportResult => {
   const { bucket, keyPrefix } = resolved(options);
-  const keys = exportObjectKeys(keyPrefix, exportType, contract, window);
+  const keys = {
+    csvKey: dayObjectKey(keyPrefix, exportType, contract, window.startAt),
+    manifestKey: manifestKey(keyPrefix, exportType, contract, window),
+  };
   return {
     exportType,
     contract,
@@ -97,6 +101,7 @@ export const maximalResult = (
     sha256: SHA256,
     s3Uri: s3Uri(bucket, keys.csvKey),
     manifestUri: s3Uri(bucket, keys.manifestKey),
+    objects: Math.round((window.endAt - window.startAt) / 86_400_000),
     empty: false,
   };
 };

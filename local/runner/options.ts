@@ -6,7 +6,9 @@
 import { LOOPBACK_HOSTS } from '../../lambdas/shared/contract/linkedin-limits';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONTRACT_URN } from '../../lambdas/shared/contract/export-types';
+import { expectedColumnsProblems } from '../../lambdas/shared/contract/export-schemas';
+import { CONTRACT_URN, type ExportType } from '../../lambdas/shared/contract/export-types';
+import { HEADER_CHANGE_FLAG_HELP, headerChangesFromFlags } from '../simulator';
 import { parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { exportTypesFor, type ExportRequest } from './request';
 import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE } from './defaults';
@@ -43,6 +45,15 @@ Partner scale (the simulator the run starts)
                                 through the contracts finder (default: LinkedIn's sample)
   --simulator-forbidden-contracts M   M more that the finder lists but whose jobs
                                 answer 403 (each of their pairs fails LinkedInForbidden)
+
+Schema drift
+  --simulator-header-change SPEC   the simulator's files of one export type get changed
+                                columns, header and rows alike (repeatable, one per type):
+                                ${HEADER_CHANGE_FLAG_HELP}
+  --expected-columns JSON|@FILE    the columns each type's file must start with, as cdk.json
+                                "expectedColumns" takes them, e.g. '{"seat": ["seatId", …]}'
+                                (default: cdk.json's, else the built-in columns); what a
+                                SchemaDrift cause says to set to accept a new header
 
 Where from and where to
   --linkedin-url URL    LinkedIn API base (e.g. https://api.linkedin.com/v2 or
@@ -154,6 +165,43 @@ const inputText = (value: string | undefined, readFile: (file: string) => string
   }
 };
 
+/** `--simulator-header-change` values as the simulator's `headerChanges` fault. @throws UsageError */
+const simulatorHeaderChanges = (values: string[] | undefined) => {
+  if (!values?.length) return undefined;
+  try {
+    return headerChangesFromFlags(values);
+  } catch (error) {
+    throw new UsageError(`--simulator-header-change ${(error as Error).message}`);
+  }
+};
+
+/** `--expected-columns` JSON (or `@file`), held to cdk.json's rules for `expectedColumns`. @throws UsageError */
+const expectedColumnsOption = (
+  value: string | undefined,
+  readFile: (file: string) => string,
+): Partial<Record<ExportType, string[]>> | undefined => {
+  if (value === undefined) return undefined;
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFile(value.slice(1));
+    } catch (error) {
+      throw new UsageError(
+        `--expected-columns ${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--expected-columns is not JSON: expected e.g. '{"seat": ["seatId", "seatHolderName", …]}'`);
+  }
+  const [problem, ...more] = expectedColumnsProblems(parsed);
+  if (problem !== undefined) throw new UsageError(`--expected-columns: ${problem}${more.length > 0 ? ` (and ${more.length} more)` : ''}`);
+  return parsed as Partial<Record<ExportType, string[]>>;
+};
+
 /**
  * Parses `npm start` arguments.
  *
@@ -183,6 +231,8 @@ export const parseStartArgs = (
         'rerun-of': { type: 'string' },
         'simulator-contracts': { type: 'string' },
         'simulator-forbidden-contracts': { type: 'string' },
+        'simulator-header-change': { type: 'string', multiple: true },
+        'expected-columns': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -235,6 +285,14 @@ export const parseStartArgs = (
     if ((contractCount !== undefined || forbiddenContractCount !== undefined) && linkedInUrl) {
       throw new UsageError('--simulator-contracts and --simulator-forbidden-contracts shape the simulator: not with --linkedin-url');
     }
+    const headerChanges = simulatorHeaderChanges(values['simulator-header-change']);
+    if (headerChanges && linkedInUrl) throw new UsageError('--simulator-header-change shapes the simulator: not with --linkedin-url');
+    const expectedColumns = expectedColumnsOption(values['expected-columns'], readFile);
+    const simulatorOptions = {
+      ...(contractCount !== undefined && { contractCount }),
+      ...(forbiddenContractCount !== undefined && { forbiddenContractCount }),
+      ...(headerChanges && { faults: { headerChanges } }),
+    };
     const options: RunLocalOptions = {
       ...request,
       ...(input !== undefined && { inputText: input }),
@@ -244,12 +302,9 @@ export const parseStartArgs = (
       ...(values.prefix !== undefined && { prefix: values.prefix }),
       ...(values.region !== undefined && { region: values.region }),
       ...(values['rerun-of'] !== undefined && { rerunOf: values['rerun-of'] }),
-      ...((contractCount !== undefined || forbiddenContractCount !== undefined) && {
-        simulatorOptions: {
-          ...(contractCount !== undefined && { contractCount }),
-          ...(forbiddenContractCount !== undefined && { forbiddenContractCount }),
-        },
-      }),
+      ...(Object.keys(simulatorOptions).length > 0 && { simulatorOptions }),
+      // Synthesized as cdk.json's key would be: the Lambdas' EXPECTED_COLUMNS and the tables alike.
+      ...(expectedColumns && { stackConfig: { expectedColumns } }),
       timeScale,
     };
     return { kind: 'run', json: values.json, options };

@@ -76,7 +76,8 @@ export const eventLine = (event: RunEvent, timeScale: number): string | undefine
       return undefined;
     case 'landed': {
       const r = event.result;
-      return `${exportLabel({ ...r, window: r })}: landed ${r.s3Uri} (${r.rowCount} rows${r.empty ? ', empty' : ''}, ${formatBytes(r.bytes)}, sha256 ${r.sha256.slice(0, 12)}…)`;
+      const more = r.objects > 1 ? ` and ${r.objects - 1} more day object(s)` : '';
+      return `${exportLabel({ ...r, window: r })}: landed ${r.s3Uri}${more} (${r.rowCount} rows${r.empty ? ', empty' : ''}, ${formatBytes(r.bytes)}, sha256 ${r.sha256.slice(0, 12)}…)`;
     }
     case 'retrying':
       return `${event.export ? `${exportLabel(event.export)}: ` : ''}${event.state} failed with ${event.error}${event.cause ? ` (${oneLine(event.cause)})` : ''}; retry ${event.attempt}`;
@@ -204,7 +205,7 @@ export const summary = (result: RunLocalResult): string => {
       '',
     );
     lines.push(result.s3.endpoint ? `Objects (S3 at ${result.s3.endpoint}):` : 'Objects:');
-    for (const e of shown) lines.push(`  ${e.s3Uri}`);
+    for (const e of shown) lines.push(`  ${e.s3Uri}${e.objects > 1 ? ` (+${e.objects - 1} more days: ${e.manifestUri})` : ''}`);
     if (result.s3.directory) {
       lines.push('', `CSV files (local S3 data, kept after the run in ${result.s3.directory}):`);
       for (const e of shown) lines.push(`  ${result.s3.files[e.s3Uri] ?? ''}`);

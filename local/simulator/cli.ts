@@ -3,7 +3,7 @@
  * Prints its base URL and token, then serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { parseFaults, startSimulator, type SimulatorOptions } from './index';
+import { HEADER_CHANGE_FLAG_HELP, headerChangesFromFlags, parseFaults, startSimulator, type SimulatorOptions } from './index';
 
 const USAGE = `Usage: npm run simulator -- [options]
 
@@ -26,7 +26,11 @@ const USAGE = `Usage: npm run simulator -- [options]
   --faults JSON         initial faults, e.g. '{"throttle":{"count":2}}',
                         '{"forbiddenContracts":["urn:li:contract:5000007"]}', '{"unauthorized":true}',
                         '{"failingPairs":{"fraction":0.01,"seed":1,"status":"FAILED_DUE_TO_INTERNAL_ERROR"}}',
-                        '{"dropCreateResponses":{"count":1}}' (the job is created, its answer lost)
+                        '{"dropCreateResponses":{"count":1}}' (the job is created, its answer lost),
+                        '{"headerChanges":{"seat":{"rename":"seatStatus","to":"status"}}}'
+  --header-change SPEC  LinkedIn changed an export's columns (header and rows alike), one per
+                        type, repeatable:
+                        ${HEADER_CHANGE_FLAG_HELP}
   --help                this text
 `;
 
@@ -61,6 +65,7 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
       'paging-total': { type: 'boolean' },
       'max-page-size': { type: 'string' },
       faults: { type: 'string' },
+      'header-change': { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -77,6 +82,15 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
     } catch (error) {
       throw new Error(`--faults: ${(error as Error).message}`);
     }
+  }
+  if (values['header-change']?.length) {
+    let headerChanges: ReturnType<typeof headerChangesFromFlags>;
+    try {
+      headerChanges = headerChangesFromFlags(values['header-change']);
+    } catch (error) {
+      throw new Error(`--header-change ${(error as Error).message}`);
+    }
+    faults = { ...faults, headerChanges: { ...faults?.headerChanges, ...headerChanges } };
   }
   return {
     port: integer(values.port, '--port') ?? 8080,

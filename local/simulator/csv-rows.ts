@@ -13,6 +13,7 @@
 import { columnNames } from '../../lambdas/shared/contract/export-schemas';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import {
+  csvEscape,
   DATE_BYTES,
   STAMP_BYTES,
   UtcStampWriter,
@@ -26,6 +27,7 @@ import {
   valuePool,
   type ValuePool,
 } from './csv-format';
+import { changedColumns, type HeaderChange, rewriteRow } from './header-change';
 
 /** Everything that determines a file's bytes. */
 export interface CsvSpec {
@@ -39,6 +41,8 @@ export interface CsvSpec {
   /** Include values that need quoting: commas, double quotes, embedded newlines. */
   quirks: boolean;
   lineEnding: '\n' | '\r\n';
+  /** The header-change fault (header-change.ts): the columns as LinkedIn changed them. */
+  headerChange?: HeaderChange;
 }
 
 export interface RowModel {
@@ -279,18 +283,45 @@ const seatModel = (ctx: Context, p: ReturnType<typeof pools>): RowModel => {
   };
 };
 
+/**
+ * The model with a header change applied to its header and to every row. Its rows are rewritten
+ * one by one: csv-stream.ts renders such a file row by row (no tiles, so `timeOffset` is unused).
+ */
+const changedModel = (base: RowModel, spec: CsvSpec, change: HeaderChange): RowModel => {
+  const { names, sources } = changedColumns(CSV_HEADERS[spec.exportType], change);
+  const eol = ascii(spec.lineEnding);
+  const scratch = new Uint8Array(MAX_ROW_BYTES);
+  const rewritten = new Uint8Array(MAX_ROW_BYTES);
+  const write = (i: number, target: Uint8Array, offset: number): number =>
+    rewriteRow(scratch.subarray(0, base.writeRow(i, scratch, 0)), eol, sources, change, i, target, offset);
+  return {
+    header: Buffer.from(names.map(csvEscape).join(',') + spec.lineEnding, 'utf8'),
+    hasActivityId: base.hasActivityId,
+    timeField: base.timeField,
+    timeOffset: () => {
+      throw new Error('a changed header is rendered row by row, without tiles');
+    },
+    time: base.time,
+    writeRow: write,
+    rowBytes: (i) => write(i, rewritten, 0),
+  };
+};
+
 /** The row model for a file spec. */
 export const rowModel = (spec: CsvSpec): RowModel => {
   const p = pools(spec.quirks);
   const ctx = context(spec, p.names);
-  switch (spec.exportType) {
-    case 'activity':
-      return activityModel(ctx, p);
-    case 'activityOutcome':
-      return outcomeModel(ctx, p);
-    case 'seat':
-      return seatModel(ctx, p);
-  }
+  const base = (): RowModel => {
+    switch (spec.exportType) {
+      case 'activity':
+        return activityModel(ctx, p);
+      case 'activityOutcome':
+        return outcomeModel(ctx, p);
+      case 'seat':
+        return seatModel(ctx, p);
+    }
+  };
+  return spec.headerChange ? changedModel(base(), spec, spec.headerChange) : base();
 };
 
 /** Row `i` as a string: for tests and debugging, not for streaming. */

@@ -7,7 +7,15 @@
  * copy of it with only the row id and time bytes patched (csv-rows.ts, TILE_ROWS).
  */
 import { putBytes, putPadded, UtcStampWriter } from './csv-format';
-import { ACTIVITY_ID_DIGITS_AT, ACTIVITY_ID_TILE_DIGITS, TILE_ROWS, rowModel, type CsvSpec, type RowModel } from './csv-rows';
+import {
+  ACTIVITY_ID_DIGITS_AT,
+  ACTIVITY_ID_TILE_DIGITS,
+  MAX_ROW_BYTES,
+  TILE_ROWS,
+  rowModel,
+  type CsvSpec,
+  type RowModel,
+} from './csv-rows';
 
 /** About 256 KiB per chunk: large enough that per-write overhead vanishes, small for memory. */
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
@@ -36,6 +44,12 @@ const renderTile = (model: RowModel): Tile => {
 /** Exact UTF-8 size of the file (header plus every row), without rendering the file. */
 export const csvByteSize = (spec: CsvSpec): number => {
   const model = rowModel(spec);
+  if (spec.headerChange) {
+    // Row by row (header-change.ts): each row's size is that of its rewritten rendering.
+    let bytes = model.header.length;
+    for (let i = 0; i < spec.rows; i++) bytes += model.rowBytes(i);
+    return bytes;
+  }
   const fullTiles = Math.floor(spec.rows / TILE_ROWS);
   let partial = 0;
   let tileBytes = 0;
@@ -56,6 +70,10 @@ export function* csvChunks(spec: CsvSpec, chunkBytes = DEFAULT_CHUNK_BYTES): Gen
   const model = rowModel(spec);
   if (spec.rows === 0) {
     yield Buffer.from(model.header);
+    return;
+  }
+  if (spec.headerChange) {
+    yield* rowByRowChunks(model, spec.rows, chunkBytes);
     return;
   }
   const tile = renderTile(model);
@@ -84,6 +102,23 @@ export function* csvChunks(spec: CsvSpec, chunkBytes = DEFAULT_CHUNK_BYTES): Gen
       else stamps.putDate(chunk, used + tile.timeAt[j]!, model.time(i));
     }
     used += tile.rowStart[rowsHere]!;
+  }
+  yield Buffer.from(chunk.buffer, 0, used);
+}
+
+/** The file rendered one row at a time (a changed header, header-change.ts): slower, any row layout. */
+function* rowByRowChunks(model: RowModel, rows: number, chunkBytes: number): Generator<Buffer> {
+  const size = Math.max(chunkBytes, model.header.length + MAX_ROW_BYTES);
+  let chunk = new Uint8Array(size);
+  chunk.set(model.header, 0);
+  let used = model.header.length;
+  for (let i = 0; i < rows; i++) {
+    if (used + MAX_ROW_BYTES > chunk.length) {
+      yield Buffer.from(chunk.buffer, 0, used);
+      chunk = new Uint8Array(size);
+      used = 0;
+    }
+    used = model.writeRow(i, chunk, used);
   }
   yield Buffer.from(chunk.buffer, 0, used);
 }

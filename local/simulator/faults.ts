@@ -5,6 +5,7 @@
  * section of the simulator.
  */
 import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
+import { checkHeaderChanges, type HeaderChange } from './header-change';
 
 /** The routes a fault or a recorded call refers to. */
 export const ROUTES = ['contracts', 'createJob', 'getJob', 'download', 'unknown'] as const;
@@ -87,6 +88,13 @@ export interface FaultSettings {
   emptyJobs?: { count: number };
   /** The next `count` jobs report rowCount = real rows + `delta` (the file keeps the real rows). */
   rowCountDelta?: { count: number; delta: number };
+  /**
+   * LinkedIn changed an export's columns: every job of that export type created from now on has
+   * the changed header, and its rows the matching fields (header-change.ts): a column appended at
+   * the end `{append, value?}`, renamed `{rename, to}`, dropped `{drop}`, or two swapped
+   * `{reorder: [a, b]}`. Holds until cleared; a job keeps the header it was created with.
+   */
+  headerChanges?: Partial<Record<ExportType, HeaderChange>>;
 
   // --- download URLs, decided when a URL is minted ----------------------------------------------
   /** The next `count` minted URLs are already expired when handed out (expireAt in the past, 403). */
@@ -124,6 +132,7 @@ export const FAULT_KEYS = [
   'slowJobs',
   'emptyJobs',
   'rowCountDelta',
+  'headerChanges',
   'expiredUrl',
   'downloadHost',
   'cutAfterBytes',
@@ -243,6 +252,9 @@ const checkFault = (key: string, value: unknown): void => {
       checkPairScope(value as Record<string, unknown>, fail);
       return;
     }
+    case 'headerChanges':
+      checkHeaderChanges(value);
+      return;
   }
 };
 

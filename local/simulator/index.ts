@@ -20,6 +20,8 @@ export { FAULT_KEYS, inPairScope, isFailingPair, pairHash, parseFaults } from '.
 export type { CallRecord, LinkedInErrorBody } from './http';
 export type { SimJob } from './jobs';
 export { CSV_HEADERS } from './csv-rows';
+export type { HeaderChange } from './header-change';
+export { HEADER_CHANGE_FLAG_HELP, headerChangesFromFlags, parseHeaderChangeFlag } from './header-change';
 export { MAX_WINDOW_MS } from './server';
 
 export const DEFAULT_TOKEN = 'linkedin-simulator-token';

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ExportAction, ExportType } from '../../lambdas/shared/contract/export-types';
+import type { HeaderChange } from './header-change';
 
 export interface SimJob {
   readonly id: number;
@@ -28,6 +29,8 @@ export interface SimJob {
   readonly rows: number;
   /** What the job reports as rowCount (differs from `rows` only under the rowCountDelta fault). */
   readonly reportedRowCount: number;
+  /** The header-change fault in force when the job was created: its file's columns. */
+  readonly headerChange?: HeaderChange;
   /** The current download URL's token and expiry, once minted. */
   url?: { token: string; expireAt: number };
   /** Exact file size, computed on first download and cached. */
@@ -44,6 +47,7 @@ export interface NewJob {
   rows: number;
   reportedRowCount: number;
   extraProcessingMs: number;
+  headerChange?: HeaderChange;
 }
 
 export interface Lifecycle {

@@ -87,6 +87,7 @@ export const jobCsvSpec = (ctx: HandlerContext, job: SimJob): CsvSpec => ({
   rows: job.rows,
   quirks: ctx.csvQuirks,
   lineEnding: ctx.lineEnding,
+  ...(job.headerChange && { headerChange: job.headerChange }),
 });
 
 /** Creates the node:http request listener. */
@@ -258,6 +259,8 @@ const createJob = async (ctx: HandlerContext, ex: Exchange): Promise<ApiAnswer> 
       rows,
       reportedRowCount: rows + (takeFault(faults, 'rowCountDelta')?.delta ?? 0),
       extraProcessingMs: takeFault(faults, 'slowJobs')?.extraMs ?? 0,
+      // A copy: the job's file keeps the columns it was created with, whatever the fault becomes.
+      ...(faults.headerChanges?.[exportType] && { headerChange: structuredClone(faults.headerChanges[exportType]) }),
     },
     now,
   );

@@ -41,6 +41,7 @@ describe('the runtime configuration table', () => {
       'PART_SIZE_MB',
       'UPLOAD_QUEUE_SIZE',
       'REQUIRE_FINAL_LINE_BREAK',
+      'EXPECTED_COLUMNS',
     ]);
     for (const variable of Object.values(RUNTIME_VARIABLES)) expect(variable.doc.length).toBeGreaterThan(10);
   });
@@ -79,6 +80,7 @@ describe('the runtime configuration table', () => {
       PART_SIZE_MB: '8',
       UPLOAD_QUEUE_SIZE: '4',
       REQUIRE_FINAL_LINE_BREAK: 'true',
+      EXPECTED_COLUMNS: '{}',
     });
   });
 
@@ -140,6 +142,18 @@ describe('the runtime configuration table', () => {
         `Invalid Lambda configuration: REQUIRE_FINAL_LINE_BREAK: expected true or false (got ${JSON.stringify(bad)})`,
       );
     }
+  });
+
+  it('reads EXPECTED_COLUMNS as JSON, held to the column rules of export-schemas.ts', async () => {
+    const seat = ['seatId', 'seatHolderName', 'status', 'snapshotDate'];
+    expect(parseRuntimeConfig({ ...complete, EXPECTED_COLUMNS: JSON.stringify({ seat }) }).EXPECTED_COLUMNS).toEqual({ seat });
+    expect(encodeRuntimeEnvironment({ EXPECTED_COLUMNS: { seat } })).toEqual({ EXPECTED_COLUMNS: JSON.stringify({ seat }) });
+    expect((await problem({ ...complete, EXPECTED_COLUMNS: '{seat: []}' })).message).toBe(
+      'Invalid Lambda configuration: EXPECTED_COLUMNS: expected JSON (got "{seat: []}")',
+    );
+    expect((await problem({ ...complete, EXPECTED_COLUMNS: '{"seat":["seatId","SEATID"],"clicks":["a"]}' })).message).toBe(
+      'Invalid Lambda configuration: EXPECTED_COLUMNS: seat[1]: "SEATID" repeats "seatId" (column names are compared ignoring case, as Athena does), got "SEATID" (and 2 more) (got "{\\"seat\\":[\\"seatId\\",\\"SEATID\\"],\\"clicks\\":[\\"a\\"]}")',
+    );
   });
 
   it("the handlers' part leaves out the token's secret id (the token source is injected)", () => {

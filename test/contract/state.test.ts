@@ -56,6 +56,7 @@ describe('state schemas', () => {
       sha256: 'abc',
       s3Uri: 's3://b/k',
       manifestUri: 's3://b/k.manifest.json',
+      objects: 1,
       empty: true,
     };
     expect(issues(exportResultSchema.safeParse(result))).toEqual([['invalid_format', 'sha256']]);

@@ -18,7 +18,7 @@ import { copyExport, type CopyDeps, type CopyRequest } from '../../lambdas/share
 import { ERROR_NAMES, NamedError } from '../../lambdas/shared/contract/error-names';
 import { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import type { ExportJob } from '../../lambdas/shared/linkedin/schemas';
-import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
+import { dayObjectKey, manifestKey as manifestKeyOf } from '../../lambdas/shared/contract/layout';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rver';
 import {
   chunked,
@@ -37,7 +37,8 @@ import {
 
 const DAY = 86_400_000;
 const CONTRACT = 'urn:li:contract:123456';
-const WINDOW = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 1) + 7 * DAY };
+// One day: the streamed path (a longer window is split into day objects: test/copy/day-split.test.ts).
+const WINDOW = { startAt: Date.UTC(2026, 10, 1), endAt: Date.UTC(2026, 10, 1) + DAY };
 const JOB_ID = 987654321012;
 const SECRET = 'x-li-ambry-ep=SECRET-SIGNATURE-42';
 const MiB = 1024 * 1024;
@@ -127,7 +128,10 @@ const request = (overrides: Partial<CopyRequest> = {}): CopyRequest => ({
   ...overrides,
 });
 
-const keysOf = (deps: CopyDeps) => exportObjectKeys(deps.keyPrefix, 'activity', CONTRACT, WINDOW);
+const keysOf = (deps: CopyDeps) => ({
+  csvKey: dayObjectKey(deps.keyPrefix, 'activity', CONTRACT, WINDOW.startAt),
+  manifestKey: manifestKeyOf(deps.keyPrefix, 'activity', CONTRACT, WINDOW),
+});
 
 const listUnder = async (prefix: string): Promise<string[]> => {
   const listed = await s3.s3Client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
@@ -237,13 +241,14 @@ describe('copyExport: success', () => {
       manifestUri: `s3://${s3.bucket}/${manifestKey}`,
       empty: false,
     });
-    expect(outcome.s3Checksum).toBeUndefined();
+    expect(outcome.days[0]?.s3Checksum).toBeUndefined();
     expect(outcome.seconds).toBeGreaterThanOrEqual(0);
     expect((await readObject(csvKey)).equals(body)).toBe(true);
 
     const head = await s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: csvKey }));
     // What the ledger records: the keys, and the ETag the upload completed (s3rver has no versions).
-    expect(outcome).toMatchObject({ csvKey, manifestKey, etag: head.ETag, staleUploadsAborted: 0 });
+    expect(outcome).toMatchObject({ manifestKey, staleUploadsAborted: 0 });
+    expect(outcome.days).toMatchObject([{ key: csvKey, etag: head.ETag }]);
     expect(outcome).not.toHaveProperty('versionId');
     expect(head.ContentType).toBe('text/csv');
     expect(head.Metadata).toMatchObject({
@@ -251,8 +256,9 @@ describe('copyExport: success', () => {
       'job-ids': `${JOB_ID - 1},${JOB_ID}`,
       'export-type': 'activity',
       contract: CONTRACT,
+      day: '2026-11-01',
       'window-start': '2026-11-01T00:00:00.000Z',
-      'window-end': '2026-11-08T00:00:00.000Z',
+      'window-end': '2026-11-02T00:00:00.000Z',
       rows: '25',
       bytes: String(body.length),
     });
@@ -261,20 +267,21 @@ describe('copyExport: success', () => {
 
     const manifest = JSON.parse((await readObject(manifestKey)).toString('utf8'));
     expect(manifest).toMatchObject({
-      object: outcome.s3Uri,
+      manifestVersion: 2,
       exportType: 'activity',
       contract: CONTRACT,
       jobId: JOB_ID,
       jobIds: [JOB_ID - 1, JOB_ID],
-      window: { startAt: '2026-11-01T00:00:00.000Z', endAt: '2026-11-08T00:00:00.000Z', startAtMs: WINDOW.startAt, endAtMs: WINDOW.endAt },
+      window: { startAt: '2026-11-01T00:00:00.000Z', endAt: '2026-11-02T00:00:00.000Z', startAtMs: WINDOW.startAt, endAtMs: WINDOW.endAt },
       rows: 25,
       bytes: body.length,
       sha256: sha256(body),
-      etag: head.ETag,
       empty: false,
     });
-    expect(manifest).not.toHaveProperty('s3Checksum');
-    expect(manifest).not.toHaveProperty('versionId');
+    // A one-day window's object is LinkedIn's file byte for byte.
+    expect(manifest.objects).toEqual([
+      { day: '2026-11-01', object: outcome.s3Uri, rows: 25, bytes: body.length, sha256: sha256(body), etag: head.ETag },
+    ]);
     expect(Number.isNaN(Date.parse(manifest.copiedAt))).toBe(false);
 
     expect(await listUnder(deps.keyPrefix)).toEqual([csvKey, manifestKey].sort());
@@ -288,7 +295,10 @@ describe('copyExport: success', () => {
 
   it('counts quoted fields that hold newlines as one row each', async () => {
     const body = Buffer.from(
-      'activityId,note\r\n' + 'a1,"first line\r\nsecond line"\r\n' + 'a2,"say ""hi""\nand bye"\r\n' + 'a3,plain\r\n',
+      'activityId,activityType,createdAt,seatId,memberIdentityKey\r\n' +
+        'a1,X,11-01-2026 00:00:00,1,"first line\r\nsecond line"\r\n' +
+        'a2,X,11-01-2026 00:00:00,2,"say ""hi""\nand bye"\r\n' +
+        'a3,X,11-01-2026 00:00:00,3,plain\r\n',
     );
     web.on('/quoted', serve(body));
     const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/quoted'), rowCount: 3 }).getJob);
@@ -380,9 +390,10 @@ describe('copyExport: success', () => {
     expect(inputs.get('CreateMultipartUploadCommand')).toMatchObject({ ChecksumAlgorithm: 'CRC32' });
     expect(count(sent, 'CompleteMultipartUploadCommand')).toBe(1);
     expect(sent.slice(-2)).toEqual(['PutObjectTaggingCommand', 'PutObjectCommand']);
-    expect(outcome.s3Checksum).toBe('CRC32:q83vEg==-3');
+    expect(outcome.days[0]?.s3Checksum).toBe('CRC32:q83vEg==-3');
     const manifest = JSON.parse((await readObject(manifestKey)).toString('utf8'));
-    expect(manifest).toMatchObject({ s3Checksum: 'CRC32:q83vEg==-3', s3ChecksumType: 'COMPOSITE', sha256: sha256(body) });
+    expect(manifest).toMatchObject({ sha256: sha256(body) });
+    expect(manifest.objects[0]).toMatchObject({ s3Checksum: 'CRC32:q83vEg==-3', s3ChecksumType: 'COMPOSITE', sha256: sha256(body) });
     expect(await sha256TagOf(csvKey)).toBe(sha256(body));
     client.destroy();
   });
@@ -406,10 +417,10 @@ describe('copyExport: success', () => {
 
     const outcome = await copyExport(request(), deps);
 
-    expect(outcome).toMatchObject({ versionId: 'v-7', etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+    expect(outcome.days[0]).toMatchObject({ versionId: 'v-7', etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
     expect(inputs.get('PutObjectTaggingCommand')).toMatchObject({ Key: keysOf(deps).csvKey, VersionId: 'v-7' });
     const manifest = JSON.parse((await readObject(keysOf(deps).manifestKey)).toString('utf8'));
-    expect(manifest).toMatchObject({ versionId: 'v-7', etag: outcome.etag });
+    expect(manifest.objects[0]).toMatchObject({ versionId: 'v-7', etag: outcome.days[0]?.etag });
     client.destroy();
   });
 
@@ -418,7 +429,7 @@ describe('copyExport: success', () => {
     const { client } = recordingClient({ ChecksumCRC32: 'q83vEg==', ChecksumType: 'FULL_OBJECT' });
     const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/nc'), rowCount: 2 }).getJob, { s3: client });
     const outcome = await copyExport(request(), deps);
-    expect(outcome.s3Checksum).toBeUndefined();
+    expect(outcome.days[0]?.s3Checksum).toBeUndefined();
     expect(JSON.parse((await readObject(keysOf(deps).manifestKey)).toString('utf8'))).not.toHaveProperty('s3Checksum');
     client.destroy();
   });
@@ -663,7 +674,9 @@ describe('copyExport: verification failures leave nothing behind', () => {
 
   // What a Content-Length smaller than the file delivers: every announced byte, the row count
   // intact, and a last field cut short. The seat export ends in a number, so the shape holds too.
-  const seatCsv = Buffer.from('seatId,seatHolderName,totalConnections,totalLeadsSaved\n1,"Doe, John",812,26341\n2,Ana,77,1990\n');
+  const seatCsv = Buffer.from(
+    'activityId,activityType,createdAt,seatId,memberIdentityKey\n1,"Doe, John",11-01-2026 00:00:00,26341,m\n2,Ana,11-01-2026 00:00:00,1990,m\n',
+  );
 
   it.each([1, 2, 3, 5])('TruncatedDownload when a body %i byte(s) short of the file ends inside its last field', async (missing) => {
     const path = `/seat-short-${missing}`;
@@ -874,5 +887,68 @@ describe('copyExport: the job must be ready', () => {
     ['no expireAt', { downloadUrl: 'https://www.linkedin.com/ambry/?x', rowCount: 1, expireAt: null }],
   ])('LinkedInProtocolError when the job has %s', async (_name, job) => {
     await expectCopyFailure(baseDeps(scriptedJobs(job).getJob), ERROR_NAMES.protocol);
+  });
+});
+
+describe('copyExport: a multi-day window lands one object per day', () => {
+  const THREE_DAYS = { startAt: WINDOW.startAt, endAt: WINDOW.startAt + 3 * DAY };
+  const header = 'activityId,activityType,createdAt,seatId,memberIdentityKey\r\n';
+  const rows = [
+    'a1,VIEWED_PROFILE,11-03-2026 10:00:00,1,m1\r\n',
+    'a2,"SENT, ""InMail""",11-01-2026 23:59:59,2,\r\n',
+    'a3,NOTE,11-03-2026 00:00:00,3,"two\r\nlines"\r\n',
+  ];
+  const dayKeys = (deps: CopyDeps) =>
+    [0, 1, 2].map((d) => dayObjectKey(deps.keyPrefix, 'activity', CONTRACT, THREE_DAYS.startAt + d * DAY));
+
+  it('splits the verified file by createdAt: day objects with their own rows, tag and metadata, one manifest tying them to the file', async () => {
+    const body = Buffer.from(header + rows.join(''));
+    web.on('/days', serve(body));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/days'), rowCount: 3 }).getJob);
+
+    const outcome = await copyExport(request({ window: THREE_DAYS }), deps);
+
+    const keys = dayKeys(deps);
+    const manifestKey = manifestKeyOf(deps.keyPrefix, 'activity', CONTRACT, THREE_DAYS);
+    const expected = [header + rows[1], header, header + rows[0] + rows[2]];
+    for (const [i, key] of keys.entries()) {
+      expect((await readObject(key)).toString('utf8')).toBe(expected[i]);
+      expect(await sha256TagOf(key)).toBe(sha256(Buffer.from(expected[i] as string)));
+    }
+    const head = await s3.s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: keys[2] }));
+    expect(head.Metadata).toMatchObject({ day: '2026-11-03', rows: '2', bytes: String(Buffer.byteLength(expected[2] as string)) });
+    expect(outcome).toMatchObject({
+      rowCount: 3,
+      bytes: body.length,
+      sha256: sha256(body),
+      s3Uri: `s3://${s3.bucket}/${keys[0]}`,
+      manifestKey,
+    });
+    expect(outcome.days.map((d) => [d.key, d.rows])).toEqual([
+      [keys[0], 1],
+      [keys[1], 0],
+      [keys[2], 2],
+    ]);
+
+    const manifest = JSON.parse((await readObject(manifestKey)).toString('utf8'));
+    expect(manifest).toMatchObject({ manifestVersion: 2, rows: 3, bytes: body.length, sha256: sha256(body) });
+    expect(manifest.objects.map((o: { day: string; rows: number }) => [o.day, o.rows])).toEqual([
+      ['2026-11-01', 1],
+      ['2026-11-02', 0],
+      ['2026-11-03', 2],
+    ]);
+    // Only day objects in the table location; the manifest lives beside it.
+    expect(await listUnder(`${deps.keyPrefix}activity/`)).toEqual([...keys].sort());
+    expect(await listUnder(deps.keyPrefix)).toEqual([...keys, manifestKey].sort());
+  });
+
+  it.each([
+    ['RowCountMismatch', 4, rows.join('')],
+    ['MalformedCsv', 1, 'a9,X,11-05-2026 00:00:00,9,\r\n'],
+  ])('%s: no day lands, nothing is left in S3', async (name, rowCount, data) => {
+    web.on('/bad-days', serve(Buffer.from(header + data)));
+    const deps = baseDeps(scriptedJobs({ downloadUrl: urlFor('/bad-days'), rowCount }).getJob);
+    await expectCopyFailure(deps, name, request({ window: THREE_DAYS }));
+    expect(await listUnder(deps.keyPrefix)).toEqual([]);
   });
 });

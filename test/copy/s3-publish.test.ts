@@ -18,6 +18,7 @@ import {
   SHA256_TAG,
   assertPartSizeFits,
   buildManifest,
+  type LandedDayObject,
   formatS3Checksum,
   manifestVouchesFor,
   maxUploadBytes,
@@ -62,11 +63,12 @@ describe('assertPartSizeFits', () => {
 
 describe('object metadata, S3 checksum and manifest', () => {
   it('describes the export in ASCII metadata known before the first byte (no SHA-256: that is a tag)', () => {
-    expect(objectMetadata(facts)).toEqual({
+    expect(objectMetadata(facts, { day: Date.UTC(2026, 0, 1), rows: facts.rows, bytes: facts.bytes })).toEqual({
       'job-id': '5',
       'job-ids': '3,5',
       'export-type': 'seat',
       contract: 'urn:li:contract:42',
+      day: '2026-01-01',
       'window-start': '2026-01-01T00:00:00.000Z',
       'window-end': '2026-01-02T00:00:00.000Z',
       rows: '0',
@@ -86,28 +88,49 @@ describe('object metadata, S3 checksum and manifest', () => {
     expect(formatS3Checksum({ algorithm: 'CRC32', value: 'q83v' })).toBe('CRC32:q83v');
   });
 
+  const day = (uploaded: LandedDayObject['uploaded']): LandedDayObject => ({
+    day: Date.UTC(2026, 0, 1),
+    key: 'p/seat/contract=42/dt=2026-01-01/2026-01-01_2026-01-02.csv',
+    rows: 0,
+    bytes: 61,
+    sha256: facts.sha256,
+    uploaded,
+  });
+
   it('builds a manifest that flags an empty export and records ETag and S3 checksum only when known', () => {
-    const manifest = buildManifest(facts, 's3://b/k.csv', Date.UTC(2026, 0, 3, 4, 5, 6));
+    const manifest = buildManifest(facts, 'b', [day({})], Date.UTC(2026, 0, 3, 4, 5, 6));
     expect(manifest).toMatchObject({
-      object: 's3://b/k.csv',
+      manifestVersion: 2,
       empty: true,
       rows: 0,
       sha256: facts.sha256,
       copiedAt: '2026-01-03T04:05:06.000Z',
+      objects: [{ day: '2026-01-01', object: 's3://b/p/seat/contract=42/dt=2026-01-01/2026-01-01_2026-01-02.csv', rows: 0, bytes: 61 }],
     });
-    expect(manifest).not.toHaveProperty('s3Checksum');
-    expect(manifest).not.toHaveProperty('s3ChecksumType');
-    expect(manifest).not.toHaveProperty('etag');
-    const full = buildManifest(facts, 's3://b/k.csv', 0, {
-      etag: '"e"',
-      s3Checksum: { algorithm: 'CRC32', value: 'q83v-2', type: 'COMPOSITE' },
-    });
-    expect(full).toMatchObject({ etag: '"e"', s3Checksum: 'CRC32:q83v-2', s3ChecksumType: 'COMPOSITE' });
-    expect(full).not.toHaveProperty('versionId');
+    expect(manifest.objects[0]).not.toHaveProperty('s3Checksum');
+    expect(manifest.objects[0]).not.toHaveProperty('s3ChecksumType');
+    expect(manifest.objects[0]).not.toHaveProperty('etag');
+    expect(manifest).not.toHaveProperty('extraColumns');
+    const full = buildManifest(
+      facts,
+      'b',
+      [day({ etag: '"e"', s3Checksum: { algorithm: 'CRC32', value: 'q83v-2', type: 'COMPOSITE' } })],
+      0,
+      {
+        header: ['seatId'],
+        extraColumns: ['newColumn'],
+      },
+    );
+    expect(full.objects[0]).toMatchObject({ etag: '"e"', s3Checksum: 'CRC32:q83v-2', s3ChecksumType: 'COMPOSITE' });
+    expect(full.objects[0]).not.toHaveProperty('versionId');
+    expect(full).toMatchObject({ header: ['seatId'], extraColumns: ['newColumn'] });
   });
 
   it('names the version the upload completed, in a versioned bucket', () => {
-    expect(buildManifest(facts, 's3://b/k.csv', 0, { etag: '"e"', versionId: 'v-3' })).toMatchObject({ etag: '"e"', versionId: 'v-3' });
+    expect(buildManifest(facts, 'b', [day({ etag: '"e"', versionId: 'v-3' })], 0).objects[0]).toMatchObject({
+      etag: '"e"',
+      versionId: 'v-3',
+    });
   });
 
   it("accepts Powertools' Logger as the copy's logger", () => {

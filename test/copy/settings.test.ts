@@ -9,6 +9,7 @@ describe('copySettingsFromConfig', () => {
       bucket: 'exports',
       keyPrefix: 'linkedin-sales-navigator/',
       checksumFromS3: true,
+      expectedColumns: {},
       allowedHosts: ['www.linkedin.com', 'api.linkedin.com'],
       allowHttpLoopback: false,
       safetyMarginMs: 30_000,

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportObjectKeys } from '../../lambdas/shared/workflow/keys';
+import { dayObjectKey, manifestKey } from '../../lambdas/shared/contract/layout';
 import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
 import type { ExportType } from '../../lambdas/shared/contract/export-types';
 import { startSimulator, type FaultSettings, type Simulator } from '../../local/simulator';
@@ -90,7 +90,10 @@ const run = (faults: FaultSettings, stackConfig = STACK_CONFIG, exportType: Expo
   });
 };
 
-const finalKeys = (exportType: ExportType = EXPORT_TYPE) => exportObjectKeys(prefix, exportType, SIMULATOR_CONTRACT, WINDOW);
+const finalKeys = (exportType: ExportType = EXPORT_TYPE) => ({
+  csvKey: dayObjectKey(prefix, exportType, SIMULATOR_CONTRACT, WINDOW.startAt),
+  manifestKey: manifestKey(prefix, exportType, SIMULATOR_CONTRACT, WINDOW),
+});
 const downloads = () => simulator.calls.filter((call) => call.route === 'download');
 
 /** The run failed with `error`, and the bucket shows nothing of it: no CSV, no manifest, no open upload. */

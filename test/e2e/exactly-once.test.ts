@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LEDGER_VERSION, type Ledger } from '../../lambdas/shared/contract/ledger';
 import { ledgerKey } from '../../lambdas/shared/workflow/keys';
+import { dayObjectKey, manifestKey } from '../../lambdas/shared/contract/layout';
 import { S3RVER_CREDENTIALS, s3ClientConfig } from '../../local/s3-client';
 import { startLocalS3, type LocalS3 } from '../../local/s3';
 import { summary } from '../../local/runner/render';
@@ -135,7 +136,7 @@ describe('overlapping windows', () => {
     expect(copiesPerDay(await dataObjects())).toEqual({ '2025-11-01': 1, '2025-11-02': 1, '2025-11-03': 1 });
   }, 120_000);
 
-  it('with force, the third run lands one object for the three days and supersedes the two older ones', async () => {
+  it('with force, the third run lands the three days again at their keys and keeps the older objects under superseded/', async () => {
     await run('2025-11-01', '2025-11-03');
     await run('2025-11-02', '2025-11-04');
 
@@ -144,13 +145,19 @@ describe('overlapping windows', () => {
     expect(forced.status).toBe('SUCCEEDED');
     expect(creates()).toBe(3);
     const objects = await dataObjects();
-    expect(objects.map((o) => o.key)).toEqual([`${PREFIX}${TYPE}/contract=${contract().split(':').pop()}/2025-11-01_2025-11-04.csv`]);
+    // A day always has the same key, so the forced run replaced the three day objects in place.
+    expect(objects.map((o) => o.key)).toEqual(
+      ['2025-11-01', '2025-11-02', '2025-11-03'].map((d) => dayObjectKey(PREFIX, TYPE, contract(), day(d))),
+    );
     expect(copiesPerDay(objects)).toEqual({ '2025-11-01': 1, '2025-11-02': 1, '2025-11-03': 1 });
-    expect(forced.counts).toMatchObject({ superseded: 2 });
+    expect(forced.counts).toMatchObject({ superseded: 3 });
     const ledger = await readLedgerObject();
-    expect(ledger.objects).toHaveLength(1);
+    expect(ledger.objects.map((o) => o.manifestKey)).toEqual(
+      Array(3).fill(manifestKey(PREFIX, TYPE, contract(), { startAt: day('2025-11-01'), endAt: day('2025-11-04') })),
+    );
     expect(ledger.superseded.map((s) => [s.key.split('/').pop(), s.moved])).toEqual([
-      ['2025-11-01_2025-11-03.csv', true],
+      ['2025-11-01_2025-11-02.csv', true],
+      ['2025-11-02_2025-11-03.csv', true],
       ['2025-11-03_2025-11-04.csv', true],
     ]);
     // Recoverable: each superseded object and manifest is kept under superseded/.
@@ -172,11 +179,16 @@ describe('two executions of the same window started together', () => {
     expect(objects).toHaveLength(1);
     const key = objects[0]!.key;
     const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    const manifestBody = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key.replace(/\.csv$/, '.manifest.json') }));
-    const manifest = JSON.parse((await manifestBody.Body?.transformToString()) ?? '') as { etag: string; sha256: string };
-    expect(manifest.etag).toBe(head.ETag);
+    const manifestBody = await client.send(
+      new GetObjectCommand({
+        Bucket: BUCKET,
+        Key: manifestKey(PREFIX, TYPE, contract(), { startAt: day('2025-11-01'), endAt: day('2025-11-02') }),
+      }),
+    );
+    const manifest = JSON.parse((await manifestBody.Body?.transformToString()) ?? '') as { objects: { etag: string; sha256: string }[] };
+    expect(manifest.objects[0]!.etag).toBe(head.ETag);
     const tags = await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
-    expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: manifest.sha256 }]);
+    expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: manifest.objects[0]!.sha256 }]);
     // One landed, the other waited for it and found the day landed.
     const landed = [a, b].map((r) => r.exports.length).sort();
     expect(landed).toEqual([0, 1]);
@@ -242,7 +254,7 @@ describe('a run killed after its job COMPLETED', () => {
       updatedAt: new Date(createdAt).toISOString(),
     };
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: ledgerKey(PREFIX, TYPE, contract()), Body: JSON.stringify(killed) }));
-    const csvKey = `${PREFIX}${TYPE}/contract=${contract().split(':').pop()}/2025-11-01_2025-11-02.csv`;
+    const csvKey = dayObjectKey(PREFIX, TYPE, contract(), day('2025-11-01'));
     const upload = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: csvKey }));
     await client.send(
       new UploadPartCommand({

@@ -14,6 +14,7 @@ import { runLocal, type RunLocalOptions, type RunLocalResult } from '../../local
 import { loadLocalWorkflow } from '../../local/runner/workflow';
 import { EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
 import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
+import { DAY_COLUMN } from '../../lambdas/shared/contract/export-schemas';
 
 // Short, real waits: the Lambdas' policy shrunk through the stack's own configuration keys.
 const STACK_CONFIG = { pollInitialSeconds: 1, pollMaxSeconds: 2, dataDelayWaitSeconds: 2, recreateBaseSeconds: 1 };
@@ -48,6 +49,10 @@ const landedRows = (result: RunLocalResult, s3Uri: string): string[][] => {
   return parse(readFileSync(file), { relaxQuotes: false }) as string[][];
 };
 
+/** The file s3rver keeps an object of the run's bucket in. */
+const onDisk = (result: RunLocalResult, s3Uri: string): string =>
+  path.join(dataDir, result.s3.bucket, `${s3Uri.slice(`s3://${result.s3.bucket}/`.length)}._S3rver_object`);
+
 /** Every CSV object key s3rver holds under the bucket. */
 const csvKeysOnDisk = (result: RunLocalResult): string[] => {
   const root = path.join(dataDir, result.s3.bucket);
@@ -76,10 +81,27 @@ describe('npm start, in-process (runLocal)', () => {
       endAt: Date.UTC(2025, 5, 3),
       empty: false,
     });
-    const rows = landedRows(result, landed!.s3Uri);
-    expect(rows[0]).toEqual([...CSV_HEADERS[type]]);
-    expect(rows.length - 1).toBe(landed!.rowCount);
-    expect(readFileSync(result.s3.files[landed!.s3Uri]!).length).toBe(landed!.bytes);
+    // Two days: one object per day, each with the header and only its day's rows (its dt partition).
+    expect(landed!.objects).toBe(2);
+    const manifest = JSON.parse(readFileSync(onDisk(result, landed!.manifestUri), 'utf8')) as {
+      objects: { day: string; object: string; rows: number; bytes: number }[];
+    };
+    expect(manifest.objects.map((o) => o.day)).toEqual(['2025-06-01', '2025-06-02']);
+    expect(manifest.objects[0]!.object).toBe(landed!.s3Uri);
+    let dataRows = 0;
+    for (const entry of manifest.objects) {
+      const file = onDisk(result, entry.object);
+      expect(entry.object).toContain(`/dt=${entry.day}/`);
+      expect(readFileSync(file).length).toBe(entry.bytes);
+      const [header, ...rows] = parse(readFileSync(file), { relaxQuotes: false }) as string[][];
+      expect(header).toEqual([...CSV_HEADERS[type]]);
+      expect(rows).toHaveLength(entry.rows);
+      const dayColumn = header!.indexOf(DAY_COLUMN[type]);
+      const [yyyy, mm, dd] = entry.day.split('-');
+      for (const row of rows) expect(row[dayColumn]!.slice(0, 10)).toBe(`${mm}-${dd}-${yyyy}`);
+      dataRows += rows.length;
+    }
+    expect(dataRows).toBe(landed!.rowCount);
   });
 
   it('splits a window LinkedIn finds too large and lands one object per part', async () => {

@@ -150,7 +150,11 @@ describe('a pair whose work outgrows one execution', () => {
     expect(result.exports).toHaveLength(MAX_RESULTS_IN_TASK);
     const folder = path.join(dataDir, result.s3.bucket, 'linkedin-sales-navigator', 'seat', `contract=${contract.split(':').pop()}`);
     const days = Array.from({ length: 64 }, (_, k) => Date.UTC(2025, 2, 1) + k * DAY);
-    const expected = days.map((day) => `${formatUtcDay(day)}_${formatUtcDay(day + DAY)}.csv._S3rver_object`);
-    expect(readdirSync(folder)).toEqual(expect.arrayContaining(expected));
+    expect(readdirSync(folder).sort()).toEqual(days.map((day) => `dt=${formatUtcDay(day)}`));
+    for (const day of days) {
+      expect(readdirSync(path.join(folder, `dt=${formatUtcDay(day)}`))).toEqual(
+        expect.arrayContaining([`${formatUtcDay(day)}_${formatUtcDay(day + DAY)}.csv._S3rver_object`]),
+      );
+    }
   }, 240_000);
 });

@@ -106,7 +106,9 @@ describe('npm start -- --linkedin-url … --s3-endpoint … --bucket … --json'
         rowCount: expect.any(Number),
         bytes: expect.any(Number),
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-        s3Uri: 's3://separate-bucket/team-a/seat/contract=123456/2025-05-01_2025-05-02.csv',
+        s3Uri: 's3://separate-bucket/team-a/seat/contract=123456/dt=2025-05-01/2025-05-01_2025-05-02.csv',
+        manifestUri: 's3://separate-bucket/team-a/manifests/seat/contract=123456/2025-05-01_2025-05-02.manifest.json',
+        objects: 1,
         empty: false,
       },
     ]);

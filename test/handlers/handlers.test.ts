@@ -5,6 +5,7 @@
  * is claimed in the export ledger by the real claim handler before its job is created, as the
  * state machine does. The deployed entries (lambdas/*.ts) are checked at the end.
  */
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
@@ -248,33 +249,41 @@ describe('claim, create job, check job, copy to S3', () => {
       contract: CONTRACT,
       startAt: NOV_1,
       jobIds: [created.job!.id],
-      s3Uri: `s3://exports/li/activity/contract=123456/2026-11-01_2026-11-08.csv`,
+      s3Uri: `s3://exports/li/activity/contract=123456/dt=2026-11-01/2026-11-01_2026-11-02.csv`,
+      manifestUri: 's3://exports/li/manifests/activity/contract=123456/2026-11-01_2026-11-08.manifest.json',
+      objects: 7,
       empty: false,
     });
 
-    const object = await s3.s3Client.send(
-      new GetObjectCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }),
-    );
-    const body = await object.Body!.transformToString();
-    const rows = parse(body, { columns: true }) as Array<Record<string, string>>;
-    expect(rows).toHaveLength(result!.rowCount);
-    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['activityId', 'activityType', 'createdAt', 'seatId']));
-    expect(object.Metadata).toMatchObject({ rows: String(result!.rowCount), 'job-id': String(created.job!.id) });
-    const tags = await s3.s3Client.send(
-      new GetObjectTaggingCommand({ Bucket: 'exports', Key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv' }),
-    );
-    expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: result!.sha256 }]);
+    // Seven days: one object per day, each with the header, its own rows, its metadata and sha256 tag.
+    let rowsLanded = 0;
+    for (let d = 0; d < 7; d++) {
+      const day = new Date(NOV_1 + d * DAY).toISOString().slice(0, 10);
+      const next = new Date(NOV_1 + (d + 1) * DAY).toISOString().slice(0, 10);
+      const key = `li/activity/contract=123456/dt=${day}/${day}_${next}.csv`;
+      const object = await s3.s3Client.send(new GetObjectCommand({ Bucket: 'exports', Key: key }));
+      const body = await object.Body!.transformToString();
+      const rows = parse(body, { columns: true }) as Array<Record<string, string>>;
+      for (const row of rows) expect(row.createdAt!.slice(0, 10)).toBe(`${day.slice(5, 7)}-${day.slice(8, 10)}-${day.slice(0, 4)}`);
+      expect(Object.keys(rows[0] ?? { activityId: '', activityType: '', createdAt: '', seatId: '' })).toEqual(
+        expect.arrayContaining(['activityId', 'activityType', 'createdAt', 'seatId']),
+      );
+      expect(object.Metadata).toMatchObject({ day, rows: String(rows.length), 'job-id': String(created.job!.id) });
+      const tags = await s3.s3Client.send(new GetObjectTaggingCommand({ Bucket: 'exports', Key: key }));
+      expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: createHash('sha256').update(body).digest('hex') }]);
+      rowsLanded += rows.length;
+    }
+    expect(rowsLanded).toBe(result!.rowCount);
 
-    // The ledger records the landing and the claim is released.
+    // The ledger records the landing (a day per object) and the claim is released.
     const ledger = await ledgerNow();
+    expect(ledger?.objects.filter((landed) => landed.startAt >= NOV_1 && landed.startAt < NOV_1 + 7 * DAY)).toHaveLength(7);
     expect(ledger?.objects).toContainEqual(
       expect.objectContaining({
         startAt: NOV_1,
-        endAt: NOV_1 + 7 * DAY,
-        key: 'li/activity/contract=123456/2026-11-01_2026-11-08.csv',
-        manifestKey: 'li/activity/contract=123456/2026-11-01_2026-11-08.manifest.json',
-        sha256: result!.sha256,
-        rows: result!.rowCount,
+        endAt: NOV_1 + DAY,
+        key: 'li/activity/contract=123456/dt=2026-11-01/2026-11-01_2026-11-02.csv',
+        manifestKey: 'li/manifests/activity/contract=123456/2026-11-01_2026-11-08.manifest.json',
         jobId: created.job!.id,
         landedBy: claimed.owner,
       }),

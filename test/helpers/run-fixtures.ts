@@ -50,6 +50,7 @@ export const landedObject = (task: Pick<ExportTask, 'exportType' | 'contract'>, 
     sha256: 'a'.repeat(64),
     s3Uri: `s3://exports/${key}.csv`,
     manifestUri: `s3://exports/${key}.manifest.json`,
+    objects: Math.round((window.endAt - window.startAt) / 86_400_000),
     empty: rowCount === 0,
   };
 };

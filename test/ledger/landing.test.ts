@@ -4,12 +4,15 @@
  * moves of the superseded objects to `<prefix>superseded/` follow, against a real local S3.
  */
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { type LedgerObject, ledgerSchema } from '../../lambdas/shared/contract/ledger';
-import { claimLost, landObject, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../../lambdas/shared/ledger/landing';
+import { type Ledger, type LedgerObject, ledgerSchema } from '../../lambdas/shared/contract/ledger';
+import { claimLost, landObjects, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../../lambdas/shared/ledger/landing';
 import { openTestS3, type TestS3 } from './local-s3';
 import { claimOf, DATA_FOLDER, landed, ledgerOf, OTHER, OWNER, PREFIX, supersededOf, w } from './fixtures';
 
 const NEW_LANDED_AT = '2026-12-01T12:00:00.000Z';
+/** One object landing for a claim on its own window (what a one-day window lands). */
+const landObject = (ledger: Ledger, owner: string, object: LedgerObject, prefix: string) =>
+  landObjects(ledger, owner, object, [object], prefix);
 /** The object OWNER lands for its claim on 11-01..11-08. */
 const arriving = (extra: Partial<LedgerObject> = {}): LedgerObject =>
   landed('2026-11-01', '2026-11-08', { jobId: 6_000_000_900, landedBy: OWNER, landedAt: NEW_LANDED_AT, sha256: 'b'.repeat(64), ...extra });
@@ -179,7 +182,7 @@ describe('moving superseded objects in S3', () => {
       ...extra,
     });
 
-  it('moves an object and its manifest out of the data location, and a second call changes nothing', async () => {
+  it('moves an object out of the data location and keeps a copy of its manifest, which stays (it may describe other days), and a second call changes nothing', async () => {
     // Prepare: an older object (with the ETag S3 gave it) superseded by 11-01..11-08.
     const csv = 'date,activity\n2026-10-25,3\n';
     const manifest = '{"manifestVersion":1,"rows":1}';
@@ -202,7 +205,7 @@ describe('moving superseded objects in S3', () => {
     expect(first).toEqual([entry]);
     expect(second).toEqual([entry]);
     expect(await exists(old.key)).toBe(false);
-    expect(await exists(old.manifestKey)).toBe(false);
+    expect(await text(old.manifestKey)).toBe(manifest);
     expect([entry!.movedTo, entry!.manifestMovedTo]).toEqual([
       `${PREFIX}superseded/plain/moved.csv@2026-11-04T06-30-15.123Z`,
       `${PREFIX}superseded/plain/moved.manifest.json@2026-11-04T06-30-15.123Z`,

@@ -2,7 +2,7 @@
  * Reading and writing the export ledger (lambdas/shared/ledger/store.ts) against a real local S3
  * with conditional writes (local/s3.ts): a corrupt ledger is refused by name, creates and updates
  * are conditional, lost races are retried on the winner's ledger, and a missing ledger starts
- * from the manifests in the pair's data folder.
+ * from the pair's manifests (under manifests/).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ExportManifest } from '../../lambdas/shared/copy/s3-publish';
@@ -46,46 +46,76 @@ const text = (key: string): Promise<string> => s3.text(key);
 /** The stored ledger, parsed by its schema (not through readLedger, which is under test). */
 const stored = async (): Promise<Ledger> => ledgerSchema.parse(JSON.parse(await text(LEDGER_KEY)));
 
-/**
- * A manifest as the copy step writes it beside its CSV (lambdas/shared/copy/s3-publish.ts). The
- * seeding also reads a `versionId`, which ExportManifest does not carry yet (see the report).
- */
-type Manifest = ExportManifest & { versionId?: string };
-const manifest = (from: string, to: string, over: Partial<Manifest> = {}): Manifest => ({
-  manifestVersion: 1,
-  object: `s3://${BUCKET}/${DATA_FOLDER}${from}_${to}.csv`,
-  exportType: 'activity',
-  contract: CONTRACT,
-  jobId: 6_000_000_001,
-  jobIds: [6_000_000_001],
-  window: { startAt: `${from}T00:00:00.000Z`, endAt: `${to}T00:00:00.000Z`, startAtMs: day(from), endAtMs: day(to) },
-  rows: 12,
-  bytes: 3_456,
-  sha256: 'c'.repeat(64),
-  etag: '"11111111111111111111111111111111"',
-  empty: false,
-  copiedAt: '2026-11-20T08:00:00.000Z',
-  ...over,
-});
+/** The pair's manifests folder (contract/layout.ts). */
+const MANIFESTS = `${PREFIX}manifests/activity/contract=123456/`;
 
-const putManifest = (m: Manifest, folder = DATA_FOLDER): Promise<string> =>
+const DAY_MS = 86_400_000;
+const dayKey = (ms: number): string => {
+  const d = new Date(ms).toISOString().slice(0, 10);
+  return `${DATA_FOLDER}dt=${d}/${d}_${new Date(ms + DAY_MS).toISOString().slice(0, 10)}.csv`;
+};
+const daysFrom = (from: string, to: string): number[] => {
+  const days: number[] = [];
+  for (let d = day(from); d < day(to); d += DAY_MS) days.push(d);
+  return days;
+};
+
+interface DayOver {
+  rows?: number;
+  bytes?: number;
+  etag?: string | undefined;
+  versionId?: string;
+}
+
+/** A window's manifest as the copy step writes it (lambdas/shared/copy/s3-publish.ts), one entry per day. */
+const manifest = (from: string, to: string, over: Partial<ExportManifest> & DayOver = {}): ExportManifest => {
+  const { rows = 12, bytes = 3_456, etag: asked, versionId, ...rest } = over;
+  // `etag: undefined` asks for a manifest without one.
+  const etag = 'etag' in over ? asked : '"11111111111111111111111111111111"';
+  return {
+    manifestVersion: 2,
+    exportType: 'activity',
+    contract: CONTRACT,
+    jobId: 6_000_000_001,
+    jobIds: [6_000_000_001],
+    window: { startAt: `${from}T00:00:00.000Z`, endAt: `${to}T00:00:00.000Z`, startAtMs: day(from), endAtMs: day(to) },
+    rows,
+    bytes,
+    sha256: 'c'.repeat(64),
+    objects: daysFrom(from, to).map((d) => ({
+      day: new Date(d).toISOString().slice(0, 10),
+      object: `s3://${BUCKET}/${dayKey(d)}`,
+      rows,
+      bytes,
+      sha256: 'c'.repeat(64),
+      ...(etag ? { etag } : {}),
+      ...(versionId ? { versionId } : {}),
+    })),
+    empty: false,
+    copiedAt: '2026-11-20T08:00:00.000Z',
+    ...rest,
+  };
+};
+
+const putManifest = (m: ExportManifest, folder = MANIFESTS): Promise<string> =>
   put(`${folder}${m.window.startAt.slice(0, 10)}_${m.window.endAt.slice(0, 10)}.manifest.json`, JSON.stringify(m));
 
-/** The ledger object a manifest vouches for. */
-const fromManifest = (from: string, to: string, over: Partial<LedgerObject> = {}): LedgerObject => ({
-  startAt: day(from),
-  endAt: day(to),
-  key: `${DATA_FOLDER}${from}_${to}.csv`,
-  manifestKey: `${DATA_FOLDER}${from}_${to}.manifest.json`,
-  etag: '"11111111111111111111111111111111"',
-  sha256: 'c'.repeat(64),
-  rows: 12,
-  bytes: 3_456,
-  jobId: 6_000_000_001,
-  landedBy: 'manifest',
-  landedAt: '2026-11-20T08:00:00.000Z',
-  ...over,
-});
+/** The ledger objects (one per day) a manifest vouches for. */
+const fromManifest = (from: string, to: string, over: Partial<LedgerObject> = {}): LedgerObject[] =>
+  daysFrom(from, to).map((d) => ({
+    startAt: d,
+    endAt: d + DAY_MS,
+    key: dayKey(d),
+    manifestKey: `${MANIFESTS}${from}_${to}.manifest.json`,
+    etag: '"11111111111111111111111111111111"',
+    sha256: 'c'.repeat(64),
+    rows: 12,
+    bytes: 3_456,
+    jobId: 6_000_000_001,
+    landedBy: 'manifest',
+    landedAt: '2026-11-20T08:00:00.000Z',
+    ...over,
+  }));
 
 /** A change that appends one orphan with the given job id. */
 const addOrphan = (jobId: number) => (ledger: Ledger) => ({
@@ -294,7 +324,7 @@ describe('updateLedger', () => {
     expect(await text(LEDGER_KEY)).toBe('{"truncated":');
   });
 
-  it('starts a missing ledger from the manifests in the pair’s data folder', async () => {
+  it('starts a missing ledger from the pair’s manifests (one object per day)', async () => {
     // Prepare: two manifests, a CSV, a manifest that does not parse, and manifests of other pairs.
     await putManifest(manifest('2026-11-01', '2026-11-08'));
     await putManifest(
@@ -307,10 +337,10 @@ describe('updateLedger', () => {
         copiedAt: '2026-11-21T09:30:00Z',
       }),
     );
-    await put(`${DATA_FOLDER}2026-11-01_2026-11-08.csv`, 'date\n');
-    await put(`${DATA_FOLDER}2026-10-01_2026-10-08.manifest.json`, '{"manifestVersion":1}');
-    await putManifest(manifest('2026-10-01', '2026-10-08'), `${PREFIX}activity/contract=1234567/`);
-    await putManifest(manifest('2026-10-01', '2026-10-08'), `${PREFIX}seat/contract=123456/`);
+    await put(`${MANIFESTS}2026-11-01_2026-11-08.csv`, 'date\n');
+    await put(`${MANIFESTS}2026-10-01_2026-10-08.manifest.json`, '{"manifestVersion":1}');
+    await putManifest(manifest('2026-10-01', '2026-10-08'), `${PREFIX}manifests/activity/contract=1234567/`);
+    await putManifest(manifest('2026-10-01', '2026-10-08'), `${PREFIX}manifests/seat/contract=123456/`);
     const skipped: string[] = [];
 
     // Act
@@ -321,20 +351,18 @@ describe('updateLedger', () => {
 
     // Assess
     const expected = [
-      fromManifest('2026-11-01', '2026-11-08'),
-      fromManifest('2026-11-08', '2026-11-15', {
+      ...fromManifest('2026-11-01', '2026-11-08'),
+      ...fromManifest('2026-11-08', '2026-11-15', {
         jobId: 6_000_000_002,
         rows: 0,
         bytes: 40,
-        etag: undefined,
         versionId: 'v2',
         landedAt: '2026-11-21T09:30:00.000Z',
-      }),
+      }).map(({ etag: _none, ...o }) => o),
     ];
-    delete expected[1]!.etag;
     expect(ledger.objects).toEqual(expected);
     expect(await stored()).toEqual({ ...emptyLedger('activity', CONTRACT, NOW), objects: expected });
-    expect(skipped).toEqual([`${DATA_FOLDER}2026-10-01_2026-10-08.manifest.json`]);
+    expect(skipped).toEqual([`${MANIFESTS}2026-10-01_2026-10-08.manifest.json`]);
   });
 
   it('keeps the newest of overlapping manifests', async () => {
@@ -344,7 +372,8 @@ describe('updateLedger', () => {
 
     const { ledger } = await updateLedger(at, (current) => ({ ledger: current, result: undefined }), { now: () => NOW });
 
-    expect(ledger.objects.map((o) => o.jobId)).toEqual([2, 3]);
+    // Per day: the 11-05 window is newest; the 11-08 one is oldest but alone on its day.
+    expect(ledger.objects.map((o) => o.jobId)).toEqual([1, 1, 1, 1, 2, 1, 1, 3]);
   });
 
   it('starts empty without seeding when asked', async () => {
@@ -373,7 +402,7 @@ describe('replaceCorruptLedger', () => {
     expect(await text(keptAt)).toBe('garbage');
     expect((await readLedger(at)).ledger).toEqual({
       ...emptyLedger('activity', CONTRACT, NOW),
-      objects: [fromManifest('2026-11-01', '2026-11-08')],
+      objects: fromManifest('2026-11-01', '2026-11-08'),
     });
   });
 

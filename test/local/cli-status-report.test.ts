@@ -50,6 +50,7 @@ const object = (exportType: PairReport['exportType'], contract: string, rowCount
   sha256: 'a'.repeat(64),
   s3Uri: `s3://${BUCKET}/${PREFIX}${exportType}/contract=${contract.split(':').pop()}/2026-01-01_2026-01-08.csv`,
   manifestUri: `s3://${BUCKET}/${PREFIX}${exportType}/contract=${contract.split(':').pop()}/2026-01-01_2026-01-08.manifest.json`,
+  objects: 7,
   empty: rowCount === 0,
 });
 

@@ -46,7 +46,9 @@ const result = (over: Partial<RunLocalResult> = {}): RunLocalResult => ({
       rowCount: 0,
       bytes: 120,
       sha256: 'ab'.repeat(32),
-      s3Uri: 's3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv',
+      s3Uri: 's3://b/p/seat/contract=123456/dt=2026-11-26/2026-11-26_2026-11-27.csv',
+      manifestUri: 's3://b/p/manifests/seat/contract=123456/2026-11-26_2026-11-27.manifest.json',
+      objects: 1,
       empty: true,
     },
   ],
@@ -60,7 +62,8 @@ const result = (over: Partial<RunLocalResult> = {}): RunLocalResult => ({
     endpoint: 'http://127.0.0.1:1',
     directory: '/data',
     files: {
-      's3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv': '/data/b/p/seat/contract=123456/2026-11-26_2026-11-27.csv._S3rver_object',
+      's3://b/p/seat/contract=123456/dt=2026-11-26/2026-11-26_2026-11-27.csv':
+        '/data/b/p/seat/contract=123456/dt=2026-11-26/2026-11-26_2026-11-27.csv._S3rver_object',
     },
   },
   linkedIn: { baseUrl: 'http://127.0.0.1:2/v2', simulated: true },
@@ -142,9 +145,9 @@ describe('summary', () => {
   it('tables the landed objects and says where the CSVs are', () => {
     const text = summary(result());
     expect(text).toContain('seat  urn:li:contract:123456  2026-11-26..2026-11-27  0 (empty)  120 B  abababababab…  6000000001');
-    expect(text).toContain('  s3://b/p/seat/contract=123456/2026-11-26_2026-11-27.csv');
+    expect(text).toContain('  s3://b/p/seat/contract=123456/dt=2026-11-26/2026-11-26_2026-11-27.csv');
     expect(text).toContain('CSV files (local S3 data, kept after the run in /data):');
-    expect(text).toContain('/data/b/p/seat/contract=123456/2026-11-26_2026-11-27.csv._S3rver_object');
+    expect(text).toContain('/data/b/p/seat/contract=123456/dt=2026-11-26/2026-11-26_2026-11-27.csv._S3rver_object');
     expect(text).toMatch(/SUCCEEDED: 1 export\(s\) landed and verified in 4\.2 s\.$/);
   });
 

@@ -57,6 +57,7 @@ const result = (window: ExportWindow, rowCount = 10): ExportResult => ({
   sha256: 'a'.repeat(64),
   s3Uri: 's3://bucket/key.csv',
   manifestUri: 's3://bucket/key.manifest.json',
+  objects: 1,
   empty: rowCount === 0,
 });
 

@@ -38,6 +38,7 @@ export const ERROR_NAMES = {
   tooManyRedirects: 'TooManyRedirects',
   downloadFailed: 'DownloadFailed', // any other unexpected HTTP answer from the download URL
   copyDeadline: 'CopyDeadlineExceeded', // stopped before the Lambda's time ran out; retried with a fresh URL
+  schemaDrift: 'SchemaDrift', // the header is not the expected columns (one missing, renamed or moved): quarantined, nothing published
 
   // Export ledger (lambdas/shared/ledger; docs/design.md, "Exactly once")
   ledgerCorrupt: 'LedgerCorrupt', // a ledger object the product did not write: nothing exported for the pair until fixed or forced

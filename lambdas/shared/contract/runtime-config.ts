@@ -12,6 +12,7 @@
 import * as z from 'zod/mini';
 import './zod-locale';
 import { ERROR_NAMES, NamedError } from './error-names';
+import { type ExpectedColumnsOverride, expectedColumnsProblems } from './export-schemas';
 import { CONTRACT_URN, EXPORT_TYPES } from './export-types';
 import { formatUtcDay, parseUtcDay } from './utc-day';
 import { DEFAULT_LINKEDIN_API_URL, LINKEDIN_DOWNLOAD_HOSTS, MAX_JOB_DAYS } from './linkedin-limits';
@@ -115,6 +116,33 @@ const utcDay = (doc: string, fallback: string): Defaulted<number> => {
   return defaulted(schema, formatUtcDay, doc, fallbackMs);
 };
 
+/**
+ * A JSON object, checked by `problems` (the first one becomes the message); written back as
+ * compact JSON.
+ */
+const json = <T>(doc: string, fallback: T, problems: (value: unknown) => string[]): Defaulted<T> =>
+  defaulted(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, ctx) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          ctx.issues.push({ code: 'custom', input: text, message: 'expected JSON' });
+          return z.NEVER;
+        }
+        const [first, ...more] = problems(value);
+        if (first === undefined) return value as T;
+        ctx.issues.push({ code: 'custom', input: text, message: more.length > 0 ? `${first} (and ${more.length} more)` : first });
+        return z.NEVER;
+      }),
+    ),
+    (value) => JSON.stringify(value),
+    doc,
+    fallback,
+  );
+
 export const RUNTIME_VARIABLES = {
   LINKEDIN_API_URL: defaulted(z.url(), String, "Base URL of LinkedIn's REST API (docs/linkedin-api.md §3).", DEFAULT_LINKEDIN_API_URL),
   LINKEDIN_TOKEN_SECRET_ID: resource('Secrets Manager id/ARN of the LinkedIn access token (the stack fills it in).'),
@@ -172,6 +200,13 @@ export const RUNTIME_VARIABLES = {
   REQUIRE_FINAL_LINE_BREAK: flag(
     'A non-empty download must end with a line break; without one it was cut short (TruncatedDownload). Turn off if LinkedIn files lack it.',
     true,
+  ),
+  // Only the activity columns are documented (docs/linkedin-api.md §10): the first real outcome or
+  // seat file may differ, and a deployment accepts it by listing its header (cdk.json expectedColumns).
+  EXPECTED_COLUMNS: json<ExpectedColumnsOverride>(
+    'The columns a file of each export type must start with, as JSON {"seat": ["seatId", …]}; a type left out (default {}) expects its built-in columns (lambdas/shared/contract/export-schemas.ts).',
+    {},
+    expectedColumnsProblems,
   ),
 } as const;
 

@@ -81,8 +81,12 @@ export const exportResultSchema = z.strictObject({
   rowCount: count,
   bytes: count,
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  /** The first day's object (contract/layout.ts: one object per day of the window). */
   s3Uri: z.string(),
+  /** The window's manifest: LinkedIn's file and every day object it became. */
   manifestUri: z.string(),
+  /** Day objects landed: one per day of the window. */
+  objects: count,
   /** LinkedIn reported rowCount 0: the object holds the header only. */
   empty: z.boolean(),
 });

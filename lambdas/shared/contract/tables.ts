@@ -68,16 +68,29 @@ export const typedExpression = (col: Pick<ExportColumn, 'name' | 'type'>, dialec
   }
 };
 
-/** The view's SELECT over `from` (the raw table, or a DuckDB relation): typed columns, then the partitions. */
-export const viewSelect = (exportType: ExportType, dialect: SqlDialect, from: string): string => {
-  const columns = EXPORT_COLUMNS[exportType].map((col) => `${typedExpression(col, dialect)} AS ${quote(col.name)}`);
+/**
+ * The view's SELECT over `from` (the raw table, or a DuckDB relation): typed columns, then the
+ * partitions. `columns` is the type's file columns: the built-in ones, or a deployment's
+ * `expectedColumns` (export-schemas.ts expectedColumnsOf).
+ */
+export const viewSelect = (
+  exportType: ExportType,
+  dialect: SqlDialect,
+  from: string,
+  columns: readonly ExportColumn[] = EXPORT_COLUMNS[exportType],
+): string => {
+  const typed = columns.map((col) => `${typedExpression(col, dialect)} AS ${quote(col.name)}`);
   const partitions = PARTITION_COLUMNS.map((p) => quote(p.name));
-  return `SELECT ${[...columns, ...partitions].join(', ')} FROM ${from}`;
+  return `SELECT ${[...typed, ...partitions].join(', ')} FROM ${from}`;
 };
 
 /** The view's columns and their SQL types, in order (Athena's view definition lists them). */
-export const viewColumns = (exportType: ExportType, dialect: SqlDialect): { name: string; type: string }[] => [
-  ...EXPORT_COLUMNS[exportType].map((col) => ({ name: col.name, type: SQL_TYPES[col.type][dialect] })),
+export const viewColumns = (
+  exportType: ExportType,
+  dialect: SqlDialect,
+  columns: readonly ExportColumn[] = EXPORT_COLUMNS[exportType],
+): { name: string; type: string }[] => [
+  ...columns.map((col) => ({ name: col.name, type: SQL_TYPES[col.type][dialect] })),
   ...PARTITION_COLUMNS.map((p) => ({ name: p.name, type: SQL_TYPES[p.type][dialect] })),
 ];
 

@@ -6,11 +6,13 @@
  * 1. GET the job for a fresh `downloadUrl`/`expireAt` (the URL never enters state-machine state).
  * 2. URL guard: with less than `urlMinRemainingMs` left on the URL, do not start; wait for it to
  *    lapse if that fits, then GET the job again (refresh-policy.ts).
- * 3. Stream download → verifier → multipart upload straight at the FINAL key, with the export's
- *    metadata and LinkedIn's claims (rows = rowCount, bytes = Content-Length). A file that is not
- *    what was promised never becomes an object (pipeline.ts).
- * 4. Once S3 has completed the object: tag the version it completed `sha256=<hex>`, then write the
- *    manifest beside it, naming that version and ETag.
+ * 3. One day: stream download → verifier → multipart upload straight at the day's FINAL key
+ *    (contract/layout.ts), with the export's metadata and LinkedIn's claims (rows = rowCount,
+ *    bytes = Content-Length). A file that is not what was promised never becomes an object
+ *    (pipeline.ts). Several days: stream download → verifier → one local file per day
+ *    (day-split.ts); only once the whole file is verified, upload each day to its key.
+ * 4. Once S3 has completed the objects: tag each version it completed `sha256=<hex>`, then write
+ *    the window's manifest under `<prefix>manifests/`, naming every day's version and ETag.
  *
  * Faults: an expired URL is refreshed and a dropped connection re-downloaded, each within its own
  * bound (refresh-policy.ts). One deadline, set `safetyMarginMs` before the Lambda's time runs out,
@@ -19,15 +21,24 @@
  * cover the multipart abort, or the completion, tag and manifest.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { ExportType } from '../contract/export-types';
+import { dayObjectKey, daysOf, manifestKey as manifestKeyOf, quarantineKey } from '../contract/layout';
 import type { ExportJob } from '../linkedin/schemas';
-import { exportObjectKeys, s3Uri, type ExportObjectKeys } from '../workflow/keys';
+import { s3Uri } from '../workflow/keys';
 import type { ExportResult, ExportWindow } from '../contract/state';
 import { sleep } from '../sleep';
 import { childController, copyBudgetMs, deadlineExceeded, startDeadline, throwIfAborted, untilAborted } from './abort';
 import { toCompletedJob, type CompletedJob } from './completed-job';
-import { openDownload } from './download';
-import { refuseOversize, streamVerified } from './pipeline';
+import { networkErrorCode, openDownload, type OpenedDownload } from './download';
+import { refuseOversize, spoolVerified, streamVerified, type Promised } from './pipeline';
+import { NamedError } from '../contract/error-names';
+import { type ExpectedColumnsOverride, expectedColumnsOf } from '../contract/export-schemas';
+import { readHeaderLine, type HeaderLine } from './header-line';
+import { compareHeader, schemaDriftError, type HeaderComparison, type HeaderDrift } from './schema-drift';
 import { afterSetback, expiryWait, NOTHING_SPENT, shortLivedUrl, type Setback, type ShortLivedUrl } from './refresh-policy';
 import {
   assertPartSizeFits,
@@ -35,13 +46,15 @@ import {
   formatS3Checksum,
   objectMetadata,
   putManifest,
+  streamToObject,
   tagSha256,
   type CopyLogger,
   type ExportClaims,
-  type UploadedObject,
+  type LandedDayObject,
   type VerifiedExport,
 } from './s3-publish';
 import { abortStaleUploads } from './stale-uploads';
+import type { DayPart } from './day-split';
 
 export type { CopyLogger } from './s3-publish';
 
@@ -80,6 +93,8 @@ export interface CopyDeps {
   maxDroppedConnectionRetries?: number;
   partSizeBytes: number;
   queueSize: number;
+  /** The columns each export type's file must start with (EXPECTED_COLUMNS). @default the built-in columns */
+  expectedColumns?: ExpectedColumnsOverride;
   /**
    * ASSUMPTION: LinkedIn's files end with a line break, so a body without one was cut short by a
    * too-small Content-Length (`TruncatedDownload`; csv-rows.ts). @default true
@@ -90,24 +105,53 @@ export interface CopyDeps {
   logger?: CopyLogger;
 }
 
-/** What landed: the result fields the state carries, plus what only the handler needs. */
-export type CopyOutcome = Pick<ExportResult, 'rowCount' | 'bytes' | 'sha256' | 's3Uri' | 'manifestUri' | 'empty'> & {
-  /** The object's key (`s3Uri` without the bucket). */
-  csvKey: string;
-  /** The manifest's key (`manifestUri` without the bucket). */
-  manifestKey: string;
-  /** The ETag the upload completed with (the ledger records it). */
+/** One day's object, as the ledger records it. */
+export interface LandedDay {
+  /** UTC midnight of the day. */
+  day: number;
+  key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  /** The ETag the upload completed with. */
   etag?: string;
-  /** The version the upload completed, in a versioned bucket (the ledger records it). */
+  /** The version the upload completed, in a versioned bucket. */
   versionId?: string;
   /** S3's own checksum of the object (`CRC32:base64`, …), when `checksumFromS3` and S3 returned one. */
   s3Checksum?: string;
-  /** Multipart uploads an earlier, killed copy had left open at the key, aborted before this one. */
+}
+
+/**
+ * What landed: the result fields the state carries (LinkedIn's file: its rows, bytes and SHA-256;
+ * `s3Uri` is the first day's object), plus what only the handler needs.
+ */
+export type CopyOutcome = Pick<ExportResult, 'rowCount' | 'bytes' | 'sha256' | 's3Uri' | 'manifestUri' | 'empty'> & {
+  /** The manifest's key (`manifestUri` without the bucket). */
+  manifestKey: string;
+  /** Every day's object, oldest first. */
+  days: LandedDay[];
+  /** The file's header as observed (empty for an empty file). */
+  header: string[];
+  /** Columns after the expected ones (schema drift that still lands: the tables ignore them). */
+  extraColumns: string[];
+  /** Multipart uploads an earlier, killed copy had left open at the keys, aborted before this one. */
   staleUploadsAborted: number;
   seconds: number;
 };
 
 type Landed = Omit<CopyOutcome, 'seconds' | 'staleUploadsAborted'>;
+
+/** The keys one window lands at: a day object per day, one manifest. */
+interface WindowKeys {
+  days: { day: number; key: string }[];
+  manifestKey: string;
+}
+
+/** The keys of a window's day objects and its manifest (contract/layout.ts). */
+export const windowKeys = (prefix: string, exportType: ExportType, contract: string, window: ExportWindow): WindowKeys => ({
+  days: daysOf(window).map((day) => ({ day, key: dayObjectKey(prefix, exportType, contract, day) })),
+  manifestKey: manifestKeyOf(prefix, exportType, contract, window),
+});
 
 /**
  * Copies one COMPLETED export job's CSV into S3, verified. See the module comment.
@@ -127,7 +171,7 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
   const started = deps.now();
   const deadline = startDeadline(copyBudgetMs(deps.remainingTimeMs(), deps.safetyMarginMs));
   try {
-    const keys = exportObjectKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
+    const keys = windowKeys(deps.keyPrefix, request.exportType, request.contract, request.window);
     const { landed, staleUploadsAborted } = await copyWithRetries(request, keys, deps, deadline.signal);
     return { ...landed, staleUploadsAborted, seconds: (deps.now() - started) / 1000 };
   } catch (error) {
@@ -141,7 +185,7 @@ export const copyExport = async (request: CopyRequest, deps: CopyDeps): Promise<
 
 const copyWithRetries = async (
   request: CopyRequest,
-  keys: ExportObjectKeys,
+  keys: WindowKeys,
   deps: CopyDeps,
   signal: AbortSignal,
 ): Promise<{ landed: Landed; staleUploadsAborted: number }> => {
@@ -149,8 +193,10 @@ const copyWithRetries = async (
   let tally = NOTHING_SPENT;
   let job = await getCompletedJob(request, deps, signal);
   // Once, once the job is known to be copyable and before the first attempt (an attempt's own failed
-  // upload is aborted by lib-storage): the open uploads a killed copy left at the key.
-  const staleUploadsAborted = await untilAborted(abortStaleUploads(deps.s3, deps.bucket, keys.csvKey, deps.logger), signal);
+  // upload is aborted by lib-storage): the open uploads a killed copy left at the keys.
+  let staleUploadsAborted = 0;
+  for (const { key } of keys.days)
+    staleUploadsAborted += await untilAborted(abortStaleUploads(deps.s3, deps.bucket, key, deps.logger), signal);
   for (;;) {
     throwIfAborted(signal);
     let setback: Setback;
@@ -192,11 +238,11 @@ const waitForExpiry = async (url: ShortLivedUrl, deps: CopyDeps, signal: AbortSi
 
 type Attempt = { kind: 'copied'; landed: Landed } | Extract<Setback, { kind: 'expired' | 'dropped' }>;
 
-/** One download → verified upload at the final key → tag → manifest pass. */
+/** One download → verified day objects → tags → manifest pass. */
 const copyOnce = async (
   job: CompletedJob,
   request: CopyRequest,
-  { csvKey, manifestKey }: ExportObjectKeys,
+  keys: WindowKeys,
   deps: CopyDeps,
   deadline: AbortSignal,
 ): Promise<Attempt> => {
@@ -213,53 +259,200 @@ const copyOnce = async (
     if (opened.kind === 'expired') return opened;
     refuseOversize(opened, deps.partSizeBytes, job.id);
 
+    // The header decides where the file may go, before any byte is published (schema-drift.ts).
+    let header: HeaderLine;
+    try {
+      header = await readHeaderLine(opened.body, { subject: `Job ${job.id}` });
+    } catch (error) {
+      if (error instanceof NamedError || deadline.aborted) throw error;
+      return { kind: 'dropped', reason: `connection lost (${networkErrorCode(error)}) while reading the header` };
+    }
+    const download: OpenedDownload = { ...opened, body: header.body };
     const claims = claimsOf(request, job, opened.contentLength);
-    const streamed = await streamVerified(
-      opened,
-      { jobId: job.id, rowCount: job.rowCount, requireFinalLineBreak: deps.requireFinalLineBreak ?? true },
-      {
-        s3: deps.s3,
-        bucket: deps.bucket,
-        key: csvKey,
-        metadata: objectMetadata(claims),
-        partSizeBytes: deps.partSizeBytes,
-        queueSize: deps.queueSize,
-        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      },
-      attempt,
-    );
-    if (streamed.kind === 'dropped') return streamed;
-    const facts: VerifiedExport = { ...claims, sha256: streamed.sha256 };
-    return { kind: 'copied', landed: await describeLanded(facts, { csvKey, manifestKey }, streamed.uploaded, deps) };
+    const promised = { jobId: job.id, rowCount: job.rowCount, requireFinalLineBreak: deps.requireFinalLineBreak ?? true };
+    const expected = expectedColumnsOf(request.exportType, deps.expectedColumns).map((c) => c.name);
+    const verdict: HeaderComparison = header.names.length === 0 ? { kind: 'same' } : compareHeader(header.names, expected);
+    if (verdict.kind === 'drift') return await quarantine(download, promised, claims, header.names, verdict, deps, attempt);
+    const columns = { header: header.names, extraColumns: verdict.kind === 'appended' ? verdict.extra : [] };
+
+    const [only] = keys.days;
+    if (keys.days.length === 1 && only) {
+      const streamed = await streamVerified(
+        download,
+        promised,
+        {
+          s3: deps.s3,
+          bucket: deps.bucket,
+          key: only.key,
+          metadata: objectMetadata(claims, { day: only.day, rows: claims.rows, bytes: claims.bytes }),
+          partSizeBytes: deps.partSizeBytes,
+          queueSize: deps.queueSize,
+          ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        },
+        attempt,
+      );
+      if (streamed.kind === 'dropped') return streamed;
+      const facts: VerifiedExport = { ...claims, sha256: streamed.sha256 };
+      const day = { ...only, rows: claims.rows, bytes: claims.bytes, sha256: streamed.sha256, uploaded: streamed.uploaded };
+      return { kind: 'copied', landed: await describeLanded(facts, [day], keys.manifestKey, columns, deps) };
+    }
+
+    const directory = await mkdtemp(path.join(tmpdir(), 'salesnav-days-'));
+    try {
+      const spooled = await spoolVerified(
+        download,
+        promised,
+        { exportType: request.exportType, window: request.window, directory, subject: `Job ${job.id}` },
+        attempt,
+      );
+      if (spooled.kind === 'dropped') return spooled;
+      const facts: VerifiedExport = { ...claims, sha256: spooled.sha256 };
+      const days = await uploadDays(spooled.parts, claims, keys, deps, attempt.signal);
+      return { kind: 'copied', landed: await describeLanded(facts, days, keys.manifestKey, columns, deps) };
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   } finally {
     release();
   }
 };
 
 /**
- * The object exists, complete and verified: give the version the upload completed its `sha256`
- * tag, then the manifest beside it (the SHA-256 is known only after the last byte, too late for
- * the object's metadata).
+ * Uploads the verified day files, one after the other (each is a multipart upload of its own with
+ * `queueSize` parts in flight). The deadline stops the current one by erroring its body, which
+ * aborts its multipart upload (s3-publish.ts); days already completed stay, verified, and the
+ * ledger records none of them until every day and the manifest are in place.
+ */
+const uploadDays = async (
+  parts: readonly DayPart[],
+  claims: ExportClaims,
+  keys: WindowKeys,
+  deps: CopyDeps,
+  signal: AbortSignal,
+): Promise<LandedDayObject[]> => {
+  const total = parts.reduce((sum, p) => sum + p.bytes, 0);
+  let done = 0;
+  const landed: LandedDayObject[] = [];
+  for (const part of parts) {
+    throwIfAborted(signal);
+    const key = keys.days.find((d) => d.day === part.day)?.key;
+    if (!key) throw new Error(`No key for the day ${new Date(part.day).toISOString()}`);
+    const body = createReadStream(part.path);
+    const stop = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const before = done;
+      const onProgress = deps.onProgress;
+      const uploaded = await streamToObject({
+        s3: deps.s3,
+        bucket: deps.bucket,
+        key,
+        body,
+        metadata: objectMetadata(claims, part),
+        partSizeBytes: deps.partSizeBytes,
+        queueSize: deps.queueSize,
+        ...(onProgress ? { onProgress: (bytes: number) => onProgress({ bytes: before + bytes, total }) } : {}),
+      });
+      landed.push({ day: part.day, key, rows: part.rows, bytes: part.bytes, sha256: part.sha256, uploaded });
+      done += part.bytes;
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+  return landed;
+};
+
+/**
+ * The objects exist, complete and verified: give each version the upload completed its `sha256`
+ * tag, then write the window's manifest (the SHA-256 is known only after the last byte, too late
+ * for the object's metadata).
  */
 const describeLanded = async (
   facts: VerifiedExport,
-  { csvKey, manifestKey }: { csvKey: string; manifestKey: string },
-  completed: UploadedObject,
+  completed: readonly LandedDayObject[],
+  manifestKey: string,
+  columns: { header: string[]; extraColumns: string[] },
   deps: CopyDeps,
 ): Promise<Landed> => {
-  const { s3Checksum: _notAsked, ...withoutChecksum } = completed;
-  const uploaded: UploadedObject = deps.checksumFromS3 ? completed : withoutChecksum;
-  await tagSha256(deps.s3, deps.bucket, csvKey, facts.sha256, uploaded.versionId);
-  const objectUri = s3Uri(deps.bucket, csvKey);
-  await putManifest(deps.s3, deps.bucket, manifestKey, buildManifest(facts, objectUri, deps.now(), uploaded));
+  const days: LandedDayObject[] = completed.map((d) => {
+    const { s3Checksum: _notAsked, ...withoutChecksum } = d.uploaded;
+    return { ...d, uploaded: deps.checksumFromS3 ? d.uploaded : withoutChecksum };
+  });
+  for (const day of days) await tagSha256(deps.s3, deps.bucket, day.key, day.sha256, day.uploaded.versionId);
+  await putManifest(deps.s3, deps.bucket, manifestKey, buildManifest(facts, deps.bucket, days, deps.now(), columns));
+  const first = days[0];
+  if (!first) throw new Error('A window without days');
   deps.logger?.info('Export copied and verified', {
     jobId: facts.jobId,
     rows: facts.rows,
     bytes: facts.bytes,
     sha256: facts.sha256,
-    object: objectUri,
+    objects: days.length,
+    object: s3Uri(deps.bucket, first.key),
   });
-  return landedOf(facts, { csvKey, manifestKey }, deps.bucket, uploaded);
+  return {
+    rowCount: facts.rows,
+    bytes: facts.bytes,
+    sha256: facts.sha256,
+    s3Uri: s3Uri(deps.bucket, first.key),
+    manifestUri: s3Uri(deps.bucket, manifestKey),
+    manifestKey,
+    empty: facts.rows === 0,
+    ...columns,
+    days: days.map((d) => ({
+      day: d.day,
+      key: d.key,
+      rows: d.rows,
+      bytes: d.bytes,
+      sha256: d.sha256,
+      ...(d.uploaded.etag ? { etag: d.uploaded.etag } : {}),
+      ...(d.uploaded.versionId ? { versionId: d.uploaded.versionId } : {}),
+      ...(d.uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(d.uploaded.s3Checksum) } : {}),
+    })),
+  };
+};
+
+/**
+ * A header that is not the expected columns (nor those with new ones appended): the file must not
+ * reach a table. It is kept whole and verified under `<prefix>quarantine/` (contract/layout.ts), so
+ * nothing is lost, and the pair fails with `SchemaDrift`, naming the differences and the setting
+ * that would accept the header.
+ */
+const quarantine = async (
+  download: OpenedDownload,
+  promised: Promised,
+  claims: ExportClaims,
+  observed: string[],
+  drift: HeaderDrift,
+  deps: CopyDeps,
+  attempt: AbortController,
+): Promise<Attempt> => {
+  const key = quarantineKey(deps.keyPrefix, claims.exportType, claims.contract, claims.window, deps.now());
+  const streamed = await streamVerified(
+    download,
+    promised,
+    {
+      s3: deps.s3,
+      bucket: deps.bucket,
+      key,
+      metadata: {
+        ...objectMetadata(claims, { day: claims.window.startAt, rows: claims.rows, bytes: claims.bytes }),
+        'schema-drift': 'true',
+      },
+      partSizeBytes: deps.partSizeBytes,
+      queueSize: deps.queueSize,
+    },
+    attempt,
+  );
+  if (streamed.kind === 'dropped') return streamed;
+  const keptAt = s3Uri(deps.bucket, key);
+  deps.logger?.warn('The file does not have the expected columns: kept in quarantine, not published', { object: keptAt, header: observed });
+  throw schemaDriftError(
+    { exportType: claims.exportType, contract: claims.contract, window: claims.window, jobId: claims.jobId },
+    observed,
+    drift,
+    keptAt,
+  );
 };
 
 /** What is known before the first byte: the request's ids and window, and LinkedIn's two claims. */
@@ -271,18 +464,4 @@ const claimsOf = (request: CopyRequest, job: CompletedJob, contentLength: number
   jobIds: request.jobIds.includes(job.id) ? request.jobIds : [...request.jobIds, job.id],
   rows: job.rowCount,
   bytes: contentLength,
-});
-
-const landedOf = (facts: VerifiedExport, { csvKey, manifestKey }: ExportObjectKeys, bucket: string, uploaded: UploadedObject): Landed => ({
-  rowCount: facts.rows,
-  bytes: facts.bytes,
-  sha256: facts.sha256,
-  s3Uri: s3Uri(bucket, csvKey),
-  manifestUri: s3Uri(bucket, manifestKey),
-  csvKey,
-  manifestKey,
-  empty: facts.rows === 0,
-  ...(uploaded.etag ? { etag: uploaded.etag } : {}),
-  ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
-  ...(uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(uploaded.s3Checksum) } : {}),
 });

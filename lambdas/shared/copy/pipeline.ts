@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import { isDeadlineReached } from './abort';
 import { CsvVerifyingStream, ShortBodyError } from './csv-rows';
+import { DaySplitter, type DayPart, type DaySplitterOptions } from './day-split';
 import { networkErrorCode, type OpenedDownload } from './download';
 import { maxUploadBytes, streamToObject, type UploadedObject } from './s3-publish';
 
@@ -108,6 +109,58 @@ export const explainFailure = (failure: StreamFailure): { kind: 'dropped'; reaso
   return { kind: 'throw', error: failure.uploadError };
 };
 
+const verifierFor = ({ contentLength, contentEncoding }: OpenedDownload, promised: Promised): CsvVerifyingStream =>
+  new CsvVerifyingStream({
+    expectedBytes: contentLength,
+    expectedDataRows: promised.rowCount,
+    requireFinalLineBreak: promised.requireFinalLineBreak,
+    describe: `The download for job ${promised.jobId}${contentEncoding ? ` (Content-Encoding ${contentEncoding})` : ''}`,
+    subject: `Job ${promised.jobId}`,
+  });
+
+/** The file is verified and split into day files on local disk; or the connection dropped. */
+export type Spooled = { kind: 'spooled'; parts: DayPart[]; sha256: string } | { kind: 'dropped'; reason: string };
+
+/**
+ * A multi-day window's path: streams the opened download through the verifier into one local file
+ * per day (day-split.ts). Nothing reaches S3 here; the caller uploads the parts only once the whole
+ * file has been verified, so a file that is not what was promised never lands any day.
+ * @throws the verifier's or the splitter's named verdict, or the deadline's abort
+ */
+export const spoolVerified = async (
+  opened: OpenedDownload,
+  promised: Promised,
+  split: DaySplitterOptions,
+  attempt: AbortController,
+): Promise<Spooled> => {
+  const verifier = verifierFor(opened, promised);
+  const splitter = new DaySplitter(split);
+  let sourceError: unknown;
+  let verifierError: unknown;
+  opened.body.on('error', (error) => (sourceError ??= error));
+  verifier.on('error', (error) => (verifierError ??= error));
+  try {
+    await pipeline(opened.body, verifier, splitter);
+  } catch (error) {
+    const deadlineReached = attempt.signal.aborted && isDeadlineReached(attempt.signal.reason);
+    const networkError = sourceError;
+    attempt.abort();
+    const explained = explainFailure({
+      jobId: promised.jobId,
+      contentLength: opened.contentLength,
+      ...(opened.contentEncoding ? { contentEncoding: opened.contentEncoding } : {}),
+      deadlineReached,
+      networkError,
+      verifierError,
+      bytesSeen: verifier.bytesSeen,
+      uploadError: error,
+    });
+    if (explained.kind === 'dropped') return explained;
+    throw explained.error;
+  }
+  return { kind: 'spooled', parts: splitter.parts(), sha256: verifier.result().sha256 };
+};
+
 /**
  * Streams the opened download, verified, into the target key. `attempt` aborts the download; it
  * is aborted here when the upload fails first, so the rest of the body is not read for nothing.
@@ -121,13 +174,7 @@ export const streamVerified = async (
   attempt: AbortController,
 ): Promise<Streamed> => {
   const { contentLength, contentEncoding } = opened;
-  const verifier = new CsvVerifyingStream({
-    expectedBytes: contentLength,
-    expectedDataRows: promised.rowCount,
-    requireFinalLineBreak: promised.requireFinalLineBreak,
-    describe: `The download for job ${promised.jobId}${contentEncoding ? ` (Content-Encoding ${contentEncoding})` : ''}`,
-    subject: `Job ${promised.jobId}`,
-  });
+  const verifier = verifierFor(opened, promised);
   let sourceError: unknown;
   let verifierError: unknown;
   opened.body.on('error', (error) => (sourceError ??= error));

@@ -21,7 +21,7 @@
  * The claims are verified before the object can exist, so on an existing object they are facts.
  * The SHA-256 is known only after the last byte, and S3 metadata cannot change without rewriting
  * the object, so it goes into an object TAG (`sha256=<hex>`, PutObjectTagging, no rewrite) and into
- * the manifest written beside the CSV, both naming the version the upload completed. What a reader
+ * the window's manifest (under `<prefix>manifests/`), both naming the version the upload completed. What a reader
  * can rely on: an object at the final key is always complete and verified; its `sha256` tag and
  * manifest follow within milliseconds (a reader that needs them waits for the tag, or checks the
  * manifest against a HEAD of the object with {@link manifestVouchesFor}).
@@ -89,19 +89,21 @@ export interface VerifiedExport extends ExportClaims {
 }
 
 /**
- * S3 user metadata of the final object, set when the upload starts (S3 lower-cases the names;
- * values are ASCII). `rows` and `bytes` are claims at that point; the object only exists if
- * they held, so for a reader they are verified facts.
+ * S3 user metadata of a day's object, set when its upload starts (S3 lower-cases the names;
+ * values are ASCII). `rows` and `bytes` are the object's own; on the streamed path they are
+ * LinkedIn's claims at that point, and the object only exists if they held, so for a reader they
+ * are verified facts. `window-*` and the job ids name the export the day came from.
  */
-export const objectMetadata = (claims: ExportClaims): Record<string, string> => ({
+export const objectMetadata = (claims: ExportClaims, object: { day: number; rows: number; bytes: number }): Record<string, string> => ({
   'job-id': String(claims.jobId),
   'job-ids': claims.jobIds.join(','),
   'export-type': claims.exportType,
   contract: claims.contract,
+  day: new Date(object.day).toISOString().slice(0, 10),
   'window-start': new Date(claims.window.startAt).toISOString(),
   'window-end': new Date(claims.window.endAt).toISOString(),
-  rows: String(claims.rows),
-  bytes: String(claims.bytes),
+  rows: String(object.rows),
+  bytes: String(object.bytes),
 });
 
 /** A checksum S3 computed over the stored object. */
@@ -222,20 +224,18 @@ export const tagSha256 = async (s3: S3Client, bucket: string, key: string, sha25
   );
 };
 
-/** The manifest object written beside the CSV. */
-export interface ExportManifest {
-  manifestVersion: 1;
+/** One day's object, as the manifest lists it. */
+export interface ManifestObject {
+  /** `YYYY-MM-DD`: the object's `dt` partition. */
+  day: string;
+  /** `s3://bucket/key` of the day's object. */
   object: string;
-  exportType: ExportType;
-  contract: string;
-  jobId: number;
-  jobIds: number[];
-  window: { startAt: string; endAt: string; startAtMs: number; endAtMs: number };
-  /** Data rows, the header excluded (the same count as LinkedIn's rowCount). */
+  /** Data rows, the header excluded. */
   rows: number;
   bytes: number;
+  /** Hex SHA-256 of the object's bytes (also its `sha256` tag). */
   sha256: string;
-  /** The ETag of the object this manifest describes: compare with a HEAD of `object`. */
+  /** The ETag of the version this entry describes: compare with a HEAD of `object`. */
   etag?: string;
   /** The version the upload completed, in a versioned bucket (see {@link manifestVouchesFor}). */
   versionId?: string;
@@ -243,19 +243,56 @@ export interface ExportManifest {
   s3Checksum?: string;
   /** `FULL_OBJECT` or `COMPOSITE` (multipart: a checksum of the parts' checksums). */
   s3ChecksumType?: string;
+}
+
+/**
+ * One landed window's manifest, under `<prefix>manifests/` (never inside a table location, which
+ * Athena would read as data): LinkedIn's file as it was downloaded and verified (`rows`, `bytes`,
+ * `sha256`), and the day objects it became, each with its own count, size, SHA-256 and version.
+ * A one-day window's object is LinkedIn's file byte for byte; a longer window's day objects each
+ * hold the header and that day's records (copy/day-split.ts).
+ */
+export interface ExportManifest {
+  manifestVersion: 2;
+  exportType: ExportType;
+  contract: string;
+  jobId: number;
+  jobIds: number[];
+  window: { startAt: string; endAt: string; startAtMs: number; endAtMs: number };
+  /** LinkedIn's file: data rows (its rowCount), bytes (its Content-Length), SHA-256 of what was downloaded. */
+  rows: number;
+  bytes: number;
+  sha256: string;
+  /** The file's header, as observed. */
+  header?: string[];
+  /** Columns the file has after the expected ones (schema drift that still lands, copy/schema-drift.ts). */
+  extraColumns?: string[];
+  /** One per day of the window, oldest first. */
+  objects: ManifestObject[];
   empty: boolean;
   copiedAt: string;
 }
 
-/** Builds the manifest of a verified, completed object. */
+/** One day's object once S3 completed it: what the manifest and the ledger record. */
+export interface LandedDayObject {
+  /** UTC midnight of the day. */
+  day: number;
+  key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  uploaded: UploadedObject;
+}
+
+/** Builds the manifest of a verified file and the day objects it landed as. */
 export const buildManifest = (
   facts: VerifiedExport,
-  objectUri: string,
+  bucket: string,
+  objects: readonly LandedDayObject[],
   copiedAt: number,
-  uploaded: UploadedObject = {},
+  columns: { header?: string[]; extraColumns?: string[] } = {},
 ): ExportManifest => ({
-  manifestVersion: 1,
-  object: objectUri,
+  manifestVersion: 2,
   exportType: facts.exportType,
   contract: facts.contract,
   jobId: facts.jobId,
@@ -269,10 +306,19 @@ export const buildManifest = (
   rows: facts.rows,
   bytes: facts.bytes,
   sha256: facts.sha256,
-  ...(uploaded.etag ? { etag: uploaded.etag } : {}),
-  ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
-  ...(uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(uploaded.s3Checksum) } : {}),
-  ...(uploaded.s3Checksum?.type ? { s3ChecksumType: uploaded.s3Checksum.type } : {}),
+  ...(columns.header ? { header: columns.header } : {}),
+  ...(columns.extraColumns && columns.extraColumns.length > 0 ? { extraColumns: columns.extraColumns } : {}),
+  objects: objects.map((o) => ({
+    day: new Date(o.day).toISOString().slice(0, 10),
+    object: `s3://${bucket}/${o.key}`,
+    rows: o.rows,
+    bytes: o.bytes,
+    sha256: o.sha256,
+    ...(o.uploaded.etag ? { etag: o.uploaded.etag } : {}),
+    ...(o.uploaded.versionId ? { versionId: o.uploaded.versionId } : {}),
+    ...(o.uploaded.s3Checksum ? { s3Checksum: formatS3Checksum(o.uploaded.s3Checksum) } : {}),
+    ...(o.uploaded.s3Checksum?.type ? { s3ChecksumType: o.uploaded.s3Checksum.type } : {}),
+  })),
   empty: facts.rows === 0,
   copiedAt: new Date(copiedAt).toISOString(),
 });
@@ -280,20 +326,20 @@ export const buildManifest = (
 const unquoted = (etag: string): string => etag.replace(/^"(.*)"$/, '$1');
 
 /**
- * Whether a manifest describes the object a HEAD of its `object` found, so that its `sha256`,
+ * Whether a manifest's entry describes the object a HEAD of its `object` found, so that its `sha256`,
  * rows and bytes are that object's. The ETags must be equal (quoted or not), and so must the
  * version ids when both sides know one (a versioned bucket). Without an ETag on either side
  * nothing can be told: false. The `sha256` is what a reader gains from a true answer.
  */
 export const manifestVouchesFor = (
-  manifest: Pick<ExportManifest, 'etag' | 'versionId' | 'sha256'>,
+  manifest: Pick<ManifestObject, 'etag' | 'versionId' | 'sha256'>,
   head: { etag?: string; versionId?: string },
 ): boolean => {
   if (!manifest.etag || !head.etag || unquoted(manifest.etag) !== unquoted(head.etag)) return false;
   return !(manifest.versionId && head.versionId) || manifest.versionId === head.versionId;
 };
 
-/** Writes the manifest JSON (after the CSV, so a manifest never points at a missing object). */
+/** Writes the manifest JSON (after the objects, so a manifest never points at a missing one). */
 export const putManifest = async (s3: S3Client, bucket: string, key: string, manifest: ExportManifest): Promise<void> => {
   await s3.send(
     new PutObjectCommand({

@@ -20,6 +20,7 @@ export type CopySettings = Pick<
   | 'partSizeBytes'
   | 'queueSize'
   | 'requireFinalLineBreak'
+  | 'expectedColumns'
 > &
   CopyTarget & { bucket: string };
 
@@ -33,5 +34,6 @@ export const copySettingsFromConfig = (config: HandlerConfig, target: CopyTarget
   partSizeBytes: config.PART_SIZE_MB * MiB,
   queueSize: config.UPLOAD_QUEUE_SIZE,
   requireFinalLineBreak: config.REQUIRE_FINAL_LINE_BREAK,
+  expectedColumns: config.EXPECTED_COLUMNS,
   ...target,
 });

@@ -6,22 +6,32 @@
  * export moves the objects it supersedes out of the data location (docs/design.md, "Exactly once").
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ERROR_NAMES } from '../contract/error-names';
 import type { LedgerObject } from '../contract/ledger';
+import { DAY_MS } from '../contract/linkedin-limits';
 import { MAX_RESULTS_IN_TASK } from '../contract/quotas';
 import { type ExportTask, exportTaskSchema } from '../contract/state';
-import { copyExport } from '../copy/copy-export';
+import { copyExport, windowKeys } from '../copy/copy-export';
+import { describeAppended } from '../copy/schema-drift';
 import { ownClaim } from '../ledger/claims';
-import { claimLost, landObject, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../ledger/landing';
+import { claimLost, landObjects, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../ledger/landing';
 import { ledgerOf } from '../ledger/location';
 import { ledgerKeyOf, readLedger, updateLedger } from '../ledger/store';
 import { notesOf } from '../workflow/claim-steps';
-import { exportObjectKeys, s3Uri } from '../workflow/keys';
+import { s3Uri } from '../workflow/keys';
 import { copySettingsFromConfig } from '../copy/settings';
 import { metrics } from '../powertools';
 import { afterCopied, currentJob, currentWindow } from '../workflow/transitions';
 import type { CopyDependencies, Provide } from './dependencies';
 import { logKeys } from './log-keys';
 import { type HandlerOptions, withPowertools } from './middy';
+
+/** One `SchemaDrift` datapoint, by export type: new columns that landed, or a header that was quarantined. */
+const schemaDrift = (exportType: string): void => {
+  const single = metrics.singleMetric();
+  single.addDimension('ExportType', exportType);
+  single.addMetric('SchemaDrift', MetricUnit.Count, 1);
+};
 
 export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: HandlerOptions) =>
   withPowertools(
@@ -35,16 +45,18 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
       const owner = task.owner;
       const at = ledgerOf({ config: deps.config, s3: deps.s3 }, task);
       const lost = (holder?: string) => claimLost(owner, window, s3Uri(at.bucket, ledgerKeyOf(at)), holder);
-      const { csvKey, manifestKey } = exportObjectKeys(deps.config.KEY_PREFIX, exportType, contract, window);
+      const keys = windowKeys(deps.config.KEY_PREFIX, exportType, contract, window);
 
-      // Only the claim's holder may write this window's key (so an open upload there is a killed copy's).
+      // Only the claim's holder may write this window's keys (so an open upload there is a killed copy's).
       const before = await readLedger(at);
       if (!owner || !before.ledger || !ownClaim(before.ledger, owner, window)) {
         throw lost(before.ledger?.claims.find((c) => c.startAt < window.endAt && window.startAt < c.endAt)?.owner);
       }
-      // A forced export of the same window overwrites its own key: keep the landed object first.
-      const kept = await preserveBeforeOverwrite(deps.s3, at.bucket, at.prefix, before.ledger, csvKey);
-      if (kept) log.info('Kept the object this forced export overwrites', { key: csvKey, landedAt: kept.landedAt });
+      // A forced export overwrites the landed days' objects (a day always has the same key): keep them first.
+      for (const { key } of keys.days) {
+        const kept = await preserveBeforeOverwrite(deps.s3, at.bucket, at.prefix, before.ledger, key);
+        if (kept) log.info('Kept the object this forced export overwrites', { key, landedAt: kept.landedAt });
+      }
 
       const outcome = await copyExport(
         { exportType, contract, window, jobId: job.id, jobIds: task.jobIds },
@@ -58,39 +70,44 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
           onProgress: deps.onProgress && (({ bytes, total }) => deps.onProgress?.({ exportType, contract, ...window, bytes, total })),
           logger: log,
         },
-      );
+      ).catch((error: unknown) => {
+        // A header that does not match: the file is in quarantine and the pair fails; count it too.
+        if ((error as Error).name === ERROR_NAMES.schemaDrift) schemaDrift(exportType);
+        throw error;
+      });
 
       log.info('Export copied', {
         s3Uri: outcome.s3Uri,
+        objects: outcome.days.length,
         rows: outcome.rowCount,
         bytes: outcome.bytes,
         sha256: outcome.sha256,
         empty: outcome.empty,
       });
-      const landedAt = deps.now();
-      const object: LedgerObject = {
-        startAt: window.startAt,
-        endAt: window.endAt,
-        key: csvKey,
-        manifestKey,
-        ...(outcome.versionId ? { versionId: outcome.versionId } : {}),
-        ...(outcome.etag ? { etag: outcome.etag } : {}),
-        sha256: outcome.sha256,
-        rows: outcome.rowCount,
-        bytes: outcome.bytes,
+      const landedAt = new Date(deps.now()).toISOString();
+      const objects: LedgerObject[] = outcome.days.map((day) => ({
+        startAt: day.day,
+        endAt: day.day + DAY_MS,
+        key: day.key,
+        manifestKey: keys.manifestKey,
+        ...(day.versionId ? { versionId: day.versionId } : {}),
+        ...(day.etag ? { etag: day.etag } : {}),
+        sha256: day.sha256,
+        rows: day.rows,
+        bytes: day.bytes,
         jobId: job.id,
         landedBy: owner,
-        landedAt: new Date(landedAt).toISOString(),
-      };
+        landedAt,
+      }));
       const { result: landing } = await updateLedger(
         at,
         (ledger) => {
-          const landed = landObject(ledger, owner, object, deps.config.KEY_PREFIX);
+          const landed = landObjects(ledger, owner, window, objects, deps.config.KEY_PREFIX);
           return { ledger: landed?.ledger, result: landed };
         },
         { now: deps.now, seedFromManifests: false },
       );
-      // The object is in place and verified, but the claim went to another execution meanwhile:
+      // The objects are in place and verified, but the claim went to another execution meanwhile:
       // say so rather than report a landing the ledger does not record.
       if (!landing) throw lost();
       const superseded = landing.superseded;
@@ -106,6 +123,14 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
         metrics.addMetric('ObjectsSuperseded', MetricUnit.Count, superseded.length);
       }
 
+      if (outcome.extraColumns.length > 0) {
+        // New columns at the end: landed (the tables read the expected ones), and said loudly.
+        log.warn(describeAppended({ exportType, contract, window, jobId: job.id }, outcome.extraColumns), {
+          extraColumns: outcome.extraColumns,
+          manifest: outcome.manifestUri,
+        });
+        schemaDrift(exportType);
+      }
       if (outcome.staleUploadsAborted > 0) metrics.addMetric('StaleUploadsAborted', MetricUnit.Count, outcome.staleUploadsAborted);
       metrics.addMetric('Rows', MetricUnit.Count, outcome.rowCount);
       metrics.addMetric('Bytes', MetricUnit.Bytes, outcome.bytes);
@@ -135,6 +160,7 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
         sha256: outcome.sha256,
         s3Uri: outcome.s3Uri,
         manifestUri: outcome.manifestUri,
+        objects: outcome.days.length,
         empty: outcome.empty,
       });
     },

@@ -1,7 +1,7 @@
 /**
- * Landing a verified object in the export ledger, and superseding what it replaces
- * (docs/design.md, "Exactly once"). The ledger write that records the new object also releases
- * the claim and lists every older object that shares a day with it as superseded (`moved: false`);
+ * Landing a window's verified day objects in the export ledger, and superseding what they replace
+ * (docs/design.md, "Exactly once"). The ledger write that records the new objects also releases
+ * the claim and lists every older object that shares a day with one as superseded (`moved: false`);
  * the moves follow, each idempotent, and a later claim step finishes any that a crash left undone.
  * So the data location never keeps two copies of a day for longer than the moves take, and every
  * superseded object stays recoverable under `<prefix>superseded/`.
@@ -25,24 +25,31 @@ export const claimLost = (owner: string | undefined, window: ExportWindow, ledge
   );
 
 /**
- * The ledger once `object` landed for `owner`'s claim on its window: the object added, every older
- * object sharing a day with it superseded, the claim released.
+ * The ledger once `objects` (a window's day objects) landed for `owner`'s claim on `window`: the
+ * objects added, every older object sharing a day with one of them superseded, the claim released.
  * @returns undefined when the owner's claim is gone (the caller fails with ClaimLost)
  */
-export const landObject = (
+export const landObjects = (
   ledger: Ledger,
   owner: string,
-  object: LedgerObject,
+  window: ExportWindow,
+  objects: readonly LedgerObject[],
   prefix: string,
 ): { ledger: Ledger; superseded: SupersededObject[] } | undefined => {
-  const claim = ownClaim(ledger, owner, object);
+  const claim = ownClaim(ledger, owner, window);
   if (!claim) return undefined;
-  const older = ledger.objects.filter((o) => sharesDays(o, object));
-  const superseded = older.map((o) => supersede(o, object, prefix));
+  const superseded: SupersededObject[] = [];
+  const older: LedgerObject[] = [];
+  for (const old of ledger.objects) {
+    const by = objects.find((o) => sharesDays(o, old));
+    if (!by) continue;
+    older.push(old);
+    superseded.push(supersede(old, by, prefix));
+  }
   return {
     ledger: {
       ...ledger,
-      objects: [...ledger.objects.filter((o) => !older.includes(o)), object].sort((a, b) => a.startAt - b.startAt),
+      objects: [...ledger.objects.filter((o) => !older.includes(o)), ...objects].sort((a, b) => a.startAt - b.startAt),
       superseded: [...ledger.superseded, ...superseded],
       claims: ledger.claims.filter((c) => c !== claim),
     },
@@ -108,8 +115,10 @@ const deleteIfStill = async (s3: S3Client, bucket: string, key: string, etag: st
 };
 
 /**
- * Moves superseded objects and their manifests out of the data location. Idempotent: a source
- * already gone counts as moved (a retry after a crash between copy and delete).
+ * Moves superseded objects out of the data location and keeps a copy of their manifests beside
+ * them. The manifest itself stays: it lives outside the tables (contract/layout.ts) and may still
+ * describe other days of its window. Idempotent: a source already gone counts as moved (a retry
+ * after a crash between copy and delete).
  * @returns the entries now moved
  */
 export const moveSuperseded = async (s3: S3Client, bucket: string, entries: readonly SupersededObject[]): Promise<SupersededObject[]> => {
@@ -119,8 +128,7 @@ export const moveSuperseded = async (s3: S3Client, bucket: string, entries: read
     // Delete only what was copied: a source already gone (a retry) has nothing left to delete, and
     // a copy that found nothing must never be followed by a delete of whatever is there.
     if (await copyAside(s3, bucket, entry.key, entry.movedTo, entry.versionId)) await deleteIfStill(s3, bucket, entry.key, entry.etag);
-    if (await copyAside(s3, bucket, entry.manifestKey, entry.manifestMovedTo))
-      await deleteIfStill(s3, bucket, entry.manifestKey, undefined);
+    await copyAside(s3, bucket, entry.manifestKey, entry.manifestMovedTo);
     done.push(entry);
   }
   return done;
@@ -128,7 +136,7 @@ export const moveSuperseded = async (s3: S3Client, bucket: string, entries: read
 
 /**
  * Before a forced export overwrites the object at its own key, keeps a copy of the landed one
- * (and its manifest) where {@link landObject} will record it. Idempotent.
+ * (and its manifest) where {@link landObjects} will record it. Idempotent.
  */
 export const preserveBeforeOverwrite = async (
   s3: S3Client,

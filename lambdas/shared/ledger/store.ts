@@ -8,7 +8,7 @@
  *   applies the change again to what the winner wrote.
  *
  * A ledger that does not parse is `LedgerCorrupt` and is never overwritten by a normal update.
- * A pair that has no ledger yet starts from the manifests already in its data folder, so objects
+ * A pair that has no ledger yet starts from its manifests (under `<prefix>manifests/`), so objects
  * landed before the ledger existed (or after the ledger was moved aside) are not landed twice.
  */
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -17,7 +17,9 @@ import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import type { ExportType } from '../contract/export-types';
 import { LEDGER_VERSION, type Ledger, type LedgerObject, ledgerSchema, type StoredLedger } from '../contract/ledger';
 import { sleep } from '../sleep';
-import { ledgerKey, pairDataPrefix, s3Uri, supersededKey } from '../workflow/keys';
+import { MANIFEST_SUFFIX, pairManifestPrefix } from '../contract/layout';
+import { DAY_MS } from '../contract/linkedin-limits';
+import { ledgerKey, s3Uri, supersededKey } from '../workflow/keys';
 
 /** Where one pair's ledger lives and whose it is. */
 export interface LedgerLocation {
@@ -140,33 +142,37 @@ export const emptyLedger = (exportType: ExportType, contract: string, now: numbe
   updatedAt: new Date(now).toISOString(),
 });
 
-// What the ledger needs from a manifest (lambdas/shared/copy/s3-publish.ts ExportManifest); loose,
-// as manifests of earlier versions lack the newer fields.
+// What the ledger needs from a manifest (lambdas/shared/copy/s3-publish.ts ExportManifest); loose
+// beyond these fields, so a later manifest with more of them still seeds a ledger.
 const manifestSchema = z.object({
-  object: z.string(),
+  manifestVersion: z.literal(2),
   jobId: z.number(),
   window: z.object({ startAtMs: z.number(), endAtMs: z.number() }),
-  rows: z.number(),
-  bytes: z.number(),
-  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  etag: z.optional(z.string()),
-  versionId: z.optional(z.string()),
+  objects: z.array(
+    z.object({
+      day: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+      object: z.string().check(z.regex(/^s3:\/\/[^/]+\/./)),
+      rows: z.number(),
+      bytes: z.number(),
+      sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+      etag: z.optional(z.string()),
+      versionId: z.optional(z.string()),
+    }),
+  ),
   copiedAt: z.string(),
 });
 
-const MANIFEST_SUFFIX = '.manifest.json';
-
 /**
- * The landed objects that the manifests in the pair's data folder vouch for: how a pair without a
- * ledger (objects landed before it existed, or a forced rebuild of a corrupt one) starts. A
- * manifest that does not parse is skipped (the caller logs it); where manifests overlap, the
- * newest copy of a day wins, as it is the one a reader of that key sees.
+ * The landed day objects that the manifests of the pair (under `<prefix>manifests/`) vouch for:
+ * how a pair without a ledger (objects landed before it existed, or a forced rebuild of a corrupt
+ * one) starts. A manifest that does not parse is skipped (the caller logs it); where manifests
+ * overlap, the newest copy of a day wins, as it is the one a reader of that key sees.
  */
 export const objectsFromManifests = async (
   at: LedgerLocation,
   onSkipped?: (key: string, reason: string) => void,
 ): Promise<LedgerObject[]> => {
-  const folder = pairDataPrefix(at.prefix, at.exportType, at.contract);
+  const folder = pairManifestPrefix(at.prefix, at.exportType, at.contract);
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -184,21 +190,28 @@ export const objectsFromManifests = async (
         continue;
       }
       const m = parsed.data;
-      const key = `${manifestKey.slice(0, -MANIFEST_SUFFIX.length)}.csv`;
-      objects.push({
-        startAt: m.window.startAtMs,
-        endAt: m.window.endAtMs,
-        key,
-        manifestKey,
-        ...(m.versionId ? { versionId: m.versionId } : {}),
-        ...(m.etag ? { etag: m.etag } : {}),
-        sha256: m.sha256,
-        rows: m.rows,
-        bytes: m.bytes,
-        jobId: m.jobId,
-        landedBy: 'manifest',
-        landedAt: new Date(Date.parse(m.copiedAt) || 0).toISOString(),
-      });
+      const landedAt = new Date(Date.parse(m.copiedAt) || 0).toISOString();
+      for (const entry of m.objects) {
+        if (!entry.object.startsWith(`s3://${at.bucket}/`)) {
+          onSkipped?.(manifestKey, `names an object in another bucket: ${entry.object.slice(0, MAX_REASON_CHARS)}`);
+          continue;
+        }
+        const startAt = Date.parse(`${entry.day}T00:00:00Z`);
+        objects.push({
+          startAt,
+          endAt: startAt + DAY_MS,
+          key: entry.object.slice(`s3://${at.bucket}/`.length),
+          manifestKey,
+          ...(entry.versionId ? { versionId: entry.versionId } : {}),
+          ...(entry.etag ? { etag: entry.etag } : {}),
+          sha256: entry.sha256,
+          rows: entry.rows,
+          bytes: entry.bytes,
+          jobId: m.jobId,
+          landedBy: 'manifest',
+          landedAt,
+        });
+      }
     } catch (error) {
       onSkipped?.(manifestKey, (error as Error).message.slice(0, MAX_REASON_CHARS));
     }

@@ -8,30 +8,6 @@ import { EXECUTION_NAME_PATTERN } from '../contract/names';
 import { contractNumericId, LEDGER_FOLDER, normalizePrefix, pairDataPrefix, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../contract/layout';
 
 export { contractNumericId, normalizePrefix, pairDataPrefix };
-import type { ExportWindow } from '../contract/state';
-import { assertDayAligned } from './windows';
-import { formatUtcDay } from '../contract/utc-day';
-
-export interface ExportObjectKeys {
-  csvKey: string;
-  manifestKey: string;
-}
-
-/**
- * The final keys of one window's CSV and its manifest, e.g.
- * `linkedin-sales-navigator/activity/contract=123456/2026-11-01_2026-11-08.csv` and
- * `…/2026-11-01_2026-11-08.manifest.json`. The second date is the window's endAt, which is
- * EXCLUSIVE: `2026-11-01_2026-11-08` holds the seven days 2026-11-01 … 2026-11-07, the same
- * convention as the execution input. `contract=<id>` is a Hive-style partition, so Athena
- * and Glue crawlers pick the contract up as a column.
- */
-export const exportObjectKeys = (prefix: string, exportType: ExportType, contract: string, window: ExportWindow): ExportObjectKeys => {
-  assertDayAligned(window);
-  const base =
-    `${normalizePrefix(prefix)}${exportType}/contract=${contractNumericId(contract)}/` +
-    `${formatUtcDay(window.startAt)}_${formatUtcDay(window.endAt)}`;
-  return { csvKey: `${base}.csv`, manifestKey: `${base}.manifest.json` };
-};
 
 /** `s3://bucket/key`, as the execution output and the manifest report objects. */
 export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
