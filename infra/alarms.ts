@@ -9,6 +9,9 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { ExportType } from '../lambdas/shared/contract/export-types';
+import { FRESHNESS_METRICS } from '../lambdas/shared/contract/freshness';
+import { freshnessMetric } from './freshness';
 import { acknowledge } from './nag';
 
 export interface ExportAlarmsProps {
@@ -22,7 +25,25 @@ export interface ExportAlarmsProps {
    * @default no such alarm (the schedule is disabled)
    */
   readonly noExecutionAlarmHours?: number;
+  /** The freshness alarms, per export type (the freshness Lambda publishes their metrics). @default none */
+  readonly freshness?: FreshnessAlarmProps;
 }
+
+export interface FreshnessAlarmProps {
+  /** The export types to watch (the configured ones). */
+  readonly exportTypes: readonly ExportType[];
+  /**
+   * Alarm when a pair's newest landed day is more than this many days old (StalestPairAgeDays).
+   * @default no such alarm (the schedule is disabled: days land only when someone runs them)
+   */
+  readonly staleAfterDays?: number;
+}
+
+/**
+ * The freshness alarms' window: 25 one-hour periods. Freshness is published after every run and
+ * daily at 00:15 UTC, so every 25 hours hold at least one value, and most hours hold none.
+ */
+export const FRESHNESS_ALARM_HOURS = 25;
 
 /** The alarm topic and the alarms on the workflow's executions and the schedule's dead letters. */
 export class ExportAlarms extends Construct {
@@ -85,6 +106,47 @@ export class ExportAlarms extends Construct {
           comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
           treatMissingData: TreatMissingData.BREACHING,
         }),
+      );
+    }
+    // Freshness. Values come at most a day apart and most hours have none, so an alarm cannot look at
+    // the last hour alone. Each looks at FRESHNESS_ALARM_HOURS hourly periods, every one of which must
+    // breach, and a period without a value counts as breaching: the alarm fires when nothing published
+    // in 25 hours said all was well. So a value that breaches alarms once the last good value is 25
+    // hours old, the first good value clears it at once, and a publisher that stopped (its schedule
+    // deleted, the Lambda failing) alarms too, after 25 hours, instead of leaving the last state on.
+    const freshnessAlarm = (alarmId: string, description: string, metric: IMetric, threshold: number, operator: ComparisonOperator) =>
+      new Alarm(this, alarmId, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: operator,
+        evaluationPeriods: FRESHNESS_ALARM_HOURS,
+        datapointsToAlarm: FRESHNESS_ALARM_HOURS,
+        treatMissingData: TreatMissingData.BREACHING,
+      });
+    const hourlyMaximum = { period: Duration.hours(1), statistic: 'Maximum' };
+    const freshness = props.freshness;
+    for (const exportType of freshness?.exportTypes ?? []) {
+      const days = freshness?.staleAfterDays;
+      if (days !== undefined) {
+        alarms.push(
+          freshnessAlarm(
+            `freshness-${exportType}`,
+            `Stale ${exportType} data: every freshness value of the last ${FRESHNESS_ALARM_HOURS} hours had a pair whose newest landed day is more than ${days} days old (StalestPairAgeDays), or none was published. The freshness Lambda's "Freshness published" log line names the stalest contracts.`,
+            freshnessMetric(FRESHNESS_METRICS.stalestPairAge, exportType, hourlyMaximum),
+            days,
+            ComparisonOperator.GREATER_THAN_THRESHOLD,
+          ),
+        );
+      }
+      alarms.push(
+        freshnessAlarm(
+          `never-landed-${exportType}`,
+          `A ${exportType} pair never landed: every freshness value of the last ${FRESHNESS_ALARM_HOURS} hours counted a pair with an export ledger but no landed day (PairsNeverLanded), or none was published. The freshness Lambda's "Freshness published" log line names the contracts.`,
+          freshnessMetric(FRESHNESS_METRICS.pairsNeverLanded, exportType, hourlyMaximum),
+          1,
+          ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        ),
       );
     }
     for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(this.topic));

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { IConstruct } from 'constructs';
-import { CONTRACT_URN, EXPORT_TYPES } from '../lambdas/shared/contract/export-types';
+import { columnListProblems } from '../lambdas/shared/contract/export-schemas';
+import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../lambdas/shared/contract/export-types';
 import { LINKEDIN_DOWNLOAD_HOSTS } from '../lambdas/shared/contract/linkedin-limits';
 import {
   encodeRuntimeEnvironment,
@@ -110,6 +111,22 @@ const policyShape = {
   requireFinalLineBreak: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.REQUIRE_FINAL_LINE_BREAK),
 };
 
+/** One export type's expected columns, held to the contract's rules (export-schemas.ts columnListProblems). */
+const expectedColumnList = (exportType: ExportType) =>
+  z.array(z.string({ error: 'expected a column name' }), { error: 'expected a list of column names' }).superRefine((names, ctx) => {
+    for (const problem of columnListProblems(exportType, names)) {
+      ctx.addIssue({ code: 'custom', message: problem.message, path: problem.index === undefined ? [] : [problem.index], input: names });
+    }
+  });
+
+/** Per export type, the header its files must start with (EXPECTED_COLUMNS); a type left out keeps its built-in columns. */
+const expectedColumnsSchema = z.strictObject(
+  Object.fromEntries(EXPORT_TYPES.map((exportType) => [exportType, expectedColumnList(exportType).optional()])) as {
+    [T in ExportType]: z.ZodOptional<ReturnType<typeof expectedColumnList>>;
+  },
+  { error: 'expected an object of export type → list of column names, e.g. {"seat": ["seatId", …]}' },
+);
+
 export const stackConfigSchema = z.strictObject({
   /** May be empty only with discoverContracts (checked below). */
   contracts: z.array(
@@ -169,6 +186,31 @@ export const stackConfigSchema = z.strictObject({
   stateMachineTimeoutHours: wholeNumber(1, 24 * 365).default(48),
   copyMemoryMb: wholeNumber(128, 10_240).default(1769),
   removalPolicy: z.enum(['retain', 'destroy'], { error: 'expected "retain" or "destroy"' }).default('retain'),
+  /**
+   * The columns each export type's file must start with, for the copy's schema-drift check, the Glue
+   * tables and the local SQL console (EXPECTED_COLUMNS). Only the activity columns are documented by
+   * LinkedIn: list a type's real header here to accept it without a code change.
+   */
+  expectedColumns: expectedColumnsSchema.default({}),
+  /**
+   * The Glue database of the tables and views (docs/query.md); `null` derives one from the stack
+   * name. Lower case, digits and underscores: what Athena accepts unquoted everywhere.
+   */
+  glueDatabaseName: z
+    .string({ error: 'expected a Glue database name or null' })
+    .regex(/^[a-z][a-z0-9_]{0,254}$/, {
+      error: 'expected a lower-case name of a-z, 0-9 and _ starting with a letter (at most 255), or null',
+    })
+    .nullable()
+    .default(null),
+  /** The Athena workgroup cancels a query that scans more than this many GB (10^9 bytes); docs/query.md, "Cost". */
+  athenaScanCutoffGb: wholeNumber(1, 1_000_000).default(10),
+  /**
+   * The freshness alarm fires when some pair's newest landed day is more than this many days old
+   * (StalestPairAgeDays; docs/operations.md, "Alarms"). null: lagDays + windowDays + 1, the age that
+   * day reaches just before the next scheduled run when every run lands (infra/freshness.ts).
+   */
+  freshnessAlarmDays: wholeNumber(1, 365).nullable().default(null),
   ...policyShape,
 });
 
@@ -289,4 +331,5 @@ export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment
     PART_SIZE_MB: config.partSizeMb,
     UPLOAD_QUEUE_SIZE: config.uploadQueueSize,
     REQUIRE_FINAL_LINE_BREAK: config.requireFinalLineBreak,
+    EXPECTED_COLUMNS: config.expectedColumns,
   });

@@ -4,7 +4,7 @@
  * trace), source maps, and a log group with a retention.
  */
 import * as path from 'node:path';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -22,6 +22,8 @@ export interface ExportFunctionProps {
   readonly timeout: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /** The function's /tmp. @default 512 MiB (Lambda's default) */
+  readonly ephemeralStorageMb?: number;
   /**
    * Every runtime variable, added to the common Powertools/Node environment: the deployed
    * handlers apply no defaults, so a missing one would fail each invocation as ConfigError.
@@ -59,6 +61,7 @@ export class ExportFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
+      ...(props.ephemeralStorageMb ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb) } : {}),
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: {

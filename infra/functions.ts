@@ -10,7 +10,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
 import { HANDLER_MODULES, type HandlerModule } from '../lambdas/shared/contract/names';
 import type { ExportType } from '../lambdas/shared/contract/export-types';
-import { LEDGER_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../lambdas/shared/contract/layout';
+import { LEDGER_FOLDER, MANIFESTS_FOLDER, QUARANTINE_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../lambdas/shared/contract/layout';
 import type { ResourceVariable, RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { ExportFunction, type ExportFunctionProps } from './function';
 import { acknowledge, logicalIdOf } from './nag';
@@ -32,7 +32,7 @@ export interface ExportFunctionsProps {
   readonly exportTypes: readonly ExportType[];
 }
 
-type FunctionSpec = Pick<ExportFunctionProps, 'description' | 'timeout' | 'memorySize'> & {
+type FunctionSpec = Pick<ExportFunctionProps, 'description' | 'timeout' | 'memorySize' | 'ephemeralStorageMb'> & {
   /** Calls LinkedIn, so reads the token. */
   readonly callsLinkedIn: boolean;
 };
@@ -81,11 +81,14 @@ export class ExportFunctions extends Construct {
         callsLinkedIn: true,
       },
       'copy-to-s3': {
-        description: 'Streams the export CSV into S3, verifies bytes, rows and SHA-256, then publishes it.',
+        description: 'Streams the export CSV into S3 as one object per day, verifies bytes, rows and SHA-256, then publishes it.',
         // Lambda's maximum: a multi-GB CSV at tens of MB/s needs minutes.
         timeout: Duration.minutes(15),
         // CPU scales with memory; 1769 MB is one full vCPU for hashing, CSV counting and TLS.
         memorySize: props.copyMemoryMb,
+        // A multi-day window is split into day files on /tmp before any day is uploaded
+        // (copy/day-split.ts): room for LinkedIn's largest file (3 GiB) and a header per day.
+        ephemeralStorageMb: 3 * 1024 + 512,
         callsLinkedIn: true,
       },
       summarize: {
@@ -93,6 +96,16 @@ export class ExportFunctions extends Construct {
         // 30,000 pairs' results are ~60 MB of JSON to read and parse.
         timeout: Duration.minutes(5),
         memorySize: 1024,
+        callsLinkedIn: false,
+      },
+      freshness: {
+        description: 'Reads every export ledger and publishes how old the newest landed days are, per export type (freshness alarms).',
+        // 10,000 contracts x 3 types: 30,000 ledgers, 32 at a time, each parsed against the ledger's
+        // schema and reduced to its newest day (docs/operations.md, "Alarms"). Parsing is the CPU
+        // cost, and it grows with the ledgers (one entry per landed day: ~0.13 ms each after a month,
+        // ~2.2 ms after a year, on one core): a full vCPU, and minutes to spare.
+        timeout: Duration.minutes(10),
+        memorySize: 1769,
         callsLinkedIn: false,
       },
     };
@@ -125,7 +138,8 @@ export class ExportFunctions extends Construct {
     this.byModule = byModule;
 
     // Each folder of the export prefix by what lives there (lambdas/shared/contract/layout.ts):
-    // the data of each export type, the ledger, and what a forced export superseded.
+    // the data of each export type (the tables' locations), the manifests, the ledger, quarantined
+    // files and what a forced export superseded.
     const bucketArn = `<${logicalIdOf(props.bucket)}.Arn>`;
     const folder = (name: string) => ({
       arn: props.bucket.arnForObjects(`${props.keyPrefix}${name}*`),
@@ -134,20 +148,31 @@ export class ExportFunctions extends Construct {
     const data = props.exportTypes.map((exportType) => folder(`${exportType}/`));
     const ledger = folder(LEDGER_FOLDER);
     const superseded = folder(SUPERSEDED_FOLDER);
+    const manifests = folder(MANIFESTS_FOLDER);
+    const quarantine = folder(QUARANTINE_FOLDER);
     const grant = (fn: ExportFunction, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions, resources }));
     const reasons: Record<string, string> = {
-      data: "Export keys are deterministic per (export type, contract, window) and not known at deploy time; the grant is limited to the export types' folders.",
+      data: "Export keys are deterministic per (export type, contract, day) and not known at deploy time; the grant is limited to the export types' folders.",
+      manifests:
+        'One manifest per landed (export type, contract, window), named at run time; the grant is limited to the manifests/ folder.',
+      quarantine:
+        'A file whose header does not match is kept under its (export type, contract, window) and arrival time, known only at run time; the grant is limited to the quarantine/ folder.',
       ledger:
         'The export ledger holds one object per (export type, contract), named at run time; the grant is limited to the ledger/ folder.',
       superseded:
         'Superseded objects keep their key and the time they were superseded, known only at run time; the grant is limited to the superseded/ folder.',
     };
-    const acknowledgeFolders = (fn: ExportFunction, folders: { data?: boolean; ledger?: boolean; superseded?: boolean }) => {
+    const acknowledgeFolders = (
+      fn: ExportFunction,
+      folders: { data?: boolean; ledger?: boolean; superseded?: boolean; manifests?: boolean; quarantine?: boolean },
+    ) => {
       const policy = defaultPolicyOf(fn);
       if (folders.data) for (const { finding } of data) acknowledge(policy, finding, reasons.data as string);
       if (folders.ledger) acknowledge(policy, ledger.finding, reasons.ledger as string);
       if (folders.superseded) acknowledge(policy, superseded.finding, reasons.superseded as string);
+      if (folders.manifests) acknowledge(policy, manifests.finding, reasons.manifests as string);
+      if (folders.quarantine) acknowledge(policy, quarantine.finding, reasons.quarantine as string);
     };
     // Every function that reads the ledger may list the bucket: without s3:ListBucket, S3 answers a
     // GET of a missing key (a pair's first ledger, a run without already-landed pairs) with 403
@@ -156,11 +181,12 @@ export class ExportFunctions extends Construct {
     // Reading an object (a given version) with its tags, as a move's CopyObject source.
     const readWithTags = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'];
 
-    // The copy: the upload straight at the final key and the manifest (PutObject, which also covers
-    // the multipart calls), aborting an upload that failed verification or that a killed copy left
+    // The copy: the uploads straight at the day keys (PutObject, which also covers the multipart
+    // calls), aborting an upload that failed verification or that a killed copy left
     // (ListBucketMultipartUploads: a bucket action without a prefix condition; AbortMultipartUpload),
-    // the sha256 tag on the exact version it completed (PutObjectVersionTagging), the ledger's reads
-    // and conditional writes, and moving the objects a forced export supersedes: read them with their
+    // the sha256 tag on the exact version it completed (PutObjectVersionTagging), the window's
+    // manifest, a file with an unexpected header kept under quarantine/, the ledger's reads and
+    // conditional writes, and keeping the objects a forced export supersedes: read them with their
     // tags, write them under superseded/, delete them where they were.
     const copy = this.byModule['copy-to-s3'];
     grant(
@@ -170,9 +196,11 @@ export class ExportFunctions extends Construct {
     );
     grant(copy, ['s3:GetObject', 's3:PutObject'], [ledger.arn]);
     grant(copy, ['s3:PutObject', 's3:PutObjectTagging'], [superseded.arn]);
+    grant(copy, ['s3:GetObject', 's3:PutObject'], [manifests.arn]);
+    grant(copy, ['s3:PutObject', 's3:AbortMultipartUpload'], [quarantine.arn]);
     grant(copy, ['s3:ListBucketMultipartUploads'], [props.bucket.bucketArn]);
     listBucket(copy);
-    acknowledgeFolders(copy, { data: true, ledger: true, superseded: true });
+    acknowledgeFolders(copy, { data: true, ledger: true, superseded: true, manifests: true, quarantine: true });
 
     // The claim: the ledger (kept aside under superseded/ when a forced run replaces a corrupt one),
     // the manifests a pair's first ledger starts from (listed, read), and the moves a crash left undone.
@@ -184,8 +212,9 @@ export class ExportFunctions extends Construct {
     );
     grant(claim, ['s3:GetObject', 's3:PutObject'], [ledger.arn]);
     grant(claim, ['s3:PutObject', 's3:PutObjectTagging'], [superseded.arn]);
+    grant(claim, ['s3:GetObject'], [manifests.arn]);
     listBucket(claim);
-    acknowledgeFolders(claim, { data: true, ledger: true, superseded: true });
+    acknowledgeFolders(claim, { data: true, ledger: true, superseded: true, manifests: true });
 
     // create-job: the ledger only (the intent and the job id in the claim).
     const create = this.byModule['create-job'];
@@ -215,5 +244,19 @@ export class ExportFunctions extends Construct {
       );
       acknowledge(defaultPolicyOf(fn), `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${runs}]`, runsReason);
     }
+
+    // Freshness reads the ledgers and nothing else: it lists the ledger folder only (the keys it
+    // reads come from that listing, so a missing key is no concern) and never writes.
+    const freshness = this.byModule.freshness;
+    grant(freshness, ['s3:GetObject'], [ledger.arn]);
+    freshness.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${props.keyPrefix}${LEDGER_FOLDER}*`] } },
+      }),
+    );
+    acknowledgeFolders(freshness, { ledger: true });
   }
 }

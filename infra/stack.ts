@@ -1,17 +1,22 @@
 /**
  * Everything the product deploys (docs/design.md): the data bucket and its access-log bucket, the
  * LinkedIn token secret, the four Lambdas, the workflow, its EventBridge Scheduler schedule with a
- * dead-letter queue, and the alarms an operator needs. Each part is a construct of its own file
- * that owns its permissions and cdk-nag acknowledgements; the stack wires them together.
+ * dead-letter queue, the alarms an operator needs, and the Glue tables and Athena workgroup to query
+ * the data with (docs/query.md). Each part is a construct of its own file that owns its permissions
+ * and cdk-nag acknowledgements; the stack wires them together.
  */
 import { EXPORT_TYPES } from '../lambdas/shared/contract/export-types';
+import { expectedColumnsOf } from '../lambdas/shared/contract/export-schemas';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ExportAlarms } from './alarms';
+import { ExportDashboard } from './dashboard';
 import { runtimeEnvironment, type StackConfig } from './config';
+import { FreshnessSchedule, freshnessAlarmDaysOf } from './freshness';
 import { ExportFunctions } from './functions';
 import { ExportSchedule } from './schedule';
 import { ExportStorage } from './storage';
+import { ExportTables } from './tables';
 import { LinkedInTokenSecret } from './token';
 import { ExportWorkflow } from './workflow';
 
@@ -27,16 +32,21 @@ export class SalesNavExportStack extends Stack {
   readonly workflow: ExportWorkflow;
   readonly schedule: ExportSchedule;
   readonly alarms: ExportAlarms;
+  /** The daily publication of freshness (the workflow publishes it after every run too). */
+  readonly freshness: FreshnessSchedule;
+  readonly dashboard: ExportDashboard;
+  readonly tables: ExportTables;
 
   constructor(scope: Construct, id: string, props: SalesNavExportStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     this.storage = new ExportStorage(this, 'storage', {
       bucketName: config.bucketName ?? undefined,
       keyPrefix: config.keyPrefix,
       dataRetentionDays: config.dataRetentionDays ?? undefined,
-      removalPolicy: config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     this.token = new LinkedInTokenSecret(this, 'linkedin-token');
     this.functions = new ExportFunctions(this, 'functions', {
@@ -64,6 +74,32 @@ export class SalesNavExportStack extends Stack {
       scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
       alarmEmail: config.alarmEmail ?? undefined,
       noExecutionAlarmHours: config.schedule.enabled ? config.noExecutionAlarmHours : undefined,
+      // Stale data is alarmed only when days are meant to land on schedule; a pair that never lands always.
+      freshness: {
+        exportTypes: config.exportTypes,
+        staleAfterDays: config.schedule.enabled ? freshnessAlarmDaysOf(config) : undefined,
+      },
+    });
+    this.freshness = new FreshnessSchedule(this, 'freshness-schedule', { publisher: this.functions.byModule.freshness });
+    this.dashboard = new ExportDashboard(this, 'dashboard', {
+      stateMachine,
+      exportTypes: config.exportTypes,
+      freshnessAlarmDays: freshnessAlarmDaysOf(config),
+      alarms: this.alarms.alarms,
+    });
+
+    // The query layer over the landed data (docs/query.md).
+    this.tables = new ExportTables(this, 'tables', {
+      bucket: this.storage.bucket,
+      accessLogBucket: this.storage.accessLogBucket,
+      keyPrefix: config.keyPrefix,
+      earliestDay: config.earliestDay,
+      databaseName: config.glueDatabaseName ?? undefined,
+      contracts: config.contracts,
+      scanCutoffGb: config.athenaScanCutoffGb,
+      // The columns the copy lets through are the columns the tables read (cdk.json expectedColumns).
+      columns: Object.fromEntries(EXPORT_TYPES.map((exportType) => [exportType, expectedColumnsOf(exportType, config.expectedColumns)])),
+      removalPolicy,
     });
 
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Where the exports land' });
@@ -74,5 +110,16 @@ export class SalesNavExportStack extends Stack {
     });
     new CfnOutput(this, 'ScheduleName', { value: this.schedule.schedule.scheduleName, description: 'The EventBridge Scheduler schedule' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe to alarm notifications' });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
+    new CfnOutput(this, 'GlueDatabaseName', { value: this.tables.database.ref, description: 'The tables and typed views (docs/query.md)' });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.tables.workGroup.ref, description: 'Query in this Athena workgroup' });
+    new CfnOutput(this, 'QueryResultsBucketName', {
+      value: this.tables.resultsBucket.bucketName,
+      description: "The workgroup's query results",
+    });
+    new CfnOutput(this, 'AnalystPolicyArn', {
+      value: this.tables.analystPolicy.managedPolicyArn,
+      description: 'Attach to whoever queries the tables',
+    });
   }
 }

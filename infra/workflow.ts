@@ -48,6 +48,7 @@ export const FAILURE_ROUTES: ReadonlyArray<{ state: StateName; errors: readonly 
       ERROR_NAMES.copyDeadline,
     ],
   },
+  { state: STATE_NAMES.schemaDrifted, errors: [ERROR_NAMES.schemaDrift] },
   { state: STATE_NAMES.linkedInUnavailable, errors: [ERROR_NAMES.throttled, ERROR_NAMES.unavailable] },
   {
     state: STATE_NAMES.linkedInRejected,
@@ -93,6 +94,8 @@ const FAILURE_COMMENTS: Record<string, string> = {
   [STATE_NAMES.noReportingAccess]: 'The token has no reporting access on the contract: the member must be a reporting user.',
   [STATE_NAMES.jobFailed]: 'LinkedIn could not produce the export within the bounded retries.',
   [STATE_NAMES.copyFailed]: 'The CSV could not be copied to S3 and verified; no partial object was published.',
+  [STATE_NAMES.schemaDrifted]:
+    "The file's header is not the expected columns (one missing, renamed or moved): it was kept under quarantine/, nothing reached the tables. The cause names the differences and the cdk.json setting that accepts the header.",
   [STATE_NAMES.linkedInUnavailable]: 'LinkedIn kept throttling or failing after every retry; try again later.',
   [STATE_NAMES.linkedInRejected]: 'LinkedIn rejected a request or answered with an unexpected body.',
   [STATE_NAMES.ledgerRefused]:
@@ -186,11 +189,12 @@ export const MAP_RUN_LABEL = 'ExportPairs';
 // error (not States.Timeout) is what the Retry/Catch sees in the normal case.
 const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
 
-const invoke = (scope: Construct, name: TaskStateName, fn: WorkflowFunction, payload?: sfn.TaskInput): LambdaInvoke =>
+const invoke = (scope: Construct, name: TaskStateName, fn: WorkflowFunction, payload?: sfn.TaskInput, resultPath?: string): LambdaInvoke =>
   new LambdaInvoke(scope, name, {
     stateName: name,
     lambdaFunction: fn,
     payload,
+    resultPath,
     // Resource is the function ARN: the handler gets the state input and returns the state output.
     payloadResponseOnly: true,
     taskTimeout: sfn.Timeout.duration(fn.timeoutDuration.plus(TASK_TIMEOUT_MARGIN)),
@@ -435,10 +439,20 @@ export class ExportWorkflow extends Construct {
       .when(sfn.Condition.stringEquals('$.outcome', 'partial'), fail(STATE_NAMES.partialFailure, { error: '$.error', cause: '$.cause' }))
       .otherwise(fail(STATE_NAMES.everyExportFailed, { error: '$.error', cause: '$.cause' }));
 
+    // After every run, the ledgers' freshness (docs/operations.md, "Alarms"). Its result and any
+    // error of it are discarded: the run ends as Summarize decided, whatever happens here.
+    const publishFreshness = invoke(
+      this,
+      STATE_NAMES.publishFreshness,
+      props.functions[TASK_HANDLERS[STATE_NAMES.publishFreshness]],
+      sfn.TaskInput.fromObject({ trigger: 'run', executionName: sfn.JsonPath.executionName }),
+      sfn.JsonPath.DISCARD,
+    ).addCatch(outcome, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+
     this.stateMachine = new sfn.StateMachine(this, 'state-machine', {
       comment: 'Exports LinkedIn Sales Navigator analytics to S3: plan the pairs, export each in its own child execution, summarize.',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(exportEach).next(summarize).next(outcome)),
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(exportEach).next(summarize).next(publishFreshness).next(outcome)),
       timeout: props.timeout ?? Duration.hours(48),
       tracingEnabled: true,
       logs,

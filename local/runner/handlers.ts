@@ -10,6 +10,7 @@ import { createCheckJobHandler } from '../../lambdas/shared/handlers/check-job';
 import { createClaimHandler } from '../../lambdas/shared/handlers/claim-window';
 import { createCopyHandler } from '../../lambdas/shared/handlers/copy-to-s3';
 import { createCreateJobHandler } from '../../lambdas/shared/handlers/create-job';
+import { createFreshnessHandler } from '../../lambdas/shared/handlers/freshness';
 import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
 import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize';
@@ -76,5 +77,6 @@ export const createLocalHandlers = (options: LocalHandlerOptions): Record<Handle
     'check-job': createCheckJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,
     'copy-to-s3': createCopyHandler(() => copyDeps, handlerOptions) as LambdaHandler,
     summarize: createSummarizeHandler(() => ({ config: options.config, s3: options.s3, now }), handlerOptions) as LambdaHandler,
+    freshness: createFreshnessHandler(() => ledgerDeps, handlerOptions) as LambdaHandler,
   };
 };

@@ -35,6 +35,10 @@ describe('parseStackConfig', () => {
       stateMachineTimeoutHours: 48,
       copyMemoryMb: 1769,
       removalPolicy: 'retain',
+      expectedColumns: {},
+      glueDatabaseName: null,
+      athenaScanCutoffGb: 10,
+      freshnessAlarmDays: null,
       pollInitialSeconds: 30,
       pollMaxSeconds: 600,
       jobDeadlineHours: 12,
@@ -109,6 +113,16 @@ describe('parseStackConfig', () => {
     ['keyPrefix', { keyPrefix: 'exports' }, '"salesNavExport.keyPrefix": expected "" or a key prefix ending in "/"'],
     ['keyPrefix', { keyPrefix: '/exports/' }, '"salesNavExport.keyPrefix"'],
     ['dataRetentionDays', { dataRetentionDays: 0 }, '"salesNavExport.dataRetentionDays": expected a whole number >= 1, got 0'],
+    [
+      'glueDatabaseName',
+      { glueDatabaseName: 'Sales-Nav' },
+      '"salesNavExport.glueDatabaseName": expected a lower-case name of a-z, 0-9 and _',
+    ],
+    [
+      'athenaScanCutoffGb',
+      { athenaScanCutoffGb: 0 },
+      '"salesNavExport.athenaScanCutoffGb": expected a whole number from 1 to 1000000, got 0',
+    ],
     [
       'allowedDownloadHosts[0]',
       { allowedDownloadHosts: ['https://www.linkedin.com'] },
@@ -215,6 +229,50 @@ describe('parseStackConfig', () => {
   });
 });
 
+describe('expectedColumns', () => {
+  const problems = (expectedColumns: unknown): string[] => {
+    try {
+      parseStackConfig({ ...minimal, expectedColumns });
+    } catch (error) {
+      expect(error).toBeInstanceOf(StackConfigError);
+      return (error as Error).message.split('\n');
+    }
+    return [];
+  };
+
+  it("accepts a type's real header, and leaves the others to their built-in columns", () => {
+    const seat = ['seatId', 'Seat Holder', 'status', 'snapshotDate'];
+    const config = parseStackConfig({ ...minimal, expectedColumns: { seat } });
+    expect(config.expectedColumns).toEqual({ seat });
+    expect(runtimeEnvironment(config).EXPECTED_COLUMNS).toBe(JSON.stringify({ seat }));
+    expect(runtimeEnvironment(parseStackConfig(minimal)).EXPECTED_COLUMNS).toBe('{}');
+  });
+
+  it('names the key of every bad list and name', () => {
+    expect(problems({ seat: ['seatId', 'a,b', 'SEATID'], activity: [], clicks: ['x'] })).toEqual([
+      'cdk.json context "salesNavExport.expectedColumns.activity": expected a non-empty list of column names, got []',
+      expect.stringMatching(
+        /^cdk\.json context "salesNavExport\.expectedColumns\.seat\[1\]": expected a column name of 1 to 255 characters.*, got "a,b"$/,
+      ),
+      'cdk.json context "salesNavExport.expectedColumns.seat[2]": "SEATID" repeats "seatId" (column names are compared ignoring case, as Athena does), got "SEATID"',
+      'cdk.json context "salesNavExport.expectedColumns.seat": must include "snapshotDate": the copy splits each seat file into days by that column, got ["seatId","a,b","SEATID"]',
+      'cdk.json context "salesNavExport.expectedColumns": unknown key "clicks"',
+    ]);
+  });
+
+  it('wants an object of lists of names', () => {
+    expect(problems(['seatId'])).toEqual([
+      'cdk.json context "salesNavExport.expectedColumns": expected an object of export type → list of column names, e.g. {"seat": ["seatId", …]}, got ["seatId"]',
+    ]);
+    expect(problems({ seat: 'seatId' })).toEqual([
+      'cdk.json context "salesNavExport.expectedColumns.seat": expected a list of column names, got "seatId"',
+    ]);
+    expect(problems({ seat: ['snapshotDate', 7] })).toEqual([
+      'cdk.json context "salesNavExport.expectedColumns.seat[1]": expected a column name, got 7',
+    ]);
+  });
+});
+
 describe('loadStackConfig', () => {
   it('reads the context of a construct', () => {
     const app = new App({ context: { [CONTEXT_KEY]: { ...minimal, lagDays: 3 } } });
@@ -262,6 +320,7 @@ describe('runtimeEnvironment', () => {
       dataDelayWaitSeconds: 7200,
       partSizeMb: 32,
       requireFinalLineBreak: false,
+      expectedColumns: { seat: ['seatId', 'seatHolderName', 'status', 'snapshotDate', 'seatRegion'] },
     });
     // Act
     const parsed = parseRuntimeConfig({ ...runtimeEnvironment(config), ...resources });
@@ -294,6 +353,7 @@ describe('runtimeEnvironment', () => {
       PART_SIZE_MB: 32,
       UPLOAD_QUEUE_SIZE: 4,
       REQUIRE_FINAL_LINE_BREAK: false,
+      EXPECTED_COLUMNS: { seat: ['seatId', 'seatHolderName', 'status', 'snapshotDate', 'seatRegion'] },
     });
   });
 

@@ -11,7 +11,14 @@ import { logicalIdOf } from '../../infra/nag';
 import { MAP_RUN_LABEL } from '../../infra/workflow';
 import type { SalesNavExportStack } from '../../infra/stack';
 import { HANDLER_MODULES, type HandlerModule } from '../../lambdas/shared/contract/names';
-import { LEDGER_FOLDER, MAP_RESULTS_FOLDER, RUNS_FOLDER, SUPERSEDED_FOLDER } from '../../lambdas/shared/contract/layout';
+import {
+  LEDGER_FOLDER,
+  MANIFESTS_FOLDER,
+  MAP_RESULTS_FOLDER,
+  QUARANTINE_FOLDER,
+  RUNS_FOLDER,
+  SUPERSEDED_FOLDER,
+} from '../../lambdas/shared/contract/layout';
 import { parseRuntimeConfig, RUNTIME_VARIABLES } from '../../lambdas/shared/contract/runtime-config';
 import { buildStack, cdkJsonConfig } from './helpers';
 
@@ -147,7 +154,8 @@ describe('data bucket', () => {
     const [, logs] = resourceOf(stack.storage.accessLogBucket);
     expect(logs.Properties.BucketEncryption).toBeDefined();
     expect(logs.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
-    expect(resourcesOf('AWS::S3::Bucket')).toHaveLength(2);
+    // The data bucket, its access-log bucket and the Athena query results' bucket (test/infra/tables.test.ts).
+    expect(resourcesOf('AWS::S3::Bucket')).toHaveLength(3);
   });
 });
 
@@ -164,8 +172,8 @@ describe('LinkedIn token secret', () => {
 describe('functions', () => {
   it('run on Node 24, ARM64, with X-Ray, source maps, Powertools names and a retained log group', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
-    expect(HANDLER_MODULES).toEqual(['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize']);
+    expect(functions).toHaveLength(7);
+    expect(HANDLER_MODULES).toEqual(['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize', 'freshness']);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -265,13 +273,14 @@ describe('functions', () => {
       PART_SIZE_MB: 8,
       UPLOAD_QUEUE_SIZE: 4,
       EARLIEST_DAY: Date.UTC(2014, 0, 1),
+      EXPECTED_COLUMNS: {},
       REQUIRE_FINAL_LINE_BREAK: true,
     });
   });
 
   it('pass poll policy overrides and contracts discovery under their runtime names, to every function', () => {
     const functions = Object.values(custom.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         POLL_INITIAL_SECONDS: '15',
@@ -418,6 +427,8 @@ describe('least privilege', () => {
       { Effect: 'Allow', Action: ['s3:DeleteObject', ...readWithTags], Resource: dataFolders() },
       ledgerReadWrite(),
       supersededWrite(),
+      // The manifests a pair's first ledger starts from (outside the tables' locations).
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsArn(`${keyPrefix}${MANIFESTS_FOLDER}*`) },
       listBucket(),
     ]);
     expectNoPrefixWideGrant(s3);
@@ -468,8 +479,10 @@ describe('least privilege', () => {
         ],
         Resource: dataFolders(),
       },
-      ledgerReadWrite(),
+      // The ledger and the window's manifest (CDK merges the two); a file whose header does not match, kept under quarantine/.
+      { ...ledgerReadWrite(), Resource: [objectsArn(ledgers), objectsArn(`${keyPrefix}${MANIFESTS_FOLDER}*`)] },
       supersededWrite(),
+      { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: objectsArn(`${keyPrefix}${QUARANTINE_FOLDER}*`) },
       // Both bucket actions, unconditioned (CDK's minimizePolicies merges them into one statement).
       { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: bucketArn() },
     ]);

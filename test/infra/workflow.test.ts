@@ -49,6 +49,7 @@ const PARENT_STATES: readonly StateName[] = [
   STATE_NAMES.contractsNotFound,
   STATE_NAMES.exportEach,
   STATE_NAMES.summarize,
+  STATE_NAMES.publishFreshness,
   STATE_NAMES.runOutcome,
   STATE_NAMES.runSucceeded,
   STATE_NAMES.partialFailure,
@@ -232,7 +233,7 @@ describe('extracted ASL', () => {
   it('summarizes the run and routes on its outcome, the Fail states keeping the Summarize step’s error and cause', () => {
     expect(parentState(STATE_NAMES.summarize)).toMatchObject({
       Type: 'Task',
-      Next: STATE_NAMES.runOutcome,
+      Next: STATE_NAMES.publishFreshness,
       Catch: [{ ErrorEquals: [ERROR_NAMES.config], Next: STATE_NAMES.misconfigured }],
     });
     expect(parentState(STATE_NAMES.runOutcome)).toEqual({
@@ -247,6 +248,25 @@ describe('extracted ASL', () => {
     for (const name of [STATE_NAMES.partialFailure, STATE_NAMES.everyExportFailed]) {
       expect(parentState(name)).toEqual({ Type: 'Fail', Comment: expect.any(String), ErrorPath: '$.error', CausePath: '$.cause' });
     }
+  });
+
+  it('publishes freshness after Summarize, the summary passing through untouched and any failure caught into the outcome route', () => {
+    const task = parentState(STATE_NAMES.publishFreshness);
+    const fn = template.Resources[task.Resource.split(':function:')[1]];
+    expect(fn.Type).toBe('AWS::Lambda::Function');
+    expect(task).toEqual({
+      Type: 'Task',
+      Resource: task.Resource,
+      // The run is named in the log line; nothing else of the state goes in.
+      Parameters: { trigger: 'run', 'executionName.$': '$$.Execution.Name' },
+      // Its result is dropped: Route on run outcome reads the Summarize step's output.
+      ResultPath: null,
+      TimeoutSeconds: fn.Properties.Timeout + 30,
+      Retry: [expect.objectContaining({ ErrorEquals: expect.arrayContaining(['Lambda.ServiceException']) })],
+      // Whatever it throws, the run goes on to its outcome with the summary as it was.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATE_NAMES.runOutcome }],
+      Next: STATE_NAMES.runOutcome,
+    });
   });
 
   it.each([
@@ -490,6 +510,7 @@ describe('executing the pair loop (one child execution of the Map)', () => {
     sha256: 'a'.repeat(64),
     s3Uri: `s3://bucket/${task.exportType}/${index}.csv`,
     manifestUri: `s3://bucket/${task.exportType}/${index}.json`,
+    objects: 1,
     empty: false,
   });
 
@@ -1043,6 +1064,12 @@ describe('executing the workflow, its Distributed Map standing in as the local r
       [STATE_NAMES.plan]: () => planned,
       [STATE_NAMES.exportEach]: () => mapRun,
       [STATE_NAMES.summarize]: () => summary('succeeded', null, null),
+      [STATE_NAMES.publishFreshness]: () => ({
+        publishedAt: '2026-11-02T06:10:00.000Z',
+        ledgersRead: 6,
+        ledgersCorrupt: 0,
+        exportTypes: [],
+      }),
       ...overrides,
     });
 
@@ -1067,6 +1094,7 @@ describe('executing the workflow, its Distributed Map standing in as the local r
       STATE_NAMES.plan,
       STATE_NAMES.exportEach,
       STATE_NAMES.summarize,
+      STATE_NAMES.publishFreshness,
       STATE_NAMES.runOutcome,
       STATE_NAMES.runSucceeded,
     ]);
@@ -1079,7 +1107,32 @@ describe('executing the workflow, its Distributed Map standing in as the local r
     // The Map reads the Plan's output ($.run); Summarize gets it with the Map's output at $.mapRun.
     expect(called(STATE_NAMES.exportEach)[0]!.input).toEqual(planned);
     expect(called(STATE_NAMES.summarize)[0]!.input).toEqual({ ...planned, mapRun });
+    expect(called(STATE_NAMES.publishFreshness)[0]!.input).toEqual({ trigger: 'run', executionName: NAME });
     expect(output).toEqual(summary('succeeded', null, null));
+  });
+
+  it.each([
+    ['succeeded', null, null, STATE_NAMES.runSucceeded],
+    ['partial', PARTIAL_FAILURE, 'some failed', STATE_NAMES.partialFailure],
+  ] as const)('a %s run ends as Summarize decided when Publish freshness fails', async (outcome, error, cause, endState) => {
+    // Prepare
+    const { handlers, called } = standIns({
+      [STATE_NAMES.summarize]: () => summary(outcome, error, cause),
+      [STATE_NAMES.publishFreshness]: () => {
+        throw named('AccessDenied', 'not allowed to list the ledger folder');
+      },
+    });
+    // Act
+    const { output, failure, entered } = await execute(machine, handlers, {}, NAME);
+    // Assess
+    expect(called(STATE_NAMES.publishFreshness)).toHaveLength(1);
+    expect(entered.slice(-3)).toEqual([STATE_NAMES.publishFreshness, STATE_NAMES.runOutcome, endState]);
+    if (outcome === 'succeeded') {
+      expect(failure).toBeUndefined();
+      expect(output).toEqual(summary('succeeded', null, null));
+    } else {
+      expect(failure).toEqual({ Error: PARTIAL_FAILURE, Cause: 'some failed' });
+    }
   });
 
   it.each<[string, unknown]>([
@@ -1178,6 +1231,7 @@ describe('executing the workflow, its Distributed Map standing in as the local r
       STATE_NAMES.plan,
       STATE_NAMES.exportEach,
       STATE_NAMES.summarize,
+      STATE_NAMES.publishFreshness,
       STATE_NAMES.runOutcome,
       STATE_NAMES.partialFailure,
     ]);

@@ -43,6 +43,7 @@ export const SIBLING_FOLDERS = [RUNS_FOLDER, LEDGER_FOLDER, SUPERSEDED_FOLDER, M
 export const PARTITION_KEYS = ['contract', 'dt'] as const;
 
 /** A table location's partition path, as Athena's `storage.location.template` writes it. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholders, filled in by Athena, not by JavaScript
 export const PARTITION_TEMPLATE = 'contract=${contract}/dt=${dt}/';
 
 /**

@@ -13,6 +13,7 @@ export const STATE_NAMES = {
   contractsNotFound: 'Contracts not found',
   exportEach: 'Export each contract and type',
   summarize: 'Summarize run',
+  publishFreshness: 'Publish freshness',
   runOutcome: 'Route on run outcome',
   runSucceeded: 'Run succeeded',
   partialFailure: 'Some exports failed',
@@ -35,6 +36,7 @@ export const STATE_NAMES = {
   noReportingAccess: 'No reporting access',
   jobFailed: 'LinkedIn job failed',
   copyFailed: 'Copy to S3 failed',
+  schemaDrifted: 'Columns changed',
   linkedInUnavailable: 'LinkedIn unavailable',
   linkedInRejected: 'LinkedIn rejected the request',
   ledgerRefused: 'Export ledger refused',
@@ -43,7 +45,7 @@ export const STATE_NAMES = {
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
 
 /** The handler modules of lambdas/ (each file exports `handler`), in workflow order. */
-export const HANDLER_MODULES = ['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize'] as const;
+export const HANDLER_MODULES = ['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize', 'freshness'] as const;
 export type HandlerModule = (typeof HANDLER_MODULES)[number];
 
 /** Which handler module each Task state runs. */
@@ -54,6 +56,7 @@ export const TASK_HANDLERS = {
   [STATE_NAMES.checkJob]: 'check-job',
   [STATE_NAMES.copy]: 'copy-to-s3',
   [STATE_NAMES.summarize]: 'summarize',
+  [STATE_NAMES.publishFreshness]: 'freshness',
 } as const satisfies Record<string, HandlerModule>;
 export type TaskStateName = keyof typeof TASK_HANDLERS;
 
