@@ -1,7 +1,7 @@
 /**
  * Everything the product deploys (docs/design.md): the data bucket and its access-log bucket, the
- * LinkedIn token secret, the four Lambdas, the workflow, its EventBridge Scheduler schedule with a
- * dead-letter queue, the alarms an operator needs, and the Glue tables and Athena workgroup to query
+ * LinkedIn token secret, the Lambdas (one per task, plus the freshness publisher), the workflow, its EventBridge Scheduler schedule with a
+ * dead-letter queue, the alarms and dashboard an operator needs, and the Glue tables and Athena workgroup to query
  * the data with (docs/query.md). Each part is a construct of its own file that owns its permissions
  * and cdk-nag acknowledgements; the stack wires them together.
  */
