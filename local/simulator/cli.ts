@@ -1,9 +1,18 @@
 /**
  * Standalone LinkedIn simulator: `npm run simulator -- --port 8080 [options]`.
- * Prints its base URL and token, then serves until SIGINT/SIGTERM.
+ * Prints its base URL, token and OAuth URL (never the client secret), then serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { HEADER_CHANGE_FLAG_HELP, headerChangesFromFlags, parseFaults, startSimulator, type SimulatorOptions } from './index';
+import {
+  HEADER_CHANGE_FLAG_HELP,
+  headerChangesFromFlags,
+  parseFaults,
+  startSimulator,
+  type SimulatorOAuthOptions,
+  type SimulatorOptions,
+} from './index';
+
+const DAY_MS = 86_400_000;
 
 const USAGE = `Usage: npm run simulator -- [options]
 
@@ -31,6 +40,13 @@ const USAGE = `Usage: npm run simulator -- [options]
   --header-change SPEC  LinkedIn changed an export's columns (header and rows alike), one per
                         type, repeatable:
                         ${HEADER_CHANGE_FLAG_HELP}
+
+  LinkedIn's OAuth 2.0 endpoints, at <origin>/oauth/v2 (authorization, accessToken, introspectToken):
+  --client-id ID        the app's client id (default simulator-client-id)
+  --client-secret S     the app's client secret (default simulator-client-secret)
+  --no-refresh-tokens   the code exchange gives no refresh token (LinkedIn: approved partners only)
+  --access-token-days N access token lifetime in days (default 60, LinkedIn's)
+  --consent MODE        allow | deny: the member's answer on the consent page (default allow)
   --help                this text
 `;
 
@@ -66,6 +82,11 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
       'max-page-size': { type: 'string' },
       faults: { type: 'string' },
       'header-change': { type: 'string', multiple: true },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'no-refresh-tokens': { type: 'boolean' },
+      'access-token-days': { type: 'string' },
+      consent: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -92,6 +113,7 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
     }
     faults = { ...faults, headerChanges: { ...faults?.headerChanges, ...headerChanges } };
   }
+  const oauth = oauthOptions(values);
   return {
     port: integer(values.port, '--port') ?? 8080,
     token: values.token,
@@ -107,7 +129,32 @@ export const parseCli = (argv: string[]): SimulatorOptions | 'help' => {
     pagingTotal: values['paging-total'],
     maxPageSize: positive(values['max-page-size'], '--max-page-size'),
     faults,
+    ...(oauth && { oauth }),
   };
+};
+
+/** The OAuth flags as options; undefined when none is given, so the simulator's defaults apply whole. */
+const oauthOptions = (values: {
+  'client-id'?: string;
+  'client-secret'?: string;
+  'no-refresh-tokens'?: boolean;
+  'access-token-days'?: string;
+  consent?: string;
+}): SimulatorOAuthOptions | undefined => {
+  const consent = values.consent;
+  if (consent !== undefined && consent !== 'allow' && consent !== 'deny') throw new Error('--consent must be allow or deny');
+  for (const flag of ['client-id', 'client-secret'] as const) {
+    if (values[flag] !== undefined && values[flag].trim() === '') throw new Error(`--${flag} must not be empty`);
+  }
+  const days = positive(values['access-token-days'], '--access-token-days');
+  const oauth: SimulatorOAuthOptions = {
+    ...(values['client-id'] !== undefined && { clientId: values['client-id'] }),
+    ...(values['client-secret'] !== undefined && { clientSecret: values['client-secret'] }),
+    ...(values['no-refresh-tokens'] && { refreshTokens: false }),
+    ...(days !== undefined && { accessTokenLifetimeMs: days * DAY_MS }),
+    ...(consent !== undefined && { consent }),
+  };
+  return Object.keys(oauth).length > 0 ? oauth : undefined;
 };
 
 const main = async (): Promise<void> => {
@@ -125,6 +172,8 @@ const main = async (): Promise<void> => {
   const simulator = await startSimulator(options);
   console.log(`LinkedIn simulator: ${simulator.baseUrl}`);
   console.log(`token: ${simulator.token}`);
+  // The client secret is the operator's own flag (or the documented default): it is not repeated here.
+  console.log(`OAuth: ${simulator.oauthUrl} (client id ${simulator.clientId})`);
   if (options.contractCount || options.forbiddenContractCount) {
     console.log(`contracts: ${simulator.contracts.length} (${simulator.forbiddenContracts.length} answer 403 on job creation)`);
   }

@@ -7,10 +7,14 @@
 import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
 import { checkHeaderChanges, type HeaderChange } from './header-change';
 
+/** LinkedIn's OAuth 2.0 endpoints (oauth.ts): recorded like any call, out of reach of the API faults. */
+export const OAUTH_ROUTES = ['authorize', 'accessToken', 'introspect'] as const;
+export type OAuthRoute = (typeof OAUTH_ROUTES)[number];
+
 /** The routes a fault or a recorded call refers to. */
-export const ROUTES = ['contracts', 'createJob', 'getJob', 'download', 'unknown'] as const;
+export const ROUTES = ['contracts', 'createJob', 'getJob', 'download', ...OAUTH_ROUTES, 'unknown'] as const;
 export type Route = (typeof ROUTES)[number];
-export type ApiRoute = Exclude<Route, 'download' | 'unknown'>;
+export type ApiRoute = Exclude<Route, 'download' | 'unknown' | OAuthRoute>;
 const API_ROUTES: readonly ApiRoute[] = ['contracts', 'createJob', 'getJob'];
 
 /** Fires on the next `count` matching requests; `route` narrows which API calls match. */

@@ -15,6 +15,8 @@ export interface CallRecord {
   path: string;
   /** Simulated clock at the time of the answer (epoch ms). */
   at: number;
+  /** The member whose issued access token made the API call; absent for the static token and unauthenticated calls. */
+  member?: string;
 }
 
 /** LinkedIn's error body (docs/linkedin-api.md §8). */
@@ -56,11 +58,42 @@ export interface Exchange {
   api: boolean;
   calls: CallRecord[];
   now: () => number;
+  /** Set once an issued access token authenticated the call. */
+  member?: string;
 }
+
+/**
+ * Query parameters whose values are credentials. LinkedIn's clients send them in POST bodies,
+ * which are never recorded; a client that wrongly puts one in a URL must not get it into the
+ * call log a test prints either.
+ */
+const CREDENTIAL_PARAMS = ['code', 'client_secret', 'access_token', 'refresh_token', 'token', 'oauth2_access_token'];
+
+/** The path and query a call is recorded with: as sent, credential values replaced by `REDACTED`. */
+export const recordedPath = (url: URL): string => {
+  const sensitive = CREDENTIAL_PARAMS.filter((name) => url.searchParams.has(name));
+  // Untouched when there is nothing to hide: re-encoding would change the recorded query of every API call.
+  if (sensitive.length === 0) return url.pathname + url.search;
+  const query = new URLSearchParams(url.searchParams);
+  for (const name of sensitive) query.set(name, 'REDACTED');
+  return `${url.pathname}?${query.toString()}`;
+};
+
+/** Records the call as answered with `status` (0: the answer was dropped). */
+export const recordCall = (ex: Exchange, status: number): void => {
+  ex.calls.push({
+    method: ex.req.method ?? 'GET',
+    route: ex.route,
+    status,
+    path: recordedPath(ex.url),
+    at: ex.now(),
+    ...(ex.member !== undefined && { member: ex.member }),
+  });
+};
 
 /** Writes the status line and headers (plus LinkedIn's tracing headers) and records the call. */
 export const writeHead = (ex: Exchange, status: number, headers: Record<string, string | number>): void => {
-  ex.calls.push({ method: ex.req.method ?? 'GET', route: ex.route, status, path: ex.url.pathname + ex.url.search, at: ex.now() });
+  recordCall(ex, status);
   ex.res.writeHead(status, {
     'x-li-uuid': randomBytes(16).toString('base64'),
     'x-li-request-id': randomUUID(),

@@ -1,17 +1,29 @@
 /**
  * A faithful local LinkedIn Sales Navigator Analytics export API (docs/linkedin-api.md):
  * contracts, export jobs with LinkedIn's lifecycle and queueing, expiring download URLs, CSV
- * streamed at any size, and fault injection. Used in-process by tests and the local runner,
- * and standalone through cli.ts.
+ * streamed at any size, fault injection, and LinkedIn's OAuth 2.0 endpoints with real token
+ * lifetimes (docs/linkedin-api.md §9). Used in-process by tests and the local runner, and
+ * standalone through cli.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ANALYTICS_SCOPE } from '../../lambdas/shared/tokens/authorization';
 import { DEFAULT_CONTRACTS, generateContracts, type SalesContract } from './contracts';
 import { DEFAULT_CHUNK_BYTES } from './csv-stream';
 import type { FaultSettings, Route } from './faults';
 import type { CallRecord } from './http';
 import { JobStore, jobStatus, type SimJob } from './jobs';
-import { createHandler } from './server';
+import {
+  DEFAULT_ACCESS_TOKEN_LIFETIME_MS,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_REFRESH_TOKEN_LIFETIME_MS,
+  OAUTH_BASE_PATH,
+  parseScope,
+  type OAuthSettings,
+} from './oauth';
+import { createHandler, type MemberContracts } from './server';
+import { TokenRegistry, type TokenSummary } from './token-registry';
 
 export type { GeneratedContracts, SalesContract } from './contracts';
 export { DEFAULT_CONTRACTS, GENERATED_CONTRACT_BASE, generateContracts, generatedContractUrn, manyContracts } from './contracts';
@@ -23,15 +35,67 @@ export { CSV_HEADERS } from './csv-rows';
 export type { HeaderChange } from './header-change';
 export { HEADER_CHANGE_FLAG_HELP, headerChangesFromFlags, parseHeaderChangeFlag } from './header-change';
 export { MAX_WINDOW_MS } from './server';
+export type { OAuthSettings } from './oauth';
+export {
+  DEFAULT_ACCESS_TOKEN_LIFETIME_MS,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_REFRESH_TOKEN_LIFETIME_MS,
+  OAUTH_PATHS,
+} from './oauth';
+export type { TokenStatus, TokenSummary } from './token-registry';
+export { CODE_LIFETIME_MS } from './token-registry';
 
 export const DEFAULT_TOKEN = 'linkedin-simulator-token';
 export const DEFAULT_FIRST_JOB_ID = 6_000_000_001;
+/** The member who sees every contract unless `members` says otherwise. */
+export const DEFAULT_MEMBER = 'member-1';
+
+/** The simulated LinkedIn app's OAuth settings (LinkedIn's defaults: docs/linkedin-api.md §9). */
+export interface SimulatorOAuthOptions {
+  /** Default `simulator-client-id`. */
+  clientId?: string;
+  /** Default `simulator-client-secret`. */
+  clientSecret?: string;
+  /** Whether the code exchange also gives a refresh token (LinkedIn: approved partners only). Default true. */
+  refreshTokens?: boolean;
+  /** Default 60 days. */
+  accessTokenLifetimeMs?: number;
+  /** Counted from the member's authorization, never extended by refreshing. Default 365 days. */
+  refreshTokenLifetimeMs?: number;
+  /** What the member answers on the consent page. Default 'allow'. */
+  consent?: 'allow' | 'deny';
+  /** Who consents. Default: the first of `members`. */
+  member?: string;
+}
+
+/** What `issueAuthorization` issues: the code flow's grant, with instants in epoch ms and the scope space-separated. */
+export interface IssuedAuthorization {
+  accessToken: string;
+  expiresAt: number;
+  refreshToken?: string;
+  refreshTokenExpiresAt?: number;
+  scope: string;
+  authorizedAt: number;
+}
 
 export interface SimulatorOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
-  /** The Bearer token the API accepts. Default `linkedin-simulator-token`. */
+  /**
+   * A Bearer token the API accepts besides those the OAuth endpoints issue, for every contract: a
+   * token made by hand. Default `linkedin-simulator-token`.
+   */
   token?: string;
+  /** When `token` expires (epoch ms on the simulator's clock). Default: never. */
+  staticTokenExpiresAt?: number;
+  /**
+   * The members who can authorize the app, each with the contract URNs the finder lists under
+   * their tokens (in the finder's order). Default: `member-1` on every contract.
+   */
+  members?: Record<string, string[]>;
+  /** The app and LinkedIn's OAuth behaviour. */
+  oauth?: SimulatorOAuthOptions;
   /**
    * The member's contracts, listed first. Default: LinkedIn's sample (123456 with reporting,
    * 1234560 without) when no contracts are generated, else none.
@@ -93,8 +157,24 @@ export interface Simulator {
   /** `http://127.0.0.1:PORT/v2`: the client's LinkedIn base URL. */
   readonly baseUrl: string;
   readonly port: number;
-  /** The Bearer token the simulator accepts. */
+  /** The static Bearer token the simulator accepts (see SimulatorOptions.token). */
   readonly token: string;
+  /** `http://127.0.0.1:PORT/oauth/v2`: the OAuth base URL, as `https://www.linkedin.com/oauth/v2`. */
+  readonly oauthUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Mutable OAuth settings, read on every request: flip `consent`, `member`, lifetimes or `refreshTokens` at any time. */
+  oauth: OAuthSettings;
+  /**
+   * What the code flow would issue, without the browser: a member's grant (scope-change
+   * revocation included). Defaults: `oauth.member`, the analytics scope, `oauth`'s lifetime and
+   * refresh policy.
+   */
+  issueAuthorization(request?: { member?: string; scope?: string; accessTokenLifetimeMs?: number; refresh?: boolean }): IssuedAuthorization;
+  /** Revokes an access or refresh token (or the static token), as a member or LinkedIn would; false when unknown. */
+  revokeToken(token: string): boolean;
+  /** Every issued token with its status now (tokens included: a test double has nothing to hide from its test). */
+  tokens(): TokenSummary;
   readonly contracts: readonly SalesContract[];
   /** The generated contracts (forbiddenContractCount) whose job creation answers 403. */
   readonly forbiddenContracts: readonly string[];
@@ -117,6 +197,38 @@ export interface Simulator {
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
+
+/**
+ * Each member's contracts in the finder's order, checked against the simulator's contracts: a
+ * member listing a contract the simulator does not have would be a typo, not a scenario.
+ */
+const memberContracts = (
+  members: Record<string, string[]>,
+  contractsByUrn: ReadonlyMap<string, SalesContract>,
+): Map<string, MemberContracts> => {
+  const entries = Object.entries(members);
+  if (entries.length === 0) throw new Error('members must name at least one member');
+  return new Map(
+    entries.map(([member, urns]) => {
+      const unknown = urns.filter((urn) => !contractsByUrn.has(urn));
+      if (unknown.length > 0) throw new Error(`members.${member} lists ${unknown.join(', ')}, not among the simulator's contracts`);
+      const seats = new Set(urns);
+      const listed = [...contractsByUrn.values()].filter((contract) => seats.has(contract.contract));
+      return [member, { contracts: listed, urns: seats }];
+    }),
+  );
+};
+
+const checkOAuthSettings = (settings: OAuthSettings, members: ReadonlyMap<string, MemberContracts>): void => {
+  if (!members.has(settings.member))
+    throw new Error(`oauth.member "${settings.member}" is not among the members (${[...members.keys()].join(', ')})`);
+  if (settings.consent !== 'allow' && settings.consent !== 'deny')
+    throw new Error(`oauth.consent must be 'allow' or 'deny', got ${settings.consent}`);
+  for (const name of ['accessTokenLifetimeMs', 'refreshTokenLifetimeMs'] as const) {
+    if (!(Number.isSafeInteger(settings[name]) && settings[name] > 0))
+      throw new Error(`oauth.${name} must be a positive integer, got ${settings[name]}`);
+  }
+};
 
 const listen = (server: Server, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -160,6 +272,18 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   if (options.maxPageSize !== undefined && !(Number.isSafeInteger(options.maxPageSize) && options.maxPageSize > 0)) {
     throw new Error(`maxPageSize must be a positive integer, got ${options.maxPageSize}`);
   }
+  const members = memberContracts(options.members ?? { [DEFAULT_MEMBER]: contracts.map((contract) => contract.contract) }, contractsByUrn);
+  const clientId = options.oauth?.clientId ?? DEFAULT_CLIENT_ID;
+  const clientSecret = options.oauth?.clientSecret ?? DEFAULT_CLIENT_SECRET;
+  const initialOAuth: OAuthSettings = {
+    consent: options.oauth?.consent ?? 'allow',
+    member: options.oauth?.member ?? [...members.keys()][0]!,
+    accessTokenLifetimeMs: options.oauth?.accessTokenLifetimeMs ?? DEFAULT_ACCESS_TOKEN_LIFETIME_MS,
+    refreshTokenLifetimeMs: options.oauth?.refreshTokenLifetimeMs ?? DEFAULT_REFRESH_TOKEN_LIFETIME_MS,
+    refreshTokens: options.oauth?.refreshTokens ?? true,
+  };
+  checkOAuthSettings(initialOAuth, members);
+  const registry = new TokenRegistry({ token, expiresAt: options.staticTokenExpiresAt, scope: [ANALYTICS_SCOPE] }, now());
   let port = 0;
   const origin = (): string => `http://127.0.0.1:${port}`;
 
@@ -174,6 +298,39 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       return port;
     },
     token,
+    get oauthUrl() {
+      return `${origin()}${OAUTH_BASE_PATH}`;
+    },
+    clientId,
+    clientSecret,
+    oauth: initialOAuth,
+    issueAuthorization: (request = {}) => {
+      const settings = simulator.oauth;
+      const member = request.member ?? settings.member;
+      if (!members.has(member))
+        throw new Error(`issueAuthorization: "${member}" is not among the simulator's members (${[...members.keys()].join(', ')})`);
+      const scope = parseScope(request.scope ?? ANALYTICS_SCOPE);
+      const issuedAt = now();
+      const { access, refresh } = registry.grant(
+        {
+          member,
+          scope,
+          accessTokenLifetimeMs: request.accessTokenLifetimeMs ?? settings.accessTokenLifetimeMs,
+          refreshTokenLifetimeMs: settings.refreshTokenLifetimeMs,
+          withRefreshToken: request.refresh ?? settings.refreshTokens,
+        },
+        issuedAt,
+      );
+      return {
+        accessToken: access.token,
+        expiresAt: access.expiresAt,
+        ...(refresh && { refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt }),
+        scope: access.scope.join(' '),
+        authorizedAt: access.authorizedAt,
+      };
+    },
+    revokeToken: (revoked) => registry.revoke(revoked),
+    tokens: () => registry.summary(now()),
     contracts,
     forbiddenContracts: generated.forbidden,
     faults: { ...options.faults },
@@ -206,7 +363,16 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
 
   const server = createServer(
     createHandler({
-      token,
+      registry,
+      oauth: {
+        clientId,
+        clientSecret,
+        registry,
+        isMember: (member) => members.has(member),
+        settings: () => simulator.oauth,
+        now,
+      },
+      members,
       contracts,
       contractsByUrn,
       forbiddenContracts: new Set(generated.forbidden),

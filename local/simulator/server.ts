@@ -1,19 +1,31 @@
 /**
- * The request handler: routing, authentication, protocol header, API fault injection, the
- * three API endpoints and the download endpoint.
+ * The request handler: routing, authentication (the static token, or an access token the OAuth
+ * endpoints issued), protocol header, API fault injection, the three API endpoints, the download
+ * endpoint, and LinkedIn's OAuth endpoints (oauth.ts).
  */
 import { DAY_MS, MAX_JOB_DAYS } from '../../lambdas/shared/contract/linkedin-limits';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXPORT_ACTIONS, EXPORT_TYPES, type ExportType } from '../../lambdas/shared/contract/export-types';
+import { ANALYTICS_SCOPE } from '../../lambdas/shared/tokens/authorization';
 import { contractsPage, DEFAULT_PAGE_SIZE, type SalesContract } from './contracts';
 import type { CsvSpec } from './csv-rows';
 import { csvByteSize, csvChunks } from './csv-stream';
-import { isFailingPair, takeDroppedCreate, takeFault, type ApiRoute, type FaultSettings, type Route } from './faults';
+import {
+  isFailingPair,
+  OAUTH_ROUTES,
+  takeDroppedCreate,
+  takeFault,
+  type ApiRoute,
+  type FaultSettings,
+  type OAuthRoute,
+  type Route,
+} from './faults';
 import {
   SERVICE_ERROR_CODES as CODES,
   drained,
   errorBody,
   readBody,
+  recordCall,
   sendJsonText,
   sleep,
   writeHead,
@@ -21,13 +33,26 @@ import {
   type Exchange,
 } from './http';
 import { jobStatus, type JobStore, type SimJob } from './jobs';
+import { OAUTH_PATHS, serveOAuth, type OAuthContext } from './oauth';
+import type { Caller, TokenRegistry } from './token-registry';
 
 /** LinkedIn: at most this much per job (docs/linkedin-api.md §6). */
 export const MAX_WINDOW_MS = MAX_JOB_DAYS * DAY_MS;
 
+/** A member's view of the contracts: what the finder lists under the member's token, in finder order. */
+export interface MemberContracts {
+  contracts: readonly SalesContract[];
+  urns: ReadonlySet<string>;
+}
+
 /** Everything the handler reads; `faults` is read afresh on each request (tests replace it). */
 export interface HandlerContext {
-  token: string;
+  /** Every token the API accepts: the static one and the issued ones. */
+  registry: TokenRegistry;
+  /** The OAuth endpoints' app and settings. */
+  oauth: OAuthContext;
+  /** Each member's contracts; the static token sees every contract. */
+  members: ReadonlyMap<string, MemberContracts>;
   /** The finder's list, in order. */
   contracts: readonly SalesContract[];
   /** The same contracts by URN: a create's lookup is O(1) however many there are. */
@@ -63,8 +88,13 @@ const routeOf = (method: string, pathname: string): { route: Route; allowed: str
   if (pathname === '/v2/salesAnalyticsExportJobs') return { route: 'createJob', allowed: ['POST'] };
   if (/^\/v2\/salesAnalyticsExportJobs\/[^/]+$/.test(pathname)) return { route: 'getJob', allowed: ['GET'] };
   if (pathname === '/ambry/' || pathname === '/ambry') return { route: 'download', allowed: ['GET', 'HEAD'] };
+  for (const route of OAUTH_ROUTES) {
+    if (pathname === OAUTH_PATHS[route]) return { route, allowed: route === 'authorize' ? ['GET'] : ['POST'] };
+  }
   return { route: 'unknown', allowed: [method] };
 };
+
+const isOAuthRoute = (route: Route): route is OAuthRoute => (OAUTH_ROUTES as readonly Route[]).includes(route);
 
 class HttpError extends Error {
   constructor(
@@ -102,6 +132,7 @@ export const createHandler =
       if (route === 'unknown') throw new HttpError(404, `No resource at ${url.pathname}`, CODES.other);
       if (!allowed.includes(method)) throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`, CODES.other);
       if (route === 'download') return serveDownload(ctx, ex);
+      if (isOAuthRoute(route)) return serveOAuth(ctx.oauth, ex, route);
       return serveApi(ctx, ex, route);
     };
     handle().catch((error: unknown) => {
@@ -115,22 +146,35 @@ export const createHandler =
     });
   };
 
-const checkAuth = (ctx: HandlerContext, req: IncomingMessage): void => {
-  const header = req.headers.authorization;
-  if (!header || !/^Bearer\s+\S/.test(header)) throw new HttpError(401, 'Empty oauth2_access_token', CODES.emptyToken);
-  if (header !== `Bearer ${ctx.token}`) throw new HttpError(401, 'Invalid access token', CODES.invalidToken);
-};
-
 /** LinkedIn's 401 for a token that was valid: expired (60 days, docs/linkedin-api.md §9) or revoked by the member. */
 const UNAUTHORIZED = {
   expired: new HttpError(401, 'The token used in the request has expired', CODES.expiredToken),
   revoked: new HttpError(401, 'The token used in the request has been revoked by the user', CODES.revokedToken),
 } as const;
 
+/** Who the Bearer token speaks for, or LinkedIn's 401: empty, unknown, expired or revoked. */
+const authenticate = (ctx: HandlerContext, ex: Exchange): Caller => {
+  const header = ex.req.headers.authorization;
+  if (!header || !/^Bearer\s+\S/.test(header)) throw new HttpError(401, 'Empty oauth2_access_token', CODES.emptyToken);
+  const outcome = ctx.registry.authenticate(header.replace(/^Bearer\s+/, ''), ctx.now());
+  if (!outcome.ok)
+    throw outcome.reason === 'unknown' ? new HttpError(401, 'Invalid access token', CODES.invalidToken) : UNAUTHORIZED[outcome.reason];
+  if (outcome.caller.kind === 'member') ex.member = outcome.caller.member;
+  return outcome.caller;
+};
+
+/** The contracts the caller's member has a seat on; undefined: every contract (the static token). */
+const visibleContracts = (ctx: HandlerContext, caller: Caller): MemberContracts | undefined => {
+  if (caller.kind === 'static') return undefined;
+  const member = ctx.members.get(caller.member);
+  // Tokens are issued to configured members only; no seats is the safe answer should one be missing.
+  return member ?? { contracts: [], urns: new Set() };
+};
+
 const serveApi = async (ctx: HandlerContext, ex: Exchange, route: ApiRoute): Promise<void> => {
   const latency = ctx.faults().latency;
   if (latency && latency.ms > 0 && (latency.route === undefined || latency.route === route)) await sleep(latency.ms);
-  checkAuth(ctx, ex.req);
+  const caller = authenticate(ctx, ex);
   const unauthorized = ctx.faults().unauthorized;
   if (unauthorized) throw UNAUTHORIZED[unauthorized === 'revoked' ? 'revoked' : 'expired'];
   // ASSUMPTION: LinkedIn falls back to protocol 1.0.0 without the header; the simulator is
@@ -144,9 +188,18 @@ const serveApi = async (ctx: HandlerContext, ex: Exchange, route: ApiRoute): Pro
   }
   const serverError = takeFault(faults, 'serverError', route);
   if (serverError) throw new HttpError(serverError.status, 'Internal Server Error (injected)', CODES.other);
+  // A member's token without the analytics scope reaches no analytics resource (docs/linkedin-api.md §2).
+  if (caller.kind === 'member' && !caller.scope.includes(ANALYTICS_SCOPE)) {
+    throw new HttpError(403, `Not enough permissions to access: ${ex.req.method} ${ex.url.pathname.slice('/v2'.length)}`, CODES.forbidden);
+  }
+  const visible = visibleContracts(ctx, caller);
 
   const { status, body, lost }: ApiAnswer =
-    route === 'contracts' ? listContracts(ctx, ex.url) : route === 'createJob' ? await createJob(ctx, ex) : getJob(ctx, ex.url);
+    route === 'contracts'
+      ? listContracts(ctx, ex.url, visible)
+      : route === 'createJob'
+        ? await createJob(ctx, ex, visible)
+        : getJob(ctx, ex.url, visible);
   if (lost) {
     loseAnswer(ex);
     return;
@@ -170,7 +223,7 @@ interface ApiAnswer {
  * acted would. Recorded with status 0, so a test still counts the request it made.
  */
 const loseAnswer = (ex: Exchange): void => {
-  ex.calls.push({ method: ex.req.method ?? 'GET', route: ex.route, status: 0, path: ex.url.pathname + ex.url.search, at: ex.now() });
+  recordCall(ex, 0);
   ex.req.socket.destroy();
 };
 
@@ -187,13 +240,14 @@ const nonNegativeInt = (raw: string | null, name: string, fallback: number): num
   return Number(raw);
 };
 
-const listContracts = (ctx: HandlerContext, url: URL) => {
+const listContracts = (ctx: HandlerContext, url: URL, visible: MemberContracts | undefined) => {
   const q = url.searchParams.get('q');
   if (q !== 'contractsByMember') throw badRequest(`Unknown or missing finder q=${q ?? ''} (expected contractsByMember)`);
   const start = nonNegativeInt(url.searchParams.get('start'), 'start', 0);
   const asked = nonNegativeInt(url.searchParams.get('count'), 'count', DEFAULT_PAGE_SIZE);
   const count = ctx.maxPageSize === undefined ? asked : Math.min(asked, ctx.maxPageSize);
-  return { status: 200, body: contractsPage(ctx.contracts, start, count, ctx.pagingTotal) as Record<string, unknown> };
+  const listed = visible?.contracts ?? ctx.contracts;
+  return { status: 200, body: contractsPage(listed, start, count, ctx.pagingTotal) as Record<string, unknown> };
 };
 
 const epochMs = (body: Record<string, unknown>, name: string): number => {
@@ -205,7 +259,7 @@ const epochMs = (body: Record<string, unknown>, name: string): number => {
   return value;
 };
 
-const createJob = async (ctx: HandlerContext, ex: Exchange): Promise<ApiAnswer> => {
+const createJob = async (ctx: HandlerContext, ex: Exchange, visible: MemberContracts | undefined): Promise<ApiAnswer> => {
   const action = ex.url.searchParams.get('action');
   const exportType = action === null ? undefined : ACTION_TO_TYPE.get(action);
   if (!exportType || !action) throw badRequest(`Unknown or missing action ${action ?? ''}`);
@@ -222,7 +276,7 @@ const createJob = async (ctx: HandlerContext, ex: Exchange): Promise<ApiAnswer> 
   const endAt = epochMs(input, 'endAt');
   if (startAt >= endAt) throw badRequest('startAt must be before endAt');
   if (endAt - startAt > MAX_WINDOW_MS) throw badRequest(`The time range must not exceed ${MAX_JOB_DAYS} days`);
-  const contract = ctx.contractsByUrn.get(input.contract);
+  const contract = visible && !visible.urns.has(input.contract) ? undefined : ctx.contractsByUrn.get(input.contract);
   // ASSUMPTION: a contract the member has no seat on is a 403 like a missing reporting role
   // (the member lacks access to it), not a 404.
   if (!contract) throw new HttpError(403, `Not enough permissions to access contract ${input.contract}`, CODES.forbidden);
@@ -272,13 +326,14 @@ const createJob = async (ctx: HandlerContext, ex: Exchange): Promise<ApiAnswer> 
   return { status: 200, body: { value } as Record<string, unknown>, lost };
 };
 
-const getJob = (ctx: HandlerContext, url: URL) => {
+const getJob = (ctx: HandlerContext, url: URL, visible: MemberContracts | undefined) => {
   const rawId = decodeURIComponent(url.pathname.slice('/v2/salesAnalyticsExportJobs/'.length));
   if (!/^\d{1,18}$/.test(rawId)) throw badRequest(`Job id must be a long, got ${rawId}`);
   const contract = url.searchParams.get('contract');
   if (!contract) throw badRequest('Missing required parameter contract');
   const now = ctx.now();
-  const job = ctx.store.find(Number(rawId), contract, now);
+  // A job of a contract the member has no seat on is as foreign to them as another contract's job.
+  const job = visible && !visible.urns.has(contract) ? undefined : ctx.store.find(Number(rawId), contract, now);
   if (!job) throw new HttpError(404, `No export job ${rawId} for contract ${contract}`, CODES.other);
   const status = jobStatus(job, now);
   const body: Record<string, unknown> = { id: job.id, status };
@@ -308,7 +363,7 @@ const serveDownload = async (ctx: HandlerContext, ex: Exchange): Promise<void> =
   const now = ctx.now();
   // ASSUMPTION: LinkedIn's answers for an unknown or expired URL are unconfirmed: 404 / 403.
   if (!job || !ctx.store.retained(job, now)) throw new HttpError(404, 'No such file', CODES.other);
-  if (ctx.downloadAuth === 'required') checkAuth(ctx, ex.req);
+  if (ctx.downloadAuth === 'required') authenticate(ctx, ex);
   if (job.url?.token !== token || now >= job.url.expireAt) {
     throw new HttpError(403, 'The download URL has expired; GET the export job for a fresh one', CODES.other);
   }
