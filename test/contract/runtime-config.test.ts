@@ -7,7 +7,13 @@ import {
 } from '../../lambdas/shared/contract/runtime-config';
 import { rejectionOf } from '../helpers/rejection';
 
-const complete = { ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS), BUCKET_NAME: 'exports', LINKEDIN_TOKEN_SECRET_ID: 'secret' };
+const complete = {
+  ...encodeRuntimeEnvironment(RUNTIME_DEFAULTS),
+  BUCKET_NAME: 'exports',
+  LINKEDIN_TOKEN_SECRET_ID: 'secret',
+  LINKEDIN_APP_SECRET_ID: 'app-secret',
+  TOKEN_STORE_BUCKET: 'tokens',
+};
 
 const problem = async (env: Record<string, string | undefined>) => rejectionOf(Promise.resolve().then(() => parseRuntimeConfig(env)));
 
@@ -17,6 +23,12 @@ describe('the runtime configuration table', () => {
       'LINKEDIN_API_URL',
       'LINKEDIN_TOKEN_SECRET_ID',
       'LINKEDIN_TIMEOUT_MS',
+      'LINKEDIN_APP_SECRET_ID',
+      'TOKEN_STORE_BUCKET',
+      'LINKEDIN_OAUTH_URL',
+      'TOKEN_REFRESH_DAYS',
+      'TOKEN_ALARM_DAYS',
+      'REFRESH_TOKEN_ALARM_DAYS',
       'CONTRACTS',
       'DISCOVER_CONTRACTS',
       'EXPORT_TYPES',
@@ -46,9 +58,11 @@ describe('the runtime configuration table', () => {
     for (const variable of Object.values(RUNTIME_VARIABLES)) expect(variable.doc.length).toBeGreaterThan(10);
   });
 
-  it('has a default for every variable but the two the stack fills from its resources', () => {
+  it('has a default for every variable but the ones the stack fills from its resources', () => {
     expect(Object.keys(RUNTIME_VARIABLES).filter((name) => !(name in RUNTIME_DEFAULTS))).toEqual([
       'LINKEDIN_TOKEN_SECRET_ID',
+      'LINKEDIN_APP_SECRET_ID',
+      'TOKEN_STORE_BUCKET',
       'BUCKET_NAME',
     ]);
   });
@@ -56,6 +70,7 @@ describe('the runtime configuration table', () => {
   it('encodes the defaults as the strings a Lambda environment holds', () => {
     expect(encodeRuntimeEnvironment(RUNTIME_DEFAULTS)).toEqual({
       LINKEDIN_API_URL: 'https://api.linkedin.com/v2',
+      LINKEDIN_OAUTH_URL: 'https://www.linkedin.com/oauth/v2',
       LINKEDIN_TIMEOUT_MS: '30000',
       CONTRACTS: '',
       DISCOVER_CONTRACTS: 'false',
@@ -79,13 +94,22 @@ describe('the runtime configuration table', () => {
       MAX_URL_REFRESHES: '3',
       PART_SIZE_MB: '8',
       UPLOAD_QUEUE_SIZE: '4',
+      REFRESH_TOKEN_ALARM_DAYS: '30',
       REQUIRE_FINAL_LINE_BREAK: 'true',
+      TOKEN_ALARM_DAYS: '14',
+      TOKEN_REFRESH_DAYS: '21',
       EXPECTED_COLUMNS: '{}',
     });
   });
 
   it('parses what it encodes back to the same values', () => {
-    expect(parseRuntimeConfig(complete)).toEqual({ ...RUNTIME_DEFAULTS, BUCKET_NAME: 'exports', LINKEDIN_TOKEN_SECRET_ID: 'secret' });
+    expect(parseRuntimeConfig(complete)).toEqual({
+      ...RUNTIME_DEFAULTS,
+      BUCKET_NAME: 'exports',
+      LINKEDIN_TOKEN_SECRET_ID: 'secret',
+      LINKEDIN_APP_SECRET_ID: 'app-secret',
+      TOKEN_STORE_BUCKET: 'tokens',
+    });
   });
 
   it('reads lists item by item, trimmed, empty items dropped', () => {

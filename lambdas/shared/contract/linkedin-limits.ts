@@ -5,6 +5,8 @@
 
 /** Production base URL of LinkedIn's REST API. */
 export const DEFAULT_LINKEDIN_API_URL = 'https://api.linkedin.com/v2';
+/** LinkedIn's OAuth 2.0 endpoints (authorization, accessToken, introspectToken): docs/linkedin-api.md §9. */
+export const DEFAULT_LINKEDIN_OAUTH_URL = 'https://www.linkedin.com/oauth/v2';
 
 /** LinkedIn's own hosts: the only places a downloadUrl may point to unless configured. */
 export const LINKEDIN_DOWNLOAD_HOSTS = ['www.linkedin.com', 'api.linkedin.com'] as const;

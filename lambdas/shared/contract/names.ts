@@ -45,7 +45,18 @@ export const STATE_NAMES = {
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
 
 /** The handler modules of lambdas/ (each file exports `handler`), in workflow order. */
-export const HANDLER_MODULES = ['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize', 'freshness'] as const;
+// rotate-token and tokens run outside the workflow: the token secret's rotation and the hourly token schedule (docs/tokens.md).
+export const HANDLER_MODULES = [
+  'plan',
+  'claim-window',
+  'create-job',
+  'check-job',
+  'copy-to-s3',
+  'summarize',
+  'freshness',
+  'rotate-token',
+  'tokens',
+] as const;
 export type HandlerModule = (typeof HANDLER_MODULES)[number];
 
 /** Which handler module each Task state runs. */
@@ -59,6 +70,8 @@ export const TASK_HANDLERS = {
   [STATE_NAMES.publishFreshness]: 'freshness',
 } as const satisfies Record<string, HandlerModule>;
 export type TaskStateName = keyof typeof TASK_HANDLERS;
+/** The handler modules the workflow's Task states run (the others run on their own schedules). */
+export type WorkflowHandlerModule = (typeof TASK_HANDLERS)[TaskStateName];
 
 /** The Powertools service name every function logs and emits metrics under. */
 export const SERVICE_NAME = 'linkedin-salesnav-export';

@@ -15,7 +15,7 @@ import { ERROR_NAMES, NamedError } from './error-names';
 import { type ExpectedColumnsOverride, expectedColumnsProblems } from './export-schemas';
 import { CONTRACT_URN, EXPORT_TYPES } from './export-types';
 import { formatUtcDay, parseUtcDay } from './utc-day';
-import { DEFAULT_LINKEDIN_API_URL, LINKEDIN_DOWNLOAD_HOSTS, MAX_JOB_DAYS } from './linkedin-limits';
+import { DEFAULT_LINKEDIN_API_URL, DEFAULT_LINKEDIN_OAUTH_URL, LINKEDIN_DOWNLOAD_HOSTS, MAX_JOB_DAYS } from './linkedin-limits';
 
 /** One variable: how its string is parsed and how a typed value is written back. */
 interface Variable<T> {
@@ -147,6 +147,26 @@ export const RUNTIME_VARIABLES = {
   LINKEDIN_API_URL: defaulted(z.url(), String, "Base URL of LinkedIn's REST API (docs/linkedin-api.md §3).", DEFAULT_LINKEDIN_API_URL),
   LINKEDIN_TOKEN_SECRET_ID: resource('Secrets Manager id/ARN of the LinkedIn access token (the stack fills it in).'),
   LINKEDIN_TIMEOUT_MS: wholeNumber('Timeout of one LinkedIn API call, in milliseconds.', 30_000, 1),
+  LINKEDIN_APP_SECRET_ID: resource(
+    'Secrets Manager id/ARN of the LinkedIn app credentials, JSON {"clientId", "clientSecret"} (the stack fills it in; docs/tokens.md).',
+  ),
+  TOKEN_STORE_BUCKET: resource('The bucket holding the named LinkedIn authorizations, SSE-KMS (the stack fills it in; docs/tokens.md).'),
+  LINKEDIN_OAUTH_URL: defaulted(
+    z.url(),
+    String,
+    "Base URL of LinkedIn's OAuth 2.0 endpoints (docs/linkedin-api.md §9).",
+    DEFAULT_LINKEDIN_OAUTH_URL,
+  ),
+  // Refresh before the expiry alarm would fire: a refresh that fails then has days of daily
+  // retries before anyone is paged for the expiry itself (docs/tokens.md).
+  TOKEN_REFRESH_DAYS: wholeNumber(
+    'An access token with this many days or fewer left is refreshed (when a refresh token exists).',
+    21,
+    1,
+    59,
+  ),
+  TOKEN_ALARM_DAYS: wholeNumber('TokenDaysRemaining below this raises the token-expiry alarm.', 14, 1, 59),
+  REFRESH_TOKEN_ALARM_DAYS: wholeNumber('RefreshTokenDaysRemaining below this raises the refresh-token-expiry alarm.', 30, 1, 364),
 
   CONTRACTS: list(z.string().check(z.regex(CONTRACT_URN)), 'Contracts a run without explicit contracts exports.', []),
   // A partner does not hand-edit 10,000 URNs: the Plan asks LinkedIn's contracts finder instead.
@@ -217,8 +237,11 @@ type ValueOf<V> = V extends Variable<infer T> ? T : never;
 export type RuntimeConfig = { -readonly [K in RuntimeVariable]: ValueOf<(typeof RUNTIME_VARIABLES)[K]> };
 /** What a Lambda's environment holds: every variable, as a string. */
 export type RuntimeEnvironment = Record<RuntimeVariable, string>;
-/** What the handlers read: the token's secret id is the deployed token source's, not theirs. */
-export type HandlerConfig = Omit<RuntimeConfig, 'LINKEDIN_TOKEN_SECRET_ID'>;
+/** Where the deployed authorization sources live: theirs to read, not the handlers'. */
+export const DEPLOYED_ONLY_VARIABLES = ['LINKEDIN_TOKEN_SECRET_ID', 'LINKEDIN_APP_SECRET_ID', 'TOKEN_STORE_BUCKET'] as const;
+export type DeployedOnlyVariable = (typeof DEPLOYED_ONLY_VARIABLES)[number];
+/** What the handlers read: the secrets' ids and the token store are the deployed token source's, not theirs. */
+export type HandlerConfig = Omit<RuntimeConfig, DeployedOnlyVariable>;
 
 type WithFallback = {
   [K in RuntimeVariable]: (typeof RUNTIME_VARIABLES)[K] extends { readonly fallback: unknown } ? K : never;
@@ -280,6 +303,8 @@ export const parseRuntimeConfig = (env: Readonly<Record<string, string | undefin
  */
 export const parseHandlerConfig = (env: Readonly<Record<string, string | undefined>>): HandlerConfig =>
   parseVariables(
-    ALL.filter((name): name is Exclude<RuntimeVariable, 'LINKEDIN_TOKEN_SECRET_ID'> => name !== 'LINKEDIN_TOKEN_SECRET_ID'),
+    ALL.filter(
+      (name): name is Exclude<RuntimeVariable, DeployedOnlyVariable> => !(DEPLOYED_ONLY_VARIABLES as readonly string[]).includes(name),
+    ),
     env,
   );

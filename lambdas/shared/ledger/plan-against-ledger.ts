@@ -8,6 +8,7 @@ import type { AlreadyLandedPair, ExportTask } from '../contract/state';
 import { NO_LEDGER_NOTES, withSkipped } from '../workflow/claim-steps';
 import { countDays, gapJobWindows, intersectDays, mergeWindows } from './days';
 import { LedgerCorruptError, type LedgerLocation, readLedger } from './store';
+import { mapLimited } from '../map-limited';
 
 /** Ledgers read at once: the Plan of 30,000 pairs reads 30,000 small objects. */
 export const LEDGER_READ_CONCURRENCY = 32;
@@ -22,20 +23,6 @@ export interface PlannedAgainstLedger {
   /** Pairs whose ledger is corrupt: planned as asked; their claim step fails them by name. */
   corrupt: string[];
 }
-
-/** Runs `work` over `items`, at most `limit` at a time, keeping the order. */
-const mapLimited = async <T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> => {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-};
 
 /** Cuts every task's windows to the days its ledger does not hold. Forced tasks stay as planned. */
 export const planAgainstLedger = async (
