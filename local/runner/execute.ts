@@ -9,7 +9,7 @@ import { ExecutionError, ExecutionTimeoutError, StateMachine, type ExecutionEven
 import { createLambdaContext } from './lambda-context';
 import { whileRunning } from './running-executions';
 import type { LambdaHandler } from './handlers';
-import { type HandlerModule, STATE_NAMES } from '../../lambdas/shared/contract/names';
+import { type WorkflowHandlerModule, STATE_NAMES } from '../../lambdas/shared/contract/names';
 import { createScaledTime } from './scaled-time';
 import type { LocalWorkflow } from './workflow';
 import type { AslMachine } from './asl-walk';
@@ -49,7 +49,7 @@ export interface ExecuteOptions {
   /** Where the Map Run reads its items and writes its results (the export bucket's S3). */
   s3: S3Client;
   /** The handler behind each Task state's function. */
-  handlers: Record<HandlerModule, LambdaHandler>;
+  handlers: Record<WorkflowHandlerModule, LambdaHandler>;
   /** The execution input, exactly as a console execution would take it. */
   input: unknown;
   /** Execution name (`$$.Execution.Name`). */

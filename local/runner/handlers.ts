@@ -14,10 +14,14 @@ import { createFreshnessHandler } from '../../lambdas/shared/handlers/freshness'
 import type { CopyDependencies } from '../../lambdas/shared/handlers/dependencies';
 import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize';
-import type { HandlerModule } from '../../lambdas/shared/contract/names';
+import type { WorkflowHandlerModule } from '../../lambdas/shared/contract/names';
 import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
 import { localOwnerCheck, type OwnerCheck } from '../../lambdas/shared/ledger/liveness';
+import type { LinkedInClient } from '../../lambdas/shared/linkedin/client';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
+import { checkedTokenSource } from '../../lambdas/shared/linkedin/token';
+import type { AuthorizationReader } from '../../lambdas/shared/tokens/ports';
+import { localAuthorizationPlace, plainTokenAuthorizations } from './local-tokens';
 import { isRunningHere } from './running-executions';
 import { createStreamLogger } from './log-stream';
 
@@ -26,8 +30,13 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 
 export interface LocalHandlerOptions {
   config: HandlerConfig;
-  /** The LinkedIn access token (the simulator's, or one given on the command line). */
-  token: string;
+  /**
+   * Where each pair's token comes from: `npm start`'s authorizations (local-tokens.ts), or, given
+   * `token` only, one default authorization holding that token (a given API's, the benchmarks').
+   */
+  authorizations?: AuthorizationReader;
+  /** A plain access token, as the default authorization, when `authorizations` is not given. */
+  token?: string;
   s3: S3Client;
   /** `s3` is AWS S3 rather than a stand-in. */
   s3IsAws: boolean;
@@ -49,14 +58,31 @@ export interface LocalHandlerOptions {
 const THIS_PROCESS = { host: hostname(), pid: process.pid };
 
 /** Every handler module, wired to the local runner's dependencies. */
-export const createLocalHandlers = (options: LocalHandlerOptions): Record<HandlerModule, LambdaHandler> => {
-  const token = async () => options.token;
+export const createLocalHandlers = (options: LocalHandlerOptions): Record<WorkflowHandlerModule, LambdaHandler> => {
   const now = options.now ?? Date.now;
-  const linkedIn = createLinkedInClient(options.config, token);
+  const authorizations = options.authorizations ?? plainTokenAuthorizations(options.token ?? '');
+  const sources = new Map<string, () => Promise<string>>();
+  const token = (authorization: string) => {
+    let source = sources.get(authorization);
+    if (!source) {
+      source = checkedTokenSource(authorizations, authorization, now, localAuthorizationPlace);
+      sources.set(authorization, source);
+    }
+    return source;
+  };
+  const clients = new Map<string, LinkedInClient>();
+  const linkedIn = (authorization: string): LinkedInClient => {
+    let client = clients.get(authorization);
+    if (!client) {
+      client = createLinkedInClient(options.config, token(authorization), { authorization });
+      clients.set(authorization, client);
+    }
+    return client;
+  };
   const linkedInDeps = { config: options.config, linkedIn, now };
   const copyDeps: CopyDependencies = {
     ...linkedInDeps,
-    token,
+    token: (authorization) => token(authorization)(),
     s3: options.s3,
     s3IsAws: options.s3IsAws,
     allowHttpLoopback: options.allowHttpLoopback,
@@ -71,7 +97,10 @@ export const createLocalHandlers = (options: LocalHandlerOptions): Record<Handle
   const handlerOptions = { logger: createStreamLogger(options.logStream ?? process.stdout) };
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
-    plan: createPlanHandler(() => ({ config: options.config, s3: options.s3, linkedIn: () => linkedIn }), handlerOptions) as LambdaHandler,
+    plan: createPlanHandler(
+      () => ({ config: options.config, s3: options.s3, linkedIn, authorizations: () => authorizations, now }),
+      handlerOptions,
+    ) as LambdaHandler,
     'claim-window': createClaimHandler(() => claimDeps, handlerOptions) as LambdaHandler,
     'create-job': createCreateJobHandler(() => ({ ...linkedInDeps, s3: options.s3 }), handlerOptions) as LambdaHandler,
     'check-job': createCheckJobHandler(() => linkedInDeps, handlerOptions) as LambdaHandler,

@@ -46,6 +46,14 @@ Partner scale (the simulator the run starts)
   --simulator-forbidden-contracts M   M more that the finder lists but whose jobs
                                 answer 403 (each of their pairs fails LinkedInForbidden)
 
+Tokens (docs/tokens.md)
+  --token-days-left N           the simulator issues the run's access token with N days left
+                                (0-59; 0: already expired). With 21 or fewer (cdk.json
+                                tokenRefreshDays) it is refreshed before the run by the
+                                rotation's four steps, as the deployed rotation would
+  --simulator-no-refresh-tokens the simulator's app gets no refresh tokens (LinkedIn's default
+                                for apps not approved for them): nothing to refresh with
+
 Schema drift
   --simulator-header-change SPEC   the simulator's files of one export type get changed
                                 columns, header and rows alike (repeatable, one per type):
@@ -232,6 +240,8 @@ export const parseStartArgs = (
         'simulator-contracts': { type: 'string' },
         'simulator-forbidden-contracts': { type: 'string' },
         'simulator-header-change': { type: 'string', multiple: true },
+        'token-days-left': { type: 'string' },
+        'simulator-no-refresh-tokens': { type: 'boolean' },
         'expected-columns': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -285,6 +295,13 @@ export const parseStartArgs = (
     if ((contractCount !== undefined || forbiddenContractCount !== undefined) && linkedInUrl) {
       throw new UsageError('--simulator-contracts and --simulator-forbidden-contracts shape the simulator: not with --linkedin-url');
     }
+    const tokenDaysLeft = values['token-days-left'];
+    if (tokenDaysLeft !== undefined && !(/^\d+$/.test(tokenDaysLeft) && Number(tokenDaysLeft) <= 59)) {
+      throw new UsageError(`--token-days-left ${JSON.stringify(tokenDaysLeft)} is not a whole number from 0 to 59`);
+    }
+    if ((tokenDaysLeft !== undefined || values['simulator-no-refresh-tokens']) && linkedInUrl) {
+      throw new UsageError("--token-days-left and --simulator-no-refresh-tokens shape the simulator's token: not with --linkedin-url");
+    }
     const headerChanges = simulatorHeaderChanges(values['simulator-header-change']);
     if (headerChanges && linkedInUrl) throw new UsageError('--simulator-header-change shapes the simulator: not with --linkedin-url');
     const expectedColumns = expectedColumnsOption(values['expected-columns'], readFile);
@@ -292,6 +309,7 @@ export const parseStartArgs = (
       ...(contractCount !== undefined && { contractCount }),
       ...(forbiddenContractCount !== undefined && { forbiddenContractCount }),
       ...(headerChanges && { faults: { headerChanges } }),
+      ...(values['simulator-no-refresh-tokens'] && { oauth: { refreshTokens: false } }),
     };
     const options: RunLocalOptions = {
       ...request,
@@ -302,6 +320,7 @@ export const parseStartArgs = (
       ...(values.prefix !== undefined && { prefix: values.prefix }),
       ...(values.region !== undefined && { region: values.region }),
       ...(values['rerun-of'] !== undefined && { rerunOf: values['rerun-of'] }),
+      ...(tokenDaysLeft !== undefined && { tokenDaysLeft: Number(tokenDaysLeft) }),
       ...(Object.keys(simulatorOptions).length > 0 && { simulatorOptions }),
       // Synthesized as cdk.json's key would be: the Lambdas' EXPECTED_COLUMNS and the tables alike.
       ...(expectedColumns && { stackConfig: { expectedColumns } }),

@@ -27,7 +27,9 @@ import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE, SIMULATOR_CONTRACT } from './defaul
 import { type ExecutionStats, executeWorkflow } from './execute';
 import { createLocalHandlers } from './handlers';
 import { type LandedExport, landed, verifyLanded } from './landed';
+import type { AuthorizationReader } from '../../lambdas/shared/tokens/ports';
 import { localHandlerConfig } from './local-config';
+import { plainTokenAuthorizations, simulatorAuthorizations } from './local-tokens';
 import { createRetryNarrator, describeExecutionEvent, type RunEvent } from './progress';
 import type { LedgerChanges } from './render';
 import { ledgerChangesOf } from './run-report-view';
@@ -49,6 +51,16 @@ export interface RunLocalOptions extends ExportRequest {
   linkedInUrl?: string;
   /** The Bearer token for `linkedInUrl`. */
   token?: string;
+  /**
+   * Where each pair's token comes from (tests of many authorizations). Default: against the
+   * simulator, an authorization it issues (see `tokenDaysLeft`); against `linkedInUrl`, `token`.
+   */
+  authorizations?: AuthorizationReader;
+  /**
+   * Days left on the access token the simulator issues for the run (0: already expired); one with
+   * TOKEN_REFRESH_DAYS or fewer is refreshed before the run, as the rotation would. @default 60
+   */
+  tokenDaysLeft?: number;
   /** An S3-compatible endpoint (path-style); without it and without `bucket`, an s3rver is started. */
   s3Endpoint?: string;
   /** With `s3Endpoint`: a bucket there; alone: a real AWS S3 bucket. */
@@ -160,6 +172,25 @@ const readReport = async (client: S3Client, uri: string): Promise<RunReport | un
   }
 };
 
+/** The run's authorizations: given, the simulator's (refreshed when due), or the given API's token. */
+const runAuthorizations = async (
+  options: RunLocalOptions,
+  services: Services,
+  config: { TOKEN_REFRESH_DAYS: number },
+  emit: (event: RunEvent) => void,
+): Promise<{ reader: AuthorizationReader; close?: () => Promise<void> }> => {
+  if (options.authorizations) return { reader: options.authorizations };
+  const simulator = services.linkedIn.simulator;
+  if (!simulator) return { reader: plainTokenAuthorizations(services.linkedIn.token ?? '') };
+  return simulatorAuthorizations(simulator, {
+    daysLeft: options.tokenDaysLeft,
+    refreshDays: config.TOKEN_REFRESH_DAYS,
+    now: simulator.now,
+    onInfo: (message) => emit({ kind: 'info', message }),
+    onWarn: (message) => emit({ kind: 'info', message: `Warning: ${message}` }),
+  });
+};
+
 /** Executes the workflow against started services and fills in `result`. */
 const execute = async (
   options: RunLocalOptions,
@@ -168,6 +199,7 @@ const execute = async (
   services: Services,
   result: RunLocalResult,
   started: number,
+  closers: Array<() => Promise<void>>,
 ) => {
   const emit = (event: RunEvent) => options.onEvent?.(event);
   const { contracts, discover } = contractSettings(options);
@@ -184,9 +216,11 @@ const execute = async (
   // anything else happens (the Plan runs it again in the workflow).
   resolvePlanRequest(input, new Date(started).toISOString(), planSettingsFromConfig(config));
   const copyProgress = createCopyProgress(emit);
+  const authorizations = await runAuthorizations(options, services, config, emit);
+  if (authorizations.close) closers.push(authorizations.close);
   const handlers = createLocalHandlers({
     config,
-    token: services.linkedIn.token ?? '',
+    authorizations: authorizations.reader,
     s3: services.s3.client,
     s3IsAws: services.s3.isAws,
     allowHttpLoopback: services.linkedIn.allowHttpLoopback,
@@ -271,6 +305,7 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
     durationMs: 0,
   };
   let services: Services | undefined;
+  const closers: Array<() => Promise<void>> = [];
   try {
     const input = executionInput(options);
     options.onEvent?.({ kind: 'info', message: 'Synthesizing the CDK app (the state machine that would deploy)…' });
@@ -281,11 +316,12 @@ export const runLocal = async (options: RunLocalOptions = {}): Promise<RunLocalR
     result.s3.endpoint = services.s3.endpoint;
     if (services.s3.local) result.s3.directory = services.s3.local.directory;
     result.linkedIn.baseUrl = services.linkedIn.baseUrl;
-    await execute(options, workflow, input, services, result, started);
+    await execute(options, workflow, input, services, result, started, closers);
   } catch (error) {
     result.status = 'FAILED';
     ({ error: result.error, cause: result.cause } = failure(error));
   } finally {
+    for (const close of closers) await close();
     await services?.close();
     result.durationMs = Date.now() - started;
   }

@@ -29,7 +29,7 @@ export interface ServiceOptions {
 
 export interface Services {
   s3: { client: S3Client; endpoint?: string; isAws: boolean; local?: LocalS3 };
-  linkedIn: { baseUrl: string; token: string | undefined; simulated: boolean; allowHttpLoopback: boolean };
+  linkedIn: { baseUrl: string; token: string | undefined; simulated: boolean; allowHttpLoopback: boolean; simulator?: Simulator };
   close(): Promise<void>;
 }
 
@@ -66,10 +66,12 @@ export const startServices = async (options: ServiceOptions, onInfo: (message: s
 
     let baseUrl = options.linkedInUrl ?? DEFAULT_LINKEDIN_API_URL;
     let token = options.token;
+    let simulator: Simulator | undefined;
     const simulated = options.linkedInUrl === undefined;
     if (simulated) {
-      const simulator = options.simulator ?? (await startSimulator(options.simulatorOptions));
-      if (!options.simulator) stops.push(() => simulator.close());
+      const started = options.simulator ?? (await startSimulator(options.simulatorOptions));
+      simulator = started;
+      if (!options.simulator) stops.push(() => started.close());
       baseUrl = simulator.baseUrl;
       token = simulator.token;
       onInfo(`LinkedIn simulator at ${simulator.baseUrl}`);
@@ -77,7 +79,7 @@ export const startServices = async (options: ServiceOptions, onInfo: (message: s
     const api = new URL(baseUrl);
     return {
       s3: { client, endpoint, isAws: endpoint === undefined, local },
-      linkedIn: { baseUrl, token, simulated, allowHttpLoopback: api.protocol === 'http:' && LOOPBACK_HOSTS.has(api.hostname) },
+      linkedIn: { baseUrl, token, simulated, allowHttpLoopback: api.protocol === 'http:' && LOOPBACK_HOSTS.has(api.hostname), simulator },
       close,
     };
   } catch (error) {

@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import type { StackConfigInput } from '../../infra/config';
 import type { CfnTemplate } from '../../infra/asl';
 import { PROJECT_ROOT } from '../../infra/paths';
-import type { HandlerModule, TaskStateName } from '../../lambdas/shared/contract/names';
+import type { WorkflowHandlerModule, TaskStateName } from '../../lambdas/shared/contract/names';
 import type { AslMachine } from './asl-walk';
 import type { LocalFunction } from './lambda-context';
 
 export interface LocalTask extends LocalFunction {
-  handlerModule: HandlerModule;
+  handlerModule: WorkflowHandlerModule;
 }
 
 export interface LocalWorkflow {
@@ -60,7 +60,7 @@ export const workflowFromTemplate = async (template: object): Promise<LocalWorkf
   for (const [stateName, binding] of Object.entries(bindings) as Array<[TaskStateName, (typeof bindings)[TaskStateName]]>) {
     const { timeoutSeconds, memoryMb, variables } = functionProperties(template as CfnTemplate, binding.logicalId);
     tasks[stateName] = {
-      handlerModule: binding.handlerModule,
+      handlerModule: binding.handlerModule as WorkflowHandlerModule,
       functionName: binding.logicalId,
       functionArn: binding.resourceArn,
       timeoutSeconds,

@@ -18,7 +18,9 @@ import { ledgerOf } from '../../lambdas/shared/ledger/location';
 import { readLedger } from '../../lambdas/shared/ledger/store';
 import { encodeRuntimeEnvironment, RUNTIME_DEFAULTS } from '../../lambdas/shared/contract/runtime-config';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
-import { secretTokenSource } from '../../lambdas/shared/linkedin/token';
+import { checkedTokenSource, readSecretAuthorization } from '../../lambdas/shared/linkedin/token';
+import { DEFAULT_AUTHORIZATION } from '../../lambdas/shared/tokens/authorization';
+import type { AuthorizationReader } from '../../lambdas/shared/tokens/ports';
 import { plannedTask } from '../../lambdas/shared/workflow/transitions';
 import { handlerConfig } from '../helpers/runtime-config';
 import type { ClaimEvent, ExportTask, ExportWindow, PlanResult } from '../../lambdas/shared/contract/state';
@@ -103,6 +105,15 @@ const checkUntilSettled = async (created: ExportTask): Promise<ExportTask> => {
   throw new Error('job did not settle');
 };
 
+/** The default authorization from the (mocked) token secret, read as the deployed entries read it. */
+const secretAuthorizations: AuthorizationReader = {
+  read: async (name) => (name === DEFAULT_AUTHORIZATION ? readSecretAuthorization(SECRET_ID) : undefined),
+  list: async () => {
+    const fallback = await readSecretAuthorization(SECRET_ID);
+    return fallback ? [fallback] : [];
+  },
+};
+
 /** The copy handler's dependencies as the deployed entry builds them, with s3rver and the simulator. */
 const dependencies = (): CopyDependencies => {
   const config = handlerConfig({
@@ -112,11 +123,12 @@ const dependencies = (): CopyDependencies => {
     KEY_PREFIX: 'li/',
     ALLOWED_DOWNLOAD_HOSTS: new URL(sim.baseUrl).origin,
   });
-  const token = secretTokenSource(SECRET_ID);
+  const token = checkedTokenSource(secretAuthorizations, DEFAULT_AUTHORIZATION, Date.now, () => SECRET_ID);
+  const linkedIn = createLinkedInClient(config, token);
   return {
     config,
-    token,
-    linkedIn: createLinkedInClient(config, token),
+    token: () => token(),
+    linkedIn: () => linkedIn,
     now: Date.now,
     s3: s3.s3Client,
     s3IsAws: false,
@@ -132,7 +144,9 @@ const buildHandlers = async () => {
     plan: (await import('../../lambdas/shared/handlers/plan')).createPlanHandler(() => ({
       config: deps.config,
       s3: deps.s3,
-      linkedIn: () => deps.linkedIn,
+      linkedIn: deps.linkedIn,
+      authorizations: () => secretAuthorizations,
+      now: deps.now,
     })) as unknown as Handler<unknown, PlanResult>,
     claimWindow: (await import('../../lambdas/shared/handlers/claim-window')).createClaimHandler(() => ({
       config: deps.config,
@@ -369,12 +383,12 @@ describe('claim, create job, check job, copy to S3', () => {
     expect(error.message).toContain('FAILED_DUE_TO_SOMETHING_NEW');
   });
 
-  it('a token LinkedIn rejects fails as LinkedInAuthError, saying where the token lives and never quoting it', async () => {
+  it('a token LinkedIn rejects fails as LinkedInAuthError, naming the command that renews it and never quoting it', async () => {
     useSecret('an-expired-token');
     const claimed = await claimedTask({ startAt: NOV_1 + 11 * DAY, endAt: NOV_1 + 12 * DAY });
     const error = await errorOf(createJob(claimed, lambdaContext()));
     expect(error.name).toBe('LinkedInAuthError');
-    expect(error.message).toMatch(/secret/i);
+    expect(error.message).toContain('renew the authorization with npm run cli -- authorize');
     expect(error.message).not.toContain('an-expired-token');
     expect(sim.countCalls({ route: 'createJob', status: 401 })).toBe(1);
   });
@@ -443,6 +457,9 @@ describe('deployed entries (lambdas/*.ts): configuration from the environment th
     CONTRACTS: CONTRACT,
     BUCKET_NAME: 'exports',
     LINKEDIN_TOKEN_SECRET_ID: SECRET_ID,
+    LINKEDIN_APP_SECRET_ID: 'linkedin/salesnav/app',
+    // No named authorization: the store is an empty prefix of s3rver's bucket.
+    TOKEN_STORE_BUCKET: s3.bucket,
     // The deployed S3 client (new S3Client({})) reaches s3rver through the SDK's endpoint variable
     // (an IP endpoint: path-style) with s3rver's credentials.
     AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -454,14 +471,20 @@ describe('deployed entries (lambdas/*.ts): configuration from the environment th
   const deployedPlan = async (env: Record<string, string>) => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
+    jest.resetModules();
+    // The fresh modules load a fresh Secrets Manager client: the Plan reads the token secret every
+    // run (the authorizations), so mock that one.
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    const freshSecrets = (await import('aws-sdk-client-mock')).mockClient(sdk.SecretsManagerClient);
+    freshSecrets.on(sdk.GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: 'a-plain-token' });
     try {
-      jest.resetModules();
       const { handler } = await import('../../lambdas/plan');
       return await (handler as unknown as Handler<unknown, PlanResult>)(
         planEvent({ startAt: '2026-11-01', endAt: '2026-11-02' }, '2026-11-28T10:00:00Z', 'deployed-1'),
         lambdaContext(),
       );
     } finally {
+      freshSecrets.restore();
       for (const name of Object.keys(env)) delete process.env[name];
       Object.assign(process.env, saved);
     }

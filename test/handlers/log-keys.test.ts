@@ -44,7 +44,7 @@ it('two overlapping check-job invocations log their own exportType and contract 
         return { id, status: 'PROCESSING' };
       },
     } as unknown as LinkedInClient;
-    const checkJob = createCheckJobHandler(() => ({ config: handlerConfig(), linkedIn, now: () => NOV_1 + DAY }));
+    const checkJob = createCheckJobHandler(() => ({ config: handlerConfig(), linkedIn: () => linkedIn, now: () => NOV_1 + DAY }));
 
     const seat = checkJob(task('seat', 'urn:li:contract:1', 1), context('seat-request'));
     await delay(5);

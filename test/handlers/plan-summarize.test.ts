@@ -10,6 +10,7 @@ import { startSimulator, generatedContractUrn, type Simulator } from '../../loca
 import { TOLERATED_FAILURE_EXCEEDED } from '../../lambdas/shared/contract/map-run';
 import { reportUriFromCause, type RunReport, runReportSchema, type RunSummary } from '../../lambdas/shared/contract/run-report';
 import type { ExportTask, PlanResult, SummarizeEvent } from '../../lambdas/shared/contract/state';
+import { plainTokenAuthorizations } from '../../local/runner/local-tokens';
 import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
@@ -66,6 +67,8 @@ const planHandler = (env: Record<string, string> = {}): Handler<unknown, PlanRes
     config,
     s3: s3.s3Client,
     linkedIn: () => createLinkedInClient(config, async () => sim.token),
+    authorizations: () => plainTokenAuthorizations(sim.token),
+    now: Date.now,
   })) as unknown as Handler<unknown, PlanResult>;
 };
 

@@ -176,7 +176,7 @@ describe('error classes', () => {
     expect(error.linkedIn).toEqual({ message: 'Invalid access token', serviceErrorCode: 65600, status: 401 });
     expect(error.liUuid).toEqual(expect.any(String));
     expect(error.liRequestId).toEqual(expect.any(String));
-    expect(error.message).toContain('put a fresh access token in the Secrets Manager secret');
+    expect(error.message).toContain('renew the authorization with npm run cli -- authorize');
     expect(error.message).not.toContain(wrongToken);
     expect(JSON.stringify(error)).not.toContain(wrongToken);
     expect(sim.jobs()).toHaveLength(jobsBefore);

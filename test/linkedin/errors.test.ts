@@ -87,7 +87,7 @@ describe('linkedInErrorForStatus', () => {
 });
 
 describe('messages say what to fix', () => {
-  it('401 says the token is missing, invalid or expired and where to put a fresh one', () => {
+  it('401 says the token is missing, invalid or expired and the command that renews it', () => {
     const error = linkedInErrorForStatus({
       request: 'POST salesAnalyticsExportJobs?action=exportSeatData',
       httpStatus: 401,
@@ -95,7 +95,12 @@ describe('messages say what to fix', () => {
     });
     expect(error.message).toMatch(/^LinkedIn rejected the access token \(401, serviceErrorCode 401\)/);
     expect(error.message).toContain('missing, invalid, revoked or expired');
-    expect(error.message).toContain('Secrets Manager secret named by LINKEDIN_TOKEN_SECRET_ID');
+    expect(error.message).toContain('renew the authorization with npm run cli -- authorize, and see every authorization');
+  });
+
+  it("a named authorization's 401 names it and its own command", () => {
+    const error = linkedInErrorForStatus({ httpStatus: 401, authorization: 'acme' });
+    expect(error.message).toContain('renew authorization "acme" with npm run cli -- authorize --name acme');
   });
 
   it('403 names the contract that lacks reporting access', () => {

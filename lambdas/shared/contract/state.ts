@@ -140,6 +140,11 @@ export const exportTaskSchema = z.strictObject({
    */
   force: z.optional(z.boolean()),
   /**
+   * The named authorization whose token exports this pair (its contract is among the ones it
+   * covers); absent: the default one, in the token secret (docs/tokens.md).
+   */
+  authorization: z.optional(z.string()),
+  /**
    * The execution that claims this pair's windows in the export ledger (the pair's first
    * execution; its continuations act in its name). Set by the first claim.
    */

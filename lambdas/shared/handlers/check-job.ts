@@ -2,6 +2,7 @@
  * Check export job: one GET of the job, then the pure transition decides what the state
  * machine does next (poll again after a backoff, copy, split, re-create, or fail by name).
  */
+import { pairAuthorization } from '../tokens/assign';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type ExportTask, exportTaskSchema } from '../contract/state';
 import { metrics } from '../powertools';
@@ -18,7 +19,7 @@ export const createCheckJobHandler = (provide: Provide<LinkedInDependencies>, op
       const { config, linkedIn, now } = provide();
       const job = currentJob(task);
       log.appendKeys({ ...logKeys(task), jobId: job.id });
-      const current = await linkedIn.getExportJob(job.id, task.contract);
+      const current = await linkedIn(pairAuthorization(task)).getExportJob(job.id, task.contract);
       const checkedAt = now();
       metrics.addMetric('Polls', MetricUnit.Count, 1);
       const next = afterJobChecked(task, current, checkedAt, pollPolicyFromConfig(config));

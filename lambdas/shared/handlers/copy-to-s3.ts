@@ -17,6 +17,7 @@ import { ownClaim } from '../ledger/claims';
 import { claimLost, landObjects, markMoved, moveSuperseded, preserveBeforeOverwrite } from '../ledger/landing';
 import { ledgerOf } from '../ledger/location';
 import { ledgerKeyOf, readLedger, updateLedger } from '../ledger/store';
+import { pairAuthorization } from '../tokens/assign';
 import { notesOf } from '../workflow/claim-steps';
 import { s3Uri } from '../workflow/keys';
 import { copySettingsFromConfig } from '../copy/settings';
@@ -62,9 +63,9 @@ export const createCopyHandler = (provide: Provide<CopyDependencies>, options?: 
         { exportType, contract, window, jobId: job.id, jobIds: task.jobIds },
         {
           ...copySettingsFromConfig(deps.config, { checksumFromS3: deps.s3IsAws, allowHttpLoopback: deps.allowHttpLoopback ?? false }),
-          getJob: (id, jobContract, options) => deps.linkedIn.getExportJob(id, jobContract, options),
+          getJob: (id, jobContract, options) => deps.linkedIn(pairAuthorization(task)).getExportJob(id, jobContract, options),
           s3: deps.s3,
-          downloadAuthorization: async () => `Bearer ${await deps.token()}`,
+          downloadAuthorization: async () => `Bearer ${await deps.token(pairAuthorization(task))}`,
           remainingTimeMs: () => context.getRemainingTimeInMillis(),
           now: deps.now,
           onProgress: deps.onProgress && (({ bytes, total }) => deps.onProgress?.({ exportType, contract, ...window, bytes, total })),

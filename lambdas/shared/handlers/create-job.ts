@@ -12,6 +12,7 @@ import { ledgerOf } from '../ledger/location';
 import { ledgerKeyOf, updateLedger } from '../ledger/store';
 import { LinkedInError, LinkedInUnavailable } from '../linkedin/errors';
 import { metrics } from '../powertools';
+import { pairAuthorization } from '../tokens/assign';
 import { notesOf } from '../workflow/claim-steps';
 import { s3Uri } from '../workflow/keys';
 import { afterJobCreated, currentWindow } from '../workflow/transitions';
@@ -55,7 +56,7 @@ export const createCreateJobHandler = (provide: Provide<CreateJobDependencies>, 
 
       let job: { id: number; status: string };
       try {
-        job = await linkedIn.createExportJob(task.exportType, task.contract, window.startAt, window.endAt);
+        job = await linkedIn(pairAuthorization(task)).createExportJob(task.exportType, task.contract, window.startAt, window.endAt);
       } catch (error) {
         // A create LinkedIn refused made no job: clear the intent. One whose answer never came
         // keeps it, and the next create counts it as unconfirmed.

@@ -7,13 +7,18 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { HandlerConfig } from '../contract/runtime-config';
 import type { LinkedInClient } from '../linkedin/client';
 import type { OwnerCheck } from '../ledger/liveness';
+import type { AuthorizationReader } from '../tokens/ports';
 
 export interface PlanDependencies {
   readonly config: HandlerConfig;
   /** Where the Plan writes the run's items (the export bucket). */
   readonly s3: S3Client;
-  /** LinkedIn, asked only when the Plan discovers contracts (DISCOVER_CONTRACTS): no token read otherwise. */
-  readonly linkedIn: () => LinkedInClient;
+  /** LinkedIn under an authorization, asked only when the Plan discovers contracts (DISCOVER_CONTRACTS). */
+  readonly linkedIn: (authorization: string) => LinkedInClient;
+  /** Every authorization, read once per run to give each pair the one covering its contract (docs/tokens.md). */
+  readonly authorizations: () => AuthorizationReader;
+  /** Epoch ms: whether an authorization has expired. */
+  readonly now: () => number;
 }
 
 export interface SummarizeDependencies {
@@ -42,7 +47,8 @@ export interface ClaimDependencies extends LedgerDependencies {
 
 export interface LinkedInDependencies {
   readonly config: HandlerConfig;
-  readonly linkedIn: LinkedInClient;
+  /** LinkedIn under the pair's authorization (tokens/authorization.ts DEFAULT_AUTHORIZATION when it names none). */
+  readonly linkedIn: (authorization: string) => LinkedInClient;
   /** Epoch ms: job creation times and deadlines. */
   readonly now: () => number;
 }
@@ -64,8 +70,8 @@ export interface CreateJobDependencies extends LinkedInDependencies {
 
 export interface CopyDependencies extends LinkedInDependencies {
   readonly s3: S3Client;
-  /** The LinkedIn access token, for the download's `Authorization` header. */
-  readonly token: () => Promise<string>;
+  /** The pair's authorization's access token, for the download's `Authorization` header. */
+  readonly token: (authorization: string) => Promise<string>;
   /** `s3` is AWS S3: record S3's own checksum of each object (stand-ins compute none worth keeping). */
   readonly s3IsAws: boolean;
   /** Plain http to an allowlisted loopback host (the local simulator); never set when deployed. */

@@ -10,7 +10,18 @@ import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import type { ExportType } from '../contract/export-types';
 import { type ExportTask, type PlanResult, planEventSchema } from '../contract/state';
 import { metrics } from '../powertools';
-import { mergeDiscoveredContracts } from '../workflow/discover';
+import { type ListedContract, mergeDiscoveredContracts } from '../workflow/discover';
+import { LinkedInAuthError } from '../linkedin/errors';
+import { namedContracts } from '../tokens/assign';
+import {
+  type Authorization,
+  AUTHORIZE_COMMAND,
+  assessAuthorization,
+  DEFAULT_AUTHORIZATION,
+  StoredAuthorizationError,
+} from '../tokens/authorization';
+import { type AuthorizedPlan, authorizePlan } from '../tokens/plan-authorizations';
+import type { AuthorizationReader } from '../tokens/ports';
 import { planSettingsFromConfig, planTasks, resolvePlanRequest } from '../workflow/input';
 import { runKeys } from '../workflow/keys';
 import { rerunTasks } from '../workflow/rerun';
@@ -39,12 +50,98 @@ const readReport = async (s3: S3Client, bucket: string, prefix: string, executio
   }
 };
 
+/** Every authorization; a malformed stored value is the token's problem, said as such. */
+const readAuthorizations = async (reader: AuthorizationReader): Promise<Authorization[]> => {
+  try {
+    return await reader.list();
+  } catch (error) {
+    if (error instanceof StoredAuthorizationError) throw new LinkedInAuthError({}, error.message);
+    throw error;
+  }
+};
+
+/** Where an authorization of this name is kept, for "never put" (docs/tokens.md). */
+const authorizationPlace = (name: string): string =>
+  name === DEFAULT_AUTHORIZATION ? 'the token secret (LINKEDIN_TOKEN_SECRET_ID)' : `the token store (authorizations/${name}.json)`;
+
+/**
+ * The contracts LinkedIn's finder lists under the default authorization's token (asked live, as
+ * before there were named ones), and those the named authorizations recorded when they were
+ * authorized or last refreshed (a finder call per customer per run would not scale to 10,000).
+ */
+const discoverContracts = async (
+  authorizations: readonly Authorization[],
+  linkedIn: PlanDependencies['linkedIn'],
+  now: number,
+  log: { warn: (message: string, extra: Record<string, unknown>) => void },
+): Promise<ListedContract[]> => {
+  const fallback = authorizations.find((authorization) => authorization.name === DEFAULT_AUTHORIZATION);
+  const recorded = namedContracts(authorizations).map((contract) => ({ contract, hasReportingAccess: true }));
+  if (fallback === undefined) return recorded;
+  const problem = assessAuthorization(fallback, now);
+  if (problem && recorded.length > 0) {
+    log.warn('The default authorization cannot list contracts; discovering from the named ones only', { reason: problem.reason });
+    return recorded;
+  }
+  return [...(await linkedIn(DEFAULT_AUTHORIZATION).listContracts()), ...recorded];
+};
+
+/** The run log's token figures: days left of the authorizations this run uses, soonest first. */
+const logAuthorizations = (
+  authorized: AuthorizedPlan,
+  alarmDays: number,
+  log: { info: (message: string, extra: Record<string, unknown>) => void; warn: (message: string, extra: Record<string, unknown>) => void },
+): void => {
+  const soonest = authorized.used
+    .slice(0, MAX_LOGGED_AUTHORIZATIONS)
+    .map(({ name, tokenDaysRemaining, refreshTokenDaysRemaining, refreshable }) => ({
+      name,
+      tokenDaysRemaining: tokenDaysRemaining ?? 'unknown',
+      refreshTokenDaysRemaining: refreshable ? (refreshTokenDaysRemaining ?? 'unknown') : 'none',
+    }));
+  log.info('Authorizations', { used: authorized.used.length, soonest });
+  const expiring = authorized.used.filter((used) => used.tokenDaysRemaining !== undefined && used.tokenDaysRemaining < alarmDays);
+  if (expiring.length > 0) {
+    log.warn(`LinkedIn tokens expire within ${alarmDays} days: run ${AUTHORIZE_COMMAND} (docs/tokens.md)`, {
+      authorizations: expiring
+        .slice(0, MAX_LOGGED_AUTHORIZATIONS)
+        .map(({ name, tokenDaysRemaining, expiresAt }) => ({ name, tokenDaysRemaining, expiresAt })),
+    });
+  }
+  if (authorized.used.some((used) => used.tokenDaysRemaining === undefined)) {
+    log.warn(
+      'A LinkedIn token of unknown expiry (a plain token): no warning will come before it expires; authorize it to record its expiry',
+      {
+        authorizations: authorized.used.filter((used) => used.tokenDaysRemaining === undefined).map(({ name }) => name),
+      },
+    );
+  }
+  for (const { name, problem, pairs } of authorized.unusable) {
+    log.warn('An authorization of this run cannot be used: its pairs fail with LinkedInAuthError before creating a job', {
+      authorization: name,
+      reason: problem.reason,
+      pairs,
+      fix: problem.message,
+    });
+  }
+  if (authorized.uncovered.length > 0) {
+    log.warn('No authorization covers these contracts: authorize a member with reporting access on them', {
+      contracts: authorized.uncovered.slice(0, MAX_LOGGED_AUTHORIZATIONS),
+      uncovered: authorized.uncovered.length,
+    });
+  }
+};
+
+/** Authorizations named in one log line: enough to act on, bounded for 10,000. */
+const MAX_LOGGED_AUTHORIZATIONS = 20;
+
 export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: HandlerOptions) =>
   withPowertools(
     planEventSchema,
     async (event, _context, log): Promise<PlanResult> => {
-      const { config, s3, linkedIn } = provide();
+      const { config, s3, linkedIn, authorizations: authorizationReader, now } = provide();
       const request = resolvePlanRequest(event.input, event.executionStartTime, planSettingsFromConfig(config));
+      const authorizations = await readAuthorizations(authorizationReader());
       let tasks: ExportTask[];
       let contracts: number;
       let exportTypes: ExportType[];
@@ -57,7 +154,7 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
       } else {
         let urns = request.contracts;
         if (request.discover) {
-          const listed = await linkedIn().listContracts();
+          const listed = await discoverContracts(authorizations, linkedIn, now(), log);
           urns = mergeDiscoveredContracts(request.contracts, listed);
           log.info('Contracts discovered', { listed: listed.length, configured: request.contracts.length, exported: urns.length });
         }
@@ -65,6 +162,10 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
         contracts = urns.length;
         exportTypes = request.exportTypes;
       }
+      // Before any ledger is touched: a run no pair of which can call LinkedIn ends here.
+      const authorized = authorizePlan(tasks, authorizations, now(), authorizationPlace);
+      tasks = authorized.tasks;
+      logAuthorizations(authorized, config.TOKEN_ALARM_DAYS, log);
       // A rerun's pairs may have different windows: the run's window spans them all (the
       // days asked, landed or not).
       const window = tasks.reduce(

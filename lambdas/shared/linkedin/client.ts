@@ -63,6 +63,8 @@ export interface LinkedInClientOptions {
   baseUrl?: string;
   /** The bearer token, or a function that returns it (called before every request, so it may cache and rotate). */
   token: string | (() => Promise<string>);
+  /** The authorization the token belongs to (docs/tokens.md), named in a 401's advice. */
+  authorization?: string;
   /** Per request, body included. @default 30000 */
   timeoutMs?: number;
   /** @default globalThis.fetch */
@@ -188,6 +190,7 @@ const networkDetail = (error: unknown): string => {
 export class LinkedInClient {
   private readonly baseUrl: string;
   private readonly token: () => Promise<string>;
+  private readonly authorization: string | undefined;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
   private readonly contractsPageSize: number;
@@ -202,6 +205,7 @@ export class LinkedInClient {
     this.baseUrl = (options.baseUrl ?? DEFAULT_LINKEDIN_API_URL).replace(/\/+$/, '');
     const { token } = options;
     this.token = typeof token === 'string' ? () => Promise.resolve(token) : token;
+    this.authorization = options.authorization;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.contractsPageSize = options.contractsPageSize ?? DEFAULT_CONTRACTS_PAGE_SIZE;
@@ -359,7 +363,7 @@ export class LinkedInClient {
     const request = `${call.method} ${call.path}?${decodeURIComponent(query.toString())}`;
     const token = (await this.token()).trim();
     if (token.length === 0) {
-      throw new LinkedInAuthError({ request }, 'No LinkedIn access token to send');
+      throw new LinkedInAuthError({ request, authorization: this.authorization }, 'No LinkedIn access token to send');
     }
 
     const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -392,7 +396,12 @@ export class LinkedInClient {
       throw new LinkedInUnavailable({ request, cause: error }, { kind: 'network', detail: networkDetail(error) });
     }
 
-    const context: LinkedInErrorContext = { request, httpStatus: response.status, ...tracingHeaders(response.headers, token) };
+    const context: LinkedInErrorContext = {
+      request,
+      httpStatus: response.status,
+      authorization: this.authorization,
+      ...tracingHeaders(response.headers, token),
+    };
     if (response.status < 200 || response.status > 299) {
       throw this.failure({ ...context, httpStatus: response.status }, text, token, call.contract);
     }

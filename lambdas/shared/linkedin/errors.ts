@@ -10,6 +10,7 @@
  */
 import { ERROR_NAMES, NamedError, type ErrorName } from '../contract/error-names';
 import { MAX_JOB_DAYS } from '../contract/linkedin-limits';
+import { AUTHORIZE_COMMAND, DEFAULT_AUTHORIZATION } from '../tokens/authorization';
 import type { LinkedInErrorBody } from './schemas';
 
 /** Everything known about a failed LinkedIn call. */
@@ -21,6 +22,8 @@ export interface LinkedInErrorContext {
   linkedIn?: LinkedInErrorBody;
   liUuid?: string;
   liRequestId?: string;
+  /** The authorization whose token the call used (never the token), named in a 401's advice. */
+  authorization?: string;
   cause?: unknown;
 }
 
@@ -132,24 +135,23 @@ export class LinkedInUnavailable extends LinkedInError {
   }
 }
 
-/** 401: the token is missing, invalid, revoked or expired. Not retried. */
+/** What fixes a 401, naming the authorization's own command (docs/tokens.md). */
+const authAdvice = (authorization: string | undefined): string => {
+  const named = authorization !== undefined && authorization !== DEFAULT_AUTHORIZATION;
+  return (
+    `The token is missing, invalid, revoked or expired (LinkedIn tokens live 60 days): renew ${named ? `authorization "${authorization}"` : 'the authorization'} with ` +
+    `${AUTHORIZE_COMMAND}${named ? ` --name ${authorization}` : ''}, and see every authorization's days left with npm run cli -- tokens (docs/tokens.md)`
+  );
+};
+
+/** 401, or a token unusable before any call (expired, revoked, never put). Not retried. */
 export class LinkedInAuthError extends LinkedInError {
   /**
    * @param context the failed call; without `httpStatus` the token was unusable before any call
    * @param problem replaces "LinkedIn rejected the access token" when the token never reached LinkedIn
    */
   constructor(context: LinkedInErrorContext, problem = 'LinkedIn rejected the access token') {
-    super(
-      ERROR_NAMES.auth,
-      compose(
-        problem,
-        context,
-        'The token is missing, invalid, revoked or expired (LinkedIn tokens live 60 days): ' +
-          'put a fresh access token in the Secrets Manager secret named by LINKEDIN_TOKEN_SECRET_ID ' +
-          '(plain text, or JSON {"accessToken": "..."}); the local runner reads LINKEDIN_ACCESS_TOKEN.',
-      ),
-      context,
-    );
+    super(ERROR_NAMES.auth, compose(problem.replace(/\.$/, ''), context, authAdvice(context.authorization)), context);
   }
 }
 
