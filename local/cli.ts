@@ -9,10 +9,18 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { FailedPair } from '../lambdas/shared/contract/run-report';
 import { RUNTIME_DEFAULTS } from '../lambdas/shared/contract/runtime-config';
 import { parseUtcDay } from '../lambdas/shared/contract/utc-day';
+import { DEFAULT_LINKEDIN_API_URL, DEFAULT_LINKEDIN_OAUTH_URL } from '../lambdas/shared/contract/linkedin-limits';
+import { ANALYTICS_SCOPE, DEFAULT_AUTHORIZATION } from '../lambdas/shared/tokens/authorization';
+import { readStoredAppCredentials } from './authorize/app-credentials';
+import { DEFAULT_AUTHORIZE_TIMEOUT_SECONDS, DEFAULT_CALLBACK_PORT, defaultRedirectUri } from './authorize/authorize';
+import { openInBrowser } from './authorize/browser';
+import { AUTHORIZE_FLAGS, runAuthorize, runTokens, type TokenCommandContext } from './authorize/commands';
+import { type AuthorizationDestination, deployedDestination, localDestination } from './authorize/destinations';
 import { type LedgerFilter, type LedgerListing, ledgerViewJson, ledgerViewText, readLedgers } from './ledger-view';
 import {
   executionStatus,
@@ -38,6 +46,14 @@ const STACK_ID = 'LinkedInSalesNavExport';
 const DEFAULT_OUTPUTS_FILE = path.resolve(__dirname, '..', 'cdk-outputs.json');
 /** Where `npm start` keeps its local S3 data (local/s3.ts DEFAULT_S3_DIRECTORY, not imported: that would load s3rver for every command). */
 const LOCAL_S3_DIRECTORY = path.resolve(__dirname, '..', '.local', 's3');
+/** Where `npm start` keeps its stand-in of the token secret and token store (local/tokens/local-store.ts). */
+const LOCAL_TOKENS_DIRECTORY = path.resolve(__dirname, '..', '.local', 'tokens');
+/** The stack's outputs (infra/stack.ts) that locate the token lifecycle's resources (docs/tokens.md). */
+const TOKEN_OUTPUTS = {
+  tokenSecret: 'SecretArn',
+  appCredentialsSecret: 'AppCredentialsSecretArn',
+  tokenStoreBucket: 'TokenStoreBucketName',
+} as const;
 
 export const CLI_HELP = `Drive the deployed export workflow (AWS credentials from the standard chain).
 
@@ -100,6 +116,48 @@ Commands
       --bucket NAME     the export bucket (default: BucketName in the outputs file, else
                         the deployed stack's outputs; with --local, ${DEFAULT_BUCKET})
       --prefix P        the key prefix (default: ${RUNTIME_DEFAULTS.KEY_PREFIX})
+  authorize             authorize the LinkedIn app for a customer (docs/tokens.md): a member of
+                        the customer signs in to LinkedIn in the browser and allows the app;
+                        stores the access token, its expiry, the refresh token (when LinkedIn
+                        gives one) and the contracts LinkedIn's finder lists under it with
+                        reporting access. The name ${DEFAULT_AUTHORIZATION} is kept in the stack's token secret
+                        (SecretArn), any other in its token store (TokenStoreBucketName).
+                        Nothing is stored unless every step succeeded. LinkedIn invalidates
+                        the member's earlier tokens for the app when the scope set differs
+                        from their last authorization
+      --name NAME       the authorization (default: ${DEFAULT_AUTHORIZATION})
+      --client-id ID --client-secret S   the LinkedIn app's credentials (default: env
+                        LINKEDIN_CLIENT_ID / LINKEDIN_CLIENT_SECRET, else the stack's
+                        app-credentials secret, AppCredentialsSecretArn); prefer the
+                        environment for the secret: a flag stays in the shell history
+      --port N          the local listener's port (default: ${DEFAULT_CALLBACK_PORT}); the app must have
+                        http://127.0.0.1:N/callback as a registered redirect URL (0: any
+                        free port, which only the simulator accepts)
+      --redirect-uri U  the registered redirect URL instead: http://127.0.0.1:PORT/PATH or
+                        http://localhost:PORT/PATH (default: ${defaultRedirectUri(DEFAULT_CALLBACK_PORT)});
+                        the listener binds 127.0.0.1 only
+      --scope S         repeatable: scopes to ask for besides ${ANALYTICS_SCOPE}
+      --no-browser      only print the URL (from another machine, tunnel the port first:
+                        ssh -L N:127.0.0.1:N this-host)
+      --timeout-seconds N   how long to wait for the member (default: ${DEFAULT_AUTHORIZE_TIMEOUT_SECONDS})
+      --token T|-       store an access token obtained elsewhere instead (-: read it from
+                        stdin, which keeps it out of the shell history). With app credentials,
+                        LinkedIn's introspection tells its expiry, and an expired or revoked
+                        token is refused; without, its expiry stays unknown, so no warning
+                        comes before it expires
+      --oauth-url URL   LinkedIn's OAuth endpoints (default: ${DEFAULT_LINKEDIN_OAUTH_URL})
+      --linkedin-url URL   LinkedIn's API, for the contracts finder (default:
+                        ${DEFAULT_LINKEDIN_API_URL})
+      --local           store in npm start's local stand-in (.local/tokens) instead, against
+                        the simulator: --oauth-url, --linkedin-url and the app credentials
+                        as it prints them
+  tokens                every stored authorization, ${DEFAULT_AUTHORIZATION} first: name, masked token, days
+                        left and expiry of the access token (or "unknown: plain token") and
+                        of the refresh token (or "none"), contracts covered, problem
+                        (expired, revoked), and what to do about each. The same judgement as
+                        the hourly token check: exit 1 when one is unusable, or its access
+                        token is below ${RUNTIME_DEFAULTS.TOKEN_ALARM_DAYS} days, or its refresh token below ${RUNTIME_DEFAULTS.REFRESH_TOKEN_ALARM_DAYS}
+      --local           read npm start's local stand-in (.local/tokens)
 
 Common options
   --state-machine-arn ARN   default: env SALESNAV_STATE_MACHINE_ARN, else StateMachineArn in
@@ -112,7 +170,8 @@ Common options
 
 Exit status: 0 ok; 1 a backfill chunk or the execution (status, redrive --wait) did not
 succeed, redrive was refused (no such execution, still running, not redrivable, past the
-${REDRIVE_WINDOW_DAYS}-day window), or a ledger is corrupt; 2 usage error.`;
+${REDRIVE_WINDOW_DAYS}-day window), a ledger is corrupt, authorize stored nothing, or an
+authorization needs attention (tokens); 2 usage error.`;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -141,6 +200,10 @@ const outputsFileValue = (outputsFile: string, key: string): string | undefined 
   const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
   return outputs[STACK_ID]?.[key] || undefined;
 };
+
+/** One of the stack's outputs: the `cdk deploy --outputs-file` file, then the deployed stack (CloudFormation DescribeStacks). */
+const stackValue = async (outputsFile: string, key: string, cloudFormation: () => CloudFormationClient): Promise<string | undefined> =>
+  outputsFileValue(outputsFile, key) ?? (await stackOutput(cloudFormation(), key));
 
 /**
  * The state machine to talk to: the flag, the env variable, the `cdk deploy --outputs-file`
@@ -317,6 +380,32 @@ const redriveText = (result: RedriveResult): string => {
 /** The S3 client of `status` (run reports): the AWS SDK's default credentials and region, like Step Functions'. */
 export const defaultS3For = (region?: string): S3Client => new S3Client({ ...(region && { region }), followRegionRedirects: true });
 
+/** What `authorize` and `tokens` take from outside the process: tests pass their own. */
+export interface TokenCommandDependencies {
+  /** npm start's stand-in of the token secret and token store, for --local. */
+  readonly localTokensDirectory: string;
+  readonly secretsManagerFor: (region?: string) => SecretsManagerClient;
+  /** Opens the authorization URL (a test plays the member here). */
+  readonly openBrowser: (url: string) => unknown;
+  /** The whole standard input, for `authorize --token -`. */
+  readonly readStdin: () => Promise<string>;
+  readonly now: () => number;
+}
+
+const readAll = async (stream: NodeJS.ReadableStream): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const DEFAULT_TOKEN_DEPENDENCIES: TokenCommandDependencies = {
+  localTokensDirectory: LOCAL_TOKENS_DIRECTORY,
+  secretsManagerFor: (region) => new SecretsManagerClient(region ? { region } : {}),
+  openBrowser: (url) => openInBrowser(url),
+  readStdin: () => readAll(process.stdin),
+  now: Date.now,
+};
+
 /**
  * Runs one CLI command and returns the exit status (0 ok, 1 failed, 2 usage).
  *
@@ -324,6 +413,7 @@ export const defaultS3For = (region?: string): S3Client => new S3Client({ ...(re
  * @param sleep between checks of a running execution (backfill, redrive --wait)
  * @param s3For builds the client that reads run reports and ledgers (tests pass one pointed at s3rver)
  * @param localS3Directory the data of npm start's local S3, for `ledger --local`
+ * @param tokenDependencies what `authorize` and `tokens` use instead of the real ones
  */
 export const main = async (
   argv: string[],
@@ -333,6 +423,7 @@ export const main = async (
   sleep?: (ms: number) => Promise<void>,
   s3For: (region?: string) => S3Client = defaultS3For,
   localS3Directory: string = LOCAL_S3_DIRECTORY,
+  tokenDependencies: Partial<TokenCommandDependencies> = {},
 ): Promise<number> => {
   const print = (text: string) => io.stdout.write(`${text}\n`);
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
@@ -354,6 +445,7 @@ export const main = async (
         prefix: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ...AUTHORIZE_FLAGS,
       },
     });
     const [command, ...rest] = positionals;
@@ -365,9 +457,15 @@ export const main = async (
     if (values.force && command !== 'start' && command !== 'backfill') {
       throw new UsageError(`--force is an option of start and backfill, not of ${command}`);
     }
-    for (const flag of ['local', 'bucket', 'prefix'] as const) {
-      if (values[flag] !== undefined && values[flag] !== false && command !== 'ledger') {
-        throw new UsageError(`--${flag} is an option of ledger, not of ${command}`);
+    for (const flag of ['bucket', 'prefix'] as const) {
+      if (values[flag] !== undefined && command !== 'ledger') throw new UsageError(`--${flag} is an option of ledger, not of ${command}`);
+    }
+    if (values.local && command !== 'ledger' && command !== 'authorize' && command !== 'tokens') {
+      throw new UsageError(`--local is an option of ledger, not of ${command} (authorize and tokens take it as well)`);
+    }
+    for (const flag of Object.keys(AUTHORIZE_FLAGS) as Array<keyof typeof AUTHORIZE_FLAGS>) {
+      if (values[flag] !== undefined && values[flag] !== false && command !== 'authorize') {
+        throw new UsageError(`--${flag} is an option of authorize, not of ${command}`);
       }
     }
     const arn = () =>
@@ -388,6 +486,46 @@ export const main = async (
       return { status, code: failedStatus(status.status) ? 1 : 0 };
     };
     const smFor = async (execution: string) => (execution.startsWith('arn:') ? undefined : await arn());
+    const tokenContext = (): TokenCommandContext => {
+      const dependencies = { ...DEFAULT_TOKEN_DEPENDENCIES, ...tokenDependencies };
+      const outputsFile = values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE;
+      const fromStack = (key: string) =>
+        stackValue(outputsFile, key, () => new CloudFormationClient(values.region ? { region: values.region } : {}));
+      let secretsManager: SecretsManagerClient | undefined;
+      const secretsManagerClient = () => {
+        secretsManager ??= dependencies.secretsManagerFor(values.region);
+        return secretsManager;
+      };
+      return {
+        print,
+        note: (text) => io.stderr.write(`${text}\n`),
+        env,
+        destination: async (local): Promise<AuthorizationDestination> => {
+          if (local) return localDestination(dependencies.localTokensDirectory);
+          const tokenSecretId = await fromStack(TOKEN_OUTPUTS.tokenSecret);
+          if (!tokenSecretId) {
+            throw new UsageError(
+              `no token secret: deploy with \`npx cdk deploy --outputs-file cdk-outputs.json\` (looked for ${TOKEN_OUTPUTS.tokenSecret} in ${outputsFile}), ` +
+                `deploy the ${STACK_ID} stack in this account and region, or pass --local for npm start's stand-in`,
+            );
+          }
+          const tokenStoreBucket = await fromStack(TOKEN_OUTPUTS.tokenStoreBucket);
+          return deployedDestination({
+            secretsManager: secretsManagerClient(),
+            s3: s3Client(),
+            tokenSecretId,
+            ...(tokenStoreBucket && { tokenStoreBucket }),
+          });
+        },
+        appCredentialsSecret: async () => {
+          const secretId = await fromStack(TOKEN_OUTPUTS.appCredentialsSecret);
+          return secretId ? readStoredAppCredentials(secretsManagerClient(), secretId) : undefined;
+        },
+        openBrowser: dependencies.openBrowser,
+        readStdin: dependencies.readStdin,
+        now: dependencies.now,
+      };
+    };
 
     switch (command) {
       case 'start': {
@@ -551,8 +689,16 @@ export const main = async (
         else print(ledgerViewText(listing, options));
         return listing.entries.some((entry) => 'corrupt' in entry) ? 1 : 0;
       }
+      case 'authorize': {
+        if (rest.length) throw new UsageError(`authorize takes no argument (got ${rest[0]})`);
+        return await runAuthorize(values, tokenContext());
+      }
+      case 'tokens': {
+        if (rest.length) throw new UsageError(`tokens takes no argument (got ${rest[0]})`);
+        return await runTokens(values, tokenContext());
+      }
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)} (start, backfill, status, redrive, ledger)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (start, backfill, status, redrive, ledger, authorize, tokens)`);
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error) || error instanceof RangeError) {
