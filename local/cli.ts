@@ -19,7 +19,7 @@ import { ANALYTICS_SCOPE, DEFAULT_AUTHORIZATION } from '../lambdas/shared/tokens
 import { readStoredAppCredentials } from './authorize/app-credentials';
 import { DEFAULT_AUTHORIZE_TIMEOUT_SECONDS, DEFAULT_CALLBACK_PORT, defaultRedirectUri } from './authorize/authorize';
 import { openInBrowser } from './authorize/browser';
-import { AUTHORIZE_FLAGS, runAuthorize, runTokens, type TokenCommandContext } from './authorize/commands';
+import { AUTHORIZE_FLAGS, runAuthorize, runTokens, type TokenCommandContext, tokenFiguresForStatus } from './authorize/commands';
 import { type AuthorizationDestination, deployedDestination, localDestination } from './authorize/destinations';
 import { type LedgerFilter, type LedgerListing, ledgerViewJson, ledgerViewText, readLedgers } from './ledger-view';
 import {
@@ -616,7 +616,15 @@ export const main = async (
         if (!execution) throw new UsageError('status needs an execution ARN or name');
         if (extra !== undefined) throw new UsageError(`status takes one execution (got also ${extra})`);
         const { status, code } = await showStatus(execution, await smFor(execution));
-        if (values.json) json(status);
+        // The token figures beside the execution, when the outputs file names the token secret (no
+        // stack lookup just for them); a read failure is a warning, never the status's outcome.
+        const knowsTokens = outputsFileValue(values['outputs-file'] ?? DEFAULT_OUTPUTS_FILE, TOKEN_OUTPUTS.tokenSecret) !== undefined;
+        const tokens = await (knowsTokens ? tokenFiguresForStatus(tokenContext()) : Promise.resolve(undefined)).catch((error: Error) => {
+          io.stderr.write(`warning: could not read the LinkedIn authorizations: ${error.message.replace(/\s+/g, ' ')}\n`);
+          return undefined;
+        });
+        if (values.json) json(tokens ? { ...status, tokens: tokens.json } : status);
+        else if (tokens) print(tokens.text);
         return code;
       }
       case 'redrive': {

@@ -25,7 +25,7 @@ import type { AuthorizationDestination } from './destinations';
 import { LOOPBACK_HOST } from './loopback';
 import { outcomeJson, outcomeText } from './outcome';
 import { cleanPastedToken, storePastedToken } from './pasted-token';
-import { tokensJson, tokensListing, tokensText } from './tokens-view';
+import { tokensJson, tokensListing, tokensStatusText, tokensText } from './tokens-view';
 
 /** The flags of `authorize` (local/cli.ts declares them for parseArgs). */
 export const AUTHORIZE_FLAGS = {
@@ -232,4 +232,13 @@ export const runTokens = async (values: { local?: boolean; json?: boolean }, con
   const where = destination.where();
   context.print(values.json ? JSON.stringify(tokensJson(listing, where), null, 2) : tokensText(listing, where));
   return listing.needsAttention ? 1 : 0;
+};
+
+/** The deployed authorizations' figures for `status`: its text lines and its `--json` part. */
+export const tokenFiguresForStatus = async (
+  context: TokenCommandContext,
+): Promise<{ text: string; json: ReturnType<typeof tokensJson> }> => {
+  const destination = await context.destination(false);
+  const listing = tokensListing(await destination.store.list(), context.now(), RUNTIME_DEFAULTS);
+  return { text: tokensStatusText(listing), json: tokensJson(listing, destination.where()) };
 };

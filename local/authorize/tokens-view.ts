@@ -96,3 +96,21 @@ export const tokensJson = (listing: TokensListing, where: string) => ({
   needsAttention: listing.needsAttention,
   thresholds: listing.thresholds,
 });
+
+/**
+ * `status`'s token lines: the authorization soonest to expire and what needs doing, so a look at
+ * one execution also shows the deadline that would stop the next ones (docs/tokens.md).
+ */
+export const tokensStatusText = (listing: TokensListing): string => {
+  if (listing.summaries.length === 0) return `LinkedIn tokens: none stored; run ${AUTHORIZE_COMMAND} (docs/tokens.md)`;
+  const known = listing.summaries.filter((summary) => summary.tokenDaysRemaining !== undefined);
+  const soonest = [...known].sort((a, b) => (a.tokenDaysRemaining ?? 0) - (b.tokenDaysRemaining ?? 0))[0];
+  const figure = soonest
+    ? `soonest ${soonest.name}: access token ${accessTokenCell(soonest)}, refresh token ${refreshTokenCell(soonest)}`
+    : 'expiry unknown (plain tokens)';
+  const lines = [
+    `LinkedIn tokens: ${listing.summaries.length} authorization(s); ${figure}`,
+    ...listing.warnings.map((warning) => `  ${warning}`),
+  ];
+  return lines.join('\n');
+};

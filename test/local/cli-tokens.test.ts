@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   type Authorization,
@@ -17,6 +17,7 @@ import {
   DEFAULT_AUTHORIZATION,
   maskToken,
   parseAuthorization,
+  serializeAuthorization,
 } from '../../lambdas/shared/tokens/authorization';
 import { main, type TokenCommandDependencies } from '../../local/cli';
 import { UNKNOWN_EXPIRY_WARNING } from '../../local/authorize/pasted-token';
@@ -383,6 +384,49 @@ describe('cli authorize and tokens against the deployed stack', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('AuthorizationStoreMissingError: Authorization "acme" is a named authorization, kept in the token store');
     expect(opened).toBe(false);
+  });
+
+  it('status shows the soonest expiry beside the execution, and what needs doing', async () => {
+    // Prepare: an authorization 10 days from expiry, and a finished execution.
+    const issued = sim.issueAuthorization({ accessTokenLifetimeMs: 10 * DAY_MS + 3_600_000 });
+    secrets.push(issued.accessToken, issued.refreshToken!);
+    fake.put(tokenSecret, serializeAuthorization({ name: DEFAULT_AUTHORIZATION, ...issued }));
+    const sfn = mockClient(SFNClient);
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:sm:run-1',
+      stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:sm',
+      name: 'run-1',
+      status: 'SUCCEEDED',
+      startDate: new Date(sim.now() - 60_000),
+      stopDate: new Date(sim.now()),
+      input: '{}',
+      output: '{}',
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    try {
+      // Act
+      const run = await cli(
+        ['status', 'arn:aws:states:eu-west-1:123456789012:execution:sm:run-1', '--outputs-file', outputsFile],
+        deployed,
+      );
+      const json = await cli(
+        ['status', 'arn:aws:states:eu-west-1:123456789012:execution:sm:run-1', '--outputs-file', outputsFile, '--json'],
+        deployed,
+      );
+
+      // Assess
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /LinkedIn tokens: 1 authorization\(s\); soonest default: access token 10 days left \(\d{4}-\d{2}-\d{2}\), refresh token 364 days left/,
+      );
+      expect(run.stdout).toContain('npm run cli -- authorize');
+      expect(JSON.parse(json.stdout).tokens).toMatchObject({
+        needsAttention: true,
+        authorizations: [{ name: 'default', tokenDaysRemaining: 10 }],
+      });
+    } finally {
+      sfn.restore();
+    }
   });
 
   it('says where it looked when no token secret is known', async () => {
