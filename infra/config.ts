@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { IConstruct } from 'constructs';
 import { columnListProblems } from '../lambdas/shared/contract/export-schemas';
 import { CONTRACT_URN, EXPORT_TYPES, type ExportType } from '../lambdas/shared/contract/export-types';
-import { LINKEDIN_DOWNLOAD_HOSTS } from '../lambdas/shared/contract/linkedin-limits';
+import { DEFAULT_LINKEDIN_OAUTH_URL, LINKEDIN_DOWNLOAD_HOSTS } from '../lambdas/shared/contract/linkedin-limits';
 import {
   encodeRuntimeEnvironment,
   type BoundedVariable,
@@ -111,6 +111,23 @@ const policyShape = {
   requireFinalLineBreak: z.boolean({ error: 'expected true or false' }).default(RUNTIME_DEFAULTS.REQUIRE_FINAL_LINE_BREAK),
 };
 
+/**
+ * The LinkedIn token lifecycle (docs/tokens.md). Each key always reaches the functions' environment:
+ * the refresh reads TOKEN_REFRESH_DAYS, the token check and `npm run cli -- tokens` the alarm days.
+ */
+const tokenShape = {
+  /** An access token with this many days or fewer left is refreshed, when a refresh token exists (TOKEN_REFRESH_DAYS). */
+  tokenRefreshDays: runtimeNumber('TOKEN_REFRESH_DAYS'),
+  /** The TokenExpiring alarm fires for an access token with fewer days left (TOKEN_ALARM_DAYS). */
+  tokenAlarmDays: runtimeNumber('TOKEN_ALARM_DAYS'),
+  /** The RefreshTokenExpiring alarm fires for a refresh token with fewer days left (REFRESH_TOKEN_ALARM_DAYS). */
+  refreshTokenAlarmDays: runtimeNumber('REFRESH_TOKEN_ALARM_DAYS'),
+  /** LinkedIn's OAuth 2.0 endpoints (LINKEDIN_OAUTH_URL); another value only for a stand-in of LinkedIn. */
+  linkedInOAuthUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. "https://www.linkedin.com/oauth/v2"' })
+    .default(DEFAULT_LINKEDIN_OAUTH_URL),
+};
+
 /** One export type's expected columns, held to the contract's rules (export-schemas.ts columnListProblems). */
 const expectedColumnList = (exportType: ExportType) =>
   z.array(z.string({ error: 'expected a column name' }), { error: 'expected a list of column names' }).superRefine((names, ctx) => {
@@ -211,6 +228,7 @@ export const stackConfigSchema = z.strictObject({
    * day reaches just before the next scheduled run when every run lands (infra/freshness.ts).
    */
   freshnessAlarmDays: wholeNumber(1, 365).nullable().default(null),
+  ...tokenShape,
   ...policyShape,
 });
 
@@ -219,6 +237,22 @@ const emptyContractsProblem = (value: object): string | undefined => {
   const { contracts, discoverContracts } = value as { contracts?: unknown; discoverContracts?: unknown };
   if (!Array.isArray(contracts) || contracts.length > 0 || discoverContracts === true) return undefined;
   return `cdk.json context "${CONTEXT_KEY}.contracts": expected a non-empty list of contract URNs, or "discoverContracts": true to export every contract the token may report on, got []`;
+};
+
+/**
+ * tokenRefreshDays must exceed tokenAlarmDays: a due token is refreshed every day from
+ * tokenRefreshDays days before its expiry, so the expiry alarm fires only after that many days of
+ * failed refreshes, never on a token whose refresh simply has not been tried yet. Checked beside the
+ * other keys' problems, with the defaults of the keys not given.
+ */
+const tokenDaysProblem = (value: object): string | undefined => {
+  const { tokenRefreshDays = RUNTIME_DEFAULTS.TOKEN_REFRESH_DAYS, tokenAlarmDays = RUNTIME_DEFAULTS.TOKEN_ALARM_DAYS } = value as {
+    tokenRefreshDays?: unknown;
+    tokenAlarmDays?: unknown;
+  };
+  if (!Number.isInteger(tokenRefreshDays) || !Number.isInteger(tokenAlarmDays)) return undefined;
+  if ((tokenRefreshDays as number) > (tokenAlarmDays as number)) return undefined;
+  return `cdk.json context "${CONTEXT_KEY}.tokenRefreshDays": expected more days than tokenAlarmDays (${tokenAlarmDays}), so a token is refreshed before its expiry alarm fires, got ${tokenRefreshDays}`;
 };
 
 /** The validated configuration, defaults applied. */
@@ -270,13 +304,15 @@ export const parseStackConfig = (raw: unknown): StackConfig => {
   }
   const parsed = stackConfigSchema.safeParse(value);
   const contractsProblem = emptyContractsProblem(value);
-  if (parsed.success && !contractsProblem) return parsed.data;
+  const tokenProblem = tokenDaysProblem(value);
+  if (parsed.success && !contractsProblem && !tokenProblem) return parsed.data;
   const problems = (parsed.error?.issues ?? []).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return `cdk.json context "${keyName(issue.path)}": unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     }
     return `cdk.json context "${keyName(issue.path)}": ${issue.message}, got ${describe(valueAt(value, issue.path))}`;
   });
+  if (tokenProblem) problems.unshift(tokenProblem);
   if (contractsProblem) problems.unshift(contractsProblem);
   throw new StackConfigError(problems.join('\n'));
 };
@@ -297,8 +333,8 @@ export const loadStackConfig = (source: IConstruct | unknown): StackConfig => {
 export type ConfiguredVariable = Exclude<RuntimeVariable, ResourceVariable>;
 
 /**
- * The Lambdas' environment for the configuration: every variable but BUCKET_NAME and
- * LINKEDIN_TOKEN_SECRET_ID, which the stack fills in from its resources. Every value is set
+ * The Lambdas' environment for the configuration: every variable but the resources' (BUCKET_NAME,
+ * LINKEDIN_TOKEN_SECRET_ID, LINKEDIN_APP_SECRET_ID, TOKEN_STORE_BUCKET), which the stack fills in. Every value is set
  * explicitly (the deployed handlers apply no defaults), and a name missing from the contract's
  * table, or one left out here, does not compile.
  */
@@ -332,4 +368,8 @@ export const runtimeEnvironment = (config: StackConfig): Omit<RuntimeEnvironment
     UPLOAD_QUEUE_SIZE: config.uploadQueueSize,
     REQUIRE_FINAL_LINE_BREAK: config.requireFinalLineBreak,
     EXPECTED_COLUMNS: config.expectedColumns,
+    LINKEDIN_OAUTH_URL: config.linkedInOAuthUrl,
+    TOKEN_REFRESH_DAYS: config.tokenRefreshDays,
+    TOKEN_ALARM_DAYS: config.tokenAlarmDays,
+    REFRESH_TOKEN_ALARM_DAYS: config.refreshTokenAlarmDays,
   });

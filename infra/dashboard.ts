@@ -1,6 +1,7 @@
 /**
  * One CloudWatch dashboard for the export (docs/operations.md, "Alarms"): the runs, what they
- * landed, how the copy and the polling behave, and how fresh the landed data is per export type.
+ * landed, how the copy and the polling behave, how fresh the landed data is per export type, and
+ * the LinkedIn tokens' days left and refreshes (docs/tokens.md, "Warnings, weeks ahead").
  *
  * Built with aws-cdk-lib's aws-cloudwatch, not cdk-monitoring-constructs: a dozen graphs of the
  * handlers' own EMF metrics and the state machine's, in one file, need none of its facades, and it
@@ -24,7 +25,9 @@ import { Construct } from 'constructs';
 import type { ExportType } from '../lambdas/shared/contract/export-types';
 import { EXPORT_TYPE_DIMENSION, FRESHNESS_METRICS, SERVICE_DIMENSION } from '../lambdas/shared/contract/freshness';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/contract/names';
+import { TOKEN_METRICS } from '../lambdas/shared/contract/token-metrics';
 import { freshnessMetric } from './freshness';
+import { allAuthorizationsQuery, perAuthorizationQuery } from './token-alarms';
 
 export interface ExportDashboardProps {
   readonly stateMachine: IStateMachine;
@@ -32,6 +35,8 @@ export interface ExportDashboardProps {
   readonly exportTypes: readonly ExportType[];
   /** The freshness alarm's threshold, drawn on the staleness graph. */
   readonly freshnessAlarmDays: number;
+  /** The token alarms' thresholds, drawn on the days-left graph. */
+  readonly tokens: { readonly tokenAlarmDays: number; readonly refreshTokenAlarmDays: number };
   /** Shown in an alarm status widget. */
   readonly alarms: readonly IAlarm[];
 }
@@ -40,6 +45,8 @@ export interface ExportDashboardProps {
 const DAY = Duration.days(1);
 const WIDTH = 6;
 const HEIGHT = 6;
+/** The authorizations drawn one line each: more would be a legend, not a graph. */
+export const DASHBOARD_AUTHORIZATIONS = 10;
 
 /** A handler metric as Powertools publishes it without a dimension of its own: {service}. */
 const handlerMetric = (metricName: string, options: MetricOptions = {}): Metric =>
@@ -140,8 +147,39 @@ export class ExportDashboard extends Construct {
       }),
     );
 
-    // Issue 13, the LinkedIn token's days left: its graph goes in a row of its own here, once the
-    // token's expiry is published as a metric (none is yet, and an empty graph would only mislead).
+    // The LinkedIn tokens (published hourly by the token check, docs/tokens.md): the soonest expiry
+    // of all, the soonest authorizations one by one, and how the refreshes went.
+    const tokenQuery = (expression: string, label?: string) =>
+      new MathExpression({ expression, usingMetrics: {}, period: DAY, ...(label !== undefined && { label }) });
+    this.dashboard.addWidgets(
+      graph(
+        'LinkedIn tokens: fewest days left',
+        [
+          handlerMetric(TOKEN_METRICS.tokenDaysRemaining, { statistic: 'Minimum', label: 'access token' }),
+          handlerMetric(TOKEN_METRICS.refreshTokenDaysRemaining, { statistic: 'Minimum', label: 'refresh token' }),
+        ],
+        {
+          width: 2 * WIDTH,
+          leftAnnotations: [
+            { value: props.tokens.tokenAlarmDays, label: 'access token alarm below this' },
+            { value: props.tokens.refreshTokenAlarmDays, label: 'refresh token alarm below this' },
+          ],
+          leftYAxis: { min: 0 },
+        },
+      ),
+      // Each line named by its authorization (Metrics Insights labels a group by its value).
+      graph(
+        `Access token days left: the ${DASHBOARD_AUTHORIZATIONS} soonest authorizations`,
+        [tokenQuery(perAuthorizationQuery('MIN', TOKEN_METRICS.tokenDaysRemaining, DASHBOARD_AUTHORIZATIONS))],
+        { leftYAxis: { min: 0 } },
+      ),
+      graph('Token refreshes per day', [
+        handlerMetric(TOKEN_METRICS.refreshed, { statistic: 'Sum', label: 'refreshed' }),
+        // Per authorization, summed: the rotation (default) and the token check (named) both publish it so.
+        tokenQuery(allAuthorizationsQuery('SUM', TOKEN_METRICS.refreshFailed), 'refresh failed'),
+        handlerMetric(TOKEN_METRICS.authorizationsUnusable, { statistic: 'Maximum', label: 'unusable authorizations' }),
+      ]),
+    );
 
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 4 }));
   }

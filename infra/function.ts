@@ -25,6 +25,11 @@ export interface ExportFunctionProps {
   /** The function's /tmp. @default 512 MiB (Lambda's default) */
   readonly ephemeralStorageMb?: number;
   /**
+   * Instances that may run at once, taken from the account's pool. @default none reserved (the
+   * account's unreserved concurrency)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * Every runtime variable, added to the common Powertools/Node environment: the deployed
    * handlers apply no defaults, so a missing one would fail each invocation as ConfigError.
    */
@@ -62,6 +67,7 @@ export class ExportFunction extends NodejsFunction {
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
       ...(props.ephemeralStorageMb ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb) } : {}),
+      ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: {

@@ -1,7 +1,8 @@
 /**
- * The Lambdas of the workflow, one per handler module of the contract
- * (lambdas/shared/contract/names.ts), each with the complete runtime environment and only the
- * permissions its handler uses (docs/design.md).
+ * The Lambdas, one per handler module of the contract (lambdas/shared/contract/names.ts): the
+ * workflow's tasks, the freshness publisher, and the token lifecycle's rotation and hourly check
+ * (docs/tokens.md). Each has the complete runtime environment and only the permissions its handler
+ * uses (docs/design.md).
  */
 import { Duration } from 'aws-cdk-lib';
 import { Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,7 @@ import { LEDGER_FOLDER, MANIFESTS_FOLDER, QUARANTINE_FOLDER, RUNS_FOLDER, SUPERS
 import type { ResourceVariable, RuntimeEnvironment } from '../lambdas/shared/contract/runtime-config';
 import { ExportFunction, type ExportFunctionProps } from './function';
 import { acknowledge, logicalIdOf } from './nag';
+import type { TokenStore } from './token-store';
 
 export interface ExportFunctionsProps {
   /** Every runtime variable cdk.json decides (infra/config.ts `runtimeEnvironment`). */
@@ -24,17 +26,24 @@ export interface ExportFunctionsProps {
   readonly keyPrefix: string;
   /** The LinkedIn token (LINKEDIN_TOKEN_SECRET_ID); read by the functions that call LinkedIn. */
   readonly tokenSecret: ISecret;
+  /** The LinkedIn app's credentials (LINKEDIN_APP_SECRET_ID); read by the two that refresh tokens. */
+  readonly appSecret: ISecret;
+  /** The named authorizations (TOKEN_STORE_BUCKET); read by the functions that call LinkedIn, written by the token check. */
+  readonly tokenStore: TokenStore;
   /** Memory of the copy, which sets its CPU share. */
   readonly copyMemoryMb: number;
-  /** The Plan asks LinkedIn's contracts finder (DISCOVER_CONTRACTS), so it reads the token. */
+  /** The Plan asks LinkedIn's contracts finder (DISCOVER_CONTRACTS), which takes it minutes at partner scale. */
   readonly discoverContracts: boolean;
   /** Every export type an execution may ask for: their folders are the data the copy writes. */
   readonly exportTypes: readonly ExportType[];
 }
 
-type FunctionSpec = Pick<ExportFunctionProps, 'description' | 'timeout' | 'memorySize' | 'ephemeralStorageMb'> & {
-  /** Calls LinkedIn, so reads the token. */
-  readonly callsLinkedIn: boolean;
+type FunctionSpec = Pick<
+  ExportFunctionProps,
+  'description' | 'timeout' | 'memorySize' | 'ephemeralStorageMb' | 'reservedConcurrentExecutions'
+> & {
+  /** Reads the LinkedIn authorizations (the token secret and the token store), read-only. */
+  readonly readsAuthorizations: boolean;
 };
 
 const roleOf = (fn: ExportFunction): IRole => {
@@ -61,24 +70,27 @@ export class ExportFunctions extends Construct {
         // scale"); reading 30,000 pairs' ledgers, 32 at a time, takes tens of seconds.
         timeout: props.discoverContracts ? Duration.minutes(10) : Duration.minutes(5),
         memorySize: 512,
-        callsLinkedIn: props.discoverContracts,
+        // It reads every authorization once per run to give each pair its own, and ends a run no
+        // authorization can serve before anything is claimed (docs/tokens.md, "Which authorization
+        // a pair uses"), discovering contracts or not.
+        readsAuthorizations: true,
       },
       'claim-window': {
         description: "Claims the next window in the export ledger: skips landed days, waits for a live claim, resumes a dead one's job.",
         // A pair's first ledger reads every manifest in its folder, and a move left undone copies
         // objects of up to 3 GB server-side.
         timeout: Duration.minutes(5),
-        callsLinkedIn: false,
+        readsAuthorizations: false,
       },
       'create-job': {
         description: 'Creates the LinkedIn export job for the claimed window and records it in the ledger.',
         timeout: Duration.seconds(60),
-        callsLinkedIn: true,
+        readsAuthorizations: true,
       },
       'check-job': {
         description: 'Reads the LinkedIn export job, classifies its status and decides what to do next.',
         timeout: Duration.seconds(60),
-        callsLinkedIn: true,
+        readsAuthorizations: true,
       },
       'copy-to-s3': {
         description: 'Streams the export CSV into S3 as one object per day, verifies bytes, rows and SHA-256, then publishes it.',
@@ -89,14 +101,14 @@ export class ExportFunctions extends Construct {
         // A multi-day window is split into day files on /tmp before any day is uploaded
         // (copy/day-split.ts): room for LinkedIn's largest file (3 GiB) and a header per day.
         ephemeralStorageMb: 3 * 1024 + 512,
-        callsLinkedIn: true,
+        readsAuthorizations: true,
       },
       summarize: {
         description: "Reads the Map Run's results, writes the run report and decides how the execution ends.",
         // 30,000 pairs' results are ~60 MB of JSON to read and parse.
         timeout: Duration.minutes(5),
         memorySize: 1024,
-        callsLinkedIn: false,
+        readsAuthorizations: false,
       },
       freshness: {
         description: 'Reads every export ledger and publishes how old the newest landed days are, per export type (freshness alarms).',
@@ -106,22 +118,50 @@ export class ExportFunctions extends Construct {
         // ~2.2 ms after a year, on one core): a full vCPU, and minutes to spare.
         timeout: Duration.minutes(10),
         memorySize: 1769,
-        callsLinkedIn: false,
+        readsAuthorizations: false,
+      },
+      'rotate-token': {
+        description:
+          "The token secret's rotation: refreshes the default LinkedIn authorization when it is due, tests the new token, then makes it current.",
+        // A refresh and an introspection at LINKEDIN_TIMEOUT_MS each, and a few Secrets Manager calls.
+        timeout: Duration.minutes(2),
+        // Not the workflow's read grant: its rights on the token secret are the rotation contract's
+        // (infra/token.ts rotateWith), and it never touches the token store.
+        readsAuthorizations: false,
+      },
+      tokens: {
+        description:
+          "The hourly token check: refreshes the named LinkedIn authorizations that are due and publishes every authorization's days left.",
+        // 10,000 authorizations read 32 at a time, and the due ones refreshed a few at a time.
+        timeout: Duration.minutes(5),
+        memorySize: 512,
+        // One check at a time: two would refresh the same authorization twice, and the loser's
+        // conditional write would only waste a refresh (docs/tokens.md).
+        reservedConcurrentExecutions: 1,
+        // It writes the store too: granted below.
+        readsAuthorizations: false,
       },
     };
-    // Every function gets every variable: the handlers parse the whole table at cold start. The
-    // secret's id is not a permission; only the functions that call LinkedIn may read it.
+    // Every function gets every variable: the handlers parse the whole table at cold start. A
+    // secret's id or a bucket's name is not a permission; the grants below decide who reads them.
     const environment: RuntimeEnvironment = {
       ...props.environment,
       BUCKET_NAME: props.bucket.bucketName,
       LINKEDIN_TOKEN_SECRET_ID: props.tokenSecret.secretArn,
+      LINKEDIN_APP_SECRET_ID: props.appSecret.secretArn,
+      TOKEN_STORE_BUCKET: props.tokenStore.bucket.bucketName,
     };
 
     const byModule: Partial<Record<HandlerModule, ExportFunction>> = {};
     for (const handlerModule of HANDLER_MODULES) {
-      const { callsLinkedIn, ...spec } = specs[handlerModule];
+      const { readsAuthorizations, ...spec } = specs[handlerModule];
       const fn = new ExportFunction(this, handlerModule, { handlerModule, environment, ...spec });
-      if (callsLinkedIn) props.tokenSecret.grantRead(fn);
+      if (readsAuthorizations) {
+        // The default authorization, and the named ones of the customers whose contracts it exports.
+        props.tokenSecret.grantRead(fn);
+        for (const statement of props.tokenStore.readStatements()) fn.addToRolePolicy(statement);
+        props.tokenStore.acknowledgeObjectGrant(defaultPolicyOf(fn));
+      }
       acknowledge(
         roleOf(fn),
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -258,5 +298,16 @@ export class ExportFunctions extends Construct {
       }),
     );
     acknowledgeFolders(freshness, { ledger: true });
+
+    // The rotation reads the app's credentials to refresh (only GetSecretValue: it never describes
+    // or writes them); its rights on the token secret come with its schedule (infra/token.ts).
+    grant(this.byModule['rotate-token'], ['secretsmanager:GetSecretValue'], [props.appSecret.secretArn]);
+
+    // The token check reads the default authorization (to report it; the rotation refreshes it),
+    // the app's credentials, and reads and conditionally writes the named authorizations.
+    const tokens = this.byModule.tokens;
+    grant(tokens, ['secretsmanager:GetSecretValue'], [props.tokenSecret.secretArn, props.appSecret.secretArn]);
+    for (const statement of props.tokenStore.readWriteStatements()) tokens.addToRolePolicy(statement);
+    props.tokenStore.acknowledgeObjectGrant(defaultPolicyOf(tokens));
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Everything the product deploys (docs/design.md): the data bucket and its access-log bucket, the
- * LinkedIn token secret, the Lambdas (one per task, plus the freshness publisher), the workflow, its EventBridge Scheduler schedule with a
- * dead-letter queue, the alarms and dashboard an operator needs, and the Glue tables and Athena workgroup to query
- * the data with (docs/query.md). Each part is a construct of its own file that owns its permissions
+ * LinkedIn token lifecycle (docs/tokens.md: the token secret and its rotation, the app-credentials
+ * secret, the named authorizations' store, the hourly token check and its alarms), the Lambdas (one
+ * per task, plus the freshness publisher, the rotation and the token check), the workflow, its
+ * EventBridge Scheduler schedule with a dead-letter queue, the alarms and dashboard an operator
+ * needs, and the Glue tables and Athena workgroup to query the data with (docs/query.md). Each part is a construct of its own file that owns its permissions
  * and cdk-nag acknowledgements; the stack wires them together.
  */
 import { EXPORT_TYPES } from '../lambdas/shared/contract/export-types';
@@ -17,7 +19,10 @@ import { ExportFunctions } from './functions';
 import { ExportSchedule } from './schedule';
 import { ExportStorage } from './storage';
 import { ExportTables } from './tables';
-import { LinkedInTokenSecret } from './token';
+import { LinkedInAppSecret, LinkedInTokenSecret, TokenOperatorPolicy } from './token';
+import { TokenAlarms } from './token-alarms';
+import { TokenCheckSchedule } from './token-schedule';
+import { TokenStore } from './token-store';
 import { ExportWorkflow } from './workflow';
 
 export interface SalesNavExportStackProps extends StackProps {
@@ -28,6 +33,13 @@ export interface SalesNavExportStackProps extends StackProps {
 export class SalesNavExportStack extends Stack {
   readonly storage: ExportStorage;
   readonly token: LinkedInTokenSecret;
+  readonly appCredentials: LinkedInAppSecret;
+  readonly tokenStore: TokenStore;
+  /** The hourly token check (refresh of the named authorizations, every authorization's days left). */
+  readonly tokenCheck: TokenCheckSchedule;
+  readonly tokenAlarms: TokenAlarms;
+  /** Attach to whoever authorizes customers. */
+  readonly tokenOperator: TokenOperatorPolicy;
   readonly functions: ExportFunctions;
   readonly workflow: ExportWorkflow;
   readonly schedule: ExportSchedule;
@@ -49,11 +61,15 @@ export class SalesNavExportStack extends Stack {
       removalPolicy,
     });
     this.token = new LinkedInTokenSecret(this, 'linkedin-token');
+    this.appCredentials = new LinkedInAppSecret(this, 'linkedin-app');
+    this.tokenStore = new TokenStore(this, 'token-store', { accessLogBucket: this.storage.accessLogBucket });
     this.functions = new ExportFunctions(this, 'functions', {
       environment: runtimeEnvironment(config),
       bucket: this.storage.bucket,
       keyPrefix: config.keyPrefix,
       tokenSecret: this.token.secret,
+      appSecret: this.appCredentials.secret,
+      tokenStore: this.tokenStore,
       copyMemoryMb: config.copyMemoryMb,
       discoverContracts: config.discoverContracts,
       // An execution may ask for any export type, configured or not.
@@ -81,11 +97,28 @@ export class SalesNavExportStack extends Stack {
       },
     });
     this.freshness = new FreshnessSchedule(this, 'freshness-schedule', { publisher: this.functions.byModule.freshness });
+
+    // The token lifecycle (docs/tokens.md): the default authorization refreshed by the secret's
+    // rotation, the named ones by the hourly check, which also publishes what the alarms watch.
+    this.token.rotateWith(this.functions.byModule['rotate-token']);
+    this.tokenCheck = new TokenCheckSchedule(this, 'token-check-schedule', { checker: this.functions.byModule.tokens });
+    this.tokenAlarms = new TokenAlarms(this, 'token-alarms', {
+      topic: this.alarms.topic,
+      tokenAlarmDays: config.tokenAlarmDays,
+      refreshTokenAlarmDays: config.refreshTokenAlarmDays,
+    });
+    this.tokenOperator = new TokenOperatorPolicy(this, 'token-operator', {
+      tokenSecret: this.token.secret,
+      appSecret: this.appCredentials.secret,
+      tokenStore: this.tokenStore,
+    });
+
     this.dashboard = new ExportDashboard(this, 'dashboard', {
       stateMachine,
       exportTypes: config.exportTypes,
       freshnessAlarmDays: freshnessAlarmDaysOf(config),
-      alarms: this.alarms.alarms,
+      tokens: { tokenAlarmDays: config.tokenAlarmDays, refreshTokenAlarmDays: config.refreshTokenAlarmDays },
+      alarms: [...this.alarms.alarms, ...this.tokenAlarms.alarms],
     });
 
     // The query layer over the landed data (docs/query.md).
@@ -106,7 +139,27 @@ export class SalesNavExportStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn, description: 'Start executions here' });
     new CfnOutput(this, 'SecretArn', {
       value: this.token.secret.secretArn,
-      description: 'Put the LinkedIn access token here (aws secretsmanager put-secret-value)',
+      description:
+        'The token secret (the default LinkedIn authorization): npm run cli -- authorize, or aws secretsmanager put-secret-value',
+    });
+    // What `npm run cli -- authorize / tokens` and docs/tokens.md name; SecretArn above stays for
+    // the deployments and scripts that read it already.
+    new CfnOutput(this, 'TokenSecretArn', {
+      value: this.token.secret.secretArn,
+      description: 'The token secret (the default LinkedIn authorization), rotated daily (docs/tokens.md)',
+    });
+    new CfnOutput(this, 'AppCredentialsSecretArn', {
+      value: this.appCredentials.secret.secretArn,
+      description: 'Put the LinkedIn app credentials here: JSON {"clientId", "clientSecret"} (docs/tokens.md)',
+    });
+    new CfnOutput(this, 'TokenStoreBucketName', {
+      value: this.tokenStore.bucket.bucketName,
+      description: 'The named LinkedIn authorizations (npm run cli -- authorize --name <name>)',
+    });
+    new CfnOutput(this, 'TokenStoreKeyArn', { value: this.tokenStore.key.keyArn, description: "The token store's KMS key" });
+    new CfnOutput(this, 'TokenOperatorPolicyArn', {
+      value: this.tokenOperator.policy.managedPolicyArn,
+      description: 'Attach to whoever authorizes customers (npm run cli -- authorize / tokens)',
     });
     new CfnOutput(this, 'ScheduleName', { value: this.schedule.schedule.scheduleName, description: 'The EventBridge Scheduler schedule' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe to alarm notifications' });

@@ -69,8 +69,9 @@ export const simulatorAuthorizations = async (
   const close = () => rm(directory, { recursive: true, force: true });
   try {
     const daysLeft = options.daysLeft ?? 60;
-    // The simulator issues positive lifetimes only: "0 days" is a token that has just expired.
-    const issued = simulator.issueAuthorization({ accessTokenLifetimeMs: Math.max(1, daysLeft * DAY_MS) });
+    // The simulator issues positive lifetimes only: "0 days" is a token that has just expired. A
+    // minute more than asked, so the whole days left read as the number given.
+    const issued = simulator.issueAuthorization({ accessTokenLifetimeMs: daysLeft === 0 ? 1 : daysLeft * DAY_MS + 60_000 });
     if (daysLeft === 0) await sleep(5);
     const store = localAuthorizationStore(directory);
     await store.write({ name: DEFAULT_AUTHORIZATION, ...issued });

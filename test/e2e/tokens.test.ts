@@ -83,7 +83,7 @@ describe('npm start and the token lifecycle', () => {
     expect(result.status).toBe('SUCCEEDED');
     const lines = messages(events);
     expect(lines).toContainEqual(
-      expect.stringMatching(/LinkedIn authorization \(simulator\): access token 2 days left, refresh token 364 days left/),
+      expect.stringMatching(/LinkedIn authorization \(simulator\): access token 3 days left, refresh token 364 days left/),
     );
     expect(lines).toContainEqual(expect.stringMatching(/Refreshed before the run .*: access token 59 days left/));
     expect(simulator.countCalls({ route: 'accessToken', status: 200 })).toBe(1);

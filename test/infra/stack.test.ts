@@ -77,8 +77,21 @@ const roleStatements = (roleId: string, of: Built = defaults()): any[] =>
   Object.values(of.json.Resources as Record<string, any>)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: any) => role.Ref === roleId))
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
+/**
+ * The statements without what names the token store (its bucket, objects or key), which CDK merges
+ * into the export bucket's statements: those grants are test/infra/token.test.ts's.
+ */
+const withoutTokenStore = (statements: any[], of: Built): any[] => {
+  const store = [logicalIdOf(of.stack.tokenStore.bucket), logicalIdOf(of.stack.tokenStore.key)];
+  const names = (resource: unknown) => store.some((id) => JSON.stringify(resource).includes(id));
+  return statements.flatMap((statement) => {
+    const resources = [statement.Resource].flat().filter((resource) => !names(resource));
+    if (resources.length === 0) return [];
+    return [{ ...statement, Resource: Array.isArray(statement.Resource) && resources.length > 1 ? resources : resources[0] }];
+  });
+};
 const policyStatementsOf = (handlerModule: HandlerModule, of: Built = defaults()): any[] =>
-  roleStatements(logicalIdOf(of.stack.functions.byModule[handlerModule].role!), of);
+  withoutTokenStore(roleStatements(logicalIdOf(of.stack.functions.byModule[handlerModule].role!), of), of);
 
 /** `<bucket ARN>/<key pattern>` as CDK renders arnForObjects. */
 const objectsArn = (keyPattern: string, of: SalesNavExportStack = stack) => ({
@@ -89,6 +102,8 @@ const stackArn = (service: string, rest: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${rest}`]],
 });
 const actionsOf = (statements: any[]): string[] => statements.flatMap((s) => [s.Action].flat());
+/** Statements in a stable order: where CDK's minimizePolicies puts a merged statement is not the grant. */
+const unordered = (statements: any[]): any[] => [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const withAction = (statements: any[], prefix: string): any[] =>
   statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith(prefix)));
 /** A state machine's definition as JSON text (its intrinsics left in place). */
@@ -154,14 +169,16 @@ describe('data bucket', () => {
     const [, logs] = resourceOf(stack.storage.accessLogBucket);
     expect(logs.Properties.BucketEncryption).toBeDefined();
     expect(logs.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
-    // The data bucket, its access-log bucket and the Athena query results' bucket (test/infra/tables.test.ts).
-    expect(resourcesOf('AWS::S3::Bucket')).toHaveLength(3);
+    // The data bucket, its access-log bucket, the Athena query results' bucket (test/infra/tables.test.ts)
+    // and the token store (test/infra/token.test.ts).
+    expect(resourcesOf('AWS::S3::Bucket')).toHaveLength(4);
   });
 });
 
 describe('LinkedIn token secret', () => {
+  // Its rotation, the app-credentials secret and the token store: test/infra/token.test.ts.
   it('has no generated value and says how to put the token', () => {
-    expect(resourcesOf('AWS::SecretsManager::Secret')).toHaveLength(1);
+    expect(resourcesOf('AWS::SecretsManager::Secret')).toHaveLength(2);
     const [, secret] = resourceOf(stack.token);
     expect(secret.Properties.GenerateSecretString).toBeUndefined();
     expect(secret.Properties.SecretString).toBeUndefined();
@@ -172,8 +189,18 @@ describe('LinkedIn token secret', () => {
 describe('functions', () => {
   it('run on Node 24, ARM64, with X-Ray, source maps, Powertools names and a retained log group', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
-    expect(HANDLER_MODULES).toEqual(['plan', 'claim-window', 'create-job', 'check-job', 'copy-to-s3', 'summarize', 'freshness']);
+    expect(functions).toHaveLength(9);
+    expect(HANDLER_MODULES).toEqual([
+      'plan',
+      'claim-window',
+      'create-job',
+      'check-job',
+      'copy-to-s3',
+      'summarize',
+      'freshness',
+      'rotate-token',
+      'tokens',
+    ]);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -229,8 +256,10 @@ describe('functions', () => {
         KEY_PREFIX: config.keyPrefix,
         ALLOWED_DOWNLOAD_HOSTS: config.allowedDownloadHosts!.join(','),
         BUCKET_NAME: { Ref: logicalIdOf(stack.storage.bucket) },
-        // Every handler parses the whole table; the secret's id grants nothing (see least privilege).
+        // Every handler parses the whole table; the secrets' ids and the store's name grant nothing (see least privilege).
         LINKEDIN_TOKEN_SECRET_ID: { Ref: logicalIdOf(stack.token) },
+        LINKEDIN_APP_SECRET_ID: { Ref: logicalIdOf(stack.appCredentials) },
+        TOKEN_STORE_BUCKET: { Ref: logicalIdOf(stack.tokenStore.bucket) },
       });
       // The token itself never is configuration; only the secret's id is.
       expect(vars.LINKEDIN_ACCESS_TOKEN).toBeUndefined();
@@ -241,7 +270,12 @@ describe('functions', () => {
 
   it('get an environment the deployed handlers parse once the resource references are filled in', () => {
     // Prepare
-    const resources = { BUCKET_NAME: 'exports', LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token' };
+    const resources = {
+      BUCKET_NAME: 'exports',
+      LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
+      LINKEDIN_APP_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app',
+      TOKEN_STORE_BUCKET: 'token-store',
+    };
     // Act
     const parsed = parseRuntimeConfig({ ...environmentOf('copy-to-s3'), ...resources });
     // Assess
@@ -249,6 +283,12 @@ describe('functions', () => {
       LINKEDIN_API_URL: 'https://api.linkedin.com/v2',
       LINKEDIN_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
       LINKEDIN_TIMEOUT_MS: 30_000,
+      LINKEDIN_APP_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app',
+      TOKEN_STORE_BUCKET: 'token-store',
+      LINKEDIN_OAUTH_URL: 'https://www.linkedin.com/oauth/v2',
+      TOKEN_REFRESH_DAYS: 21,
+      TOKEN_ALARM_DAYS: 14,
+      REFRESH_TOKEN_ALARM_DAYS: 30,
       CONTRACTS: ['urn:li:contract:123456'],
       DISCOVER_CONTRACTS: false,
       EXPORT_TYPES: ['activity', 'activityOutcome', 'seat'],
@@ -280,7 +320,7 @@ describe('functions', () => {
 
   it('pass poll policy overrides and contracts discovery under their runtime names, to every function', () => {
     const functions = Object.values(custom.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         POLL_INITIAL_SECONDS: '15',
@@ -334,18 +374,26 @@ describe('least privilege', () => {
     expect(resources).not.toContain(JSON.stringify(objectsArn(runs)));
   };
 
-  it('plan reads the ledgers under <prefix>ledger/, reads and writes the run files under <prefix>runs/, lists the bucket, and does not read the token without discovery', () => {
-    const statements = policyStatementsOf('plan');
-    expect(actionsOf(statements).sort()).toEqual([
-      's3:GetObject',
-      's3:GetObject',
-      's3:ListBucket',
-      's3:PutObject',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
-    // It never writes a ledger.
-    expect(withAction(statements, 's3:')).toEqual([ledgerRead(), listBucket(), runFiles()]);
+  // The Plan reads every authorization once per run, discovering contracts or not (docs/tokens.md,
+  // "Which authorization a pair uses"); its token store grant is test/infra/token.test.ts's.
+  it('plan reads the ledgers under <prefix>ledger/, reads and writes the run files under <prefix>runs/, lists the bucket, and reads the token', () => {
+    for (const built of [defaults(), customized()]) {
+      const statements = policyStatementsOf('plan', built);
+      expect(actionsOf(statements).sort()).toEqual([
+        's3:GetObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        ...secretRead,
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+      // It never writes a ledger.
+      expect(withAction(statements, 's3:')).toEqual([ledgerRead(built.stack), listBucket(built.stack), runFiles(built.stack)]);
+      const secret = withAction(statements, 'secretsmanager:');
+      expect(secret).toHaveLength(1);
+      expect(secret[0].Resource).toEqual({ Ref: logicalIdOf(built.stack.token) });
+    }
   });
 
   // S3 answers a GetObject of a missing key with 403 AccessDenied, not 404 NoSuchKey, unless the
@@ -365,19 +413,6 @@ describe('least privilege', () => {
     }
     // check-job reads nothing from S3.
     expect(withAction(policyStatementsOf('check-job'), 's3:')).toEqual([]);
-  });
-
-  it('plan reads the token too when it discovers the contracts', () => {
-    const statements = policyStatementsOf('plan', customized());
-    expect(
-      actionsOf(statements)
-        .filter((a) => !a.startsWith('xray:'))
-        .sort(),
-    ).toEqual(['s3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', ...secretRead]);
-    expect(withAction(statements, 's3:')).toEqual([ledgerRead(customStack), listBucket(customStack), runFiles(customStack)]);
-    const secret = withAction(statements, 'secretsmanager:');
-    expect(secret).toHaveLength(1);
-    expect(secret[0].Resource).toEqual({ Ref: logicalIdOf(customStack.token) });
   });
 
   it('summarize reads and writes the run files under <prefix>runs/ only, lists the bucket, and never reads the token', () => {
@@ -402,7 +437,7 @@ describe('least privilege', () => {
         .filter((a) => !a.startsWith('xray:'))
         .sort(),
     ).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject', ...secretRead]);
-    expect(withAction(statements, 's3:')).toEqual([ledgerReadWrite(), listBucket()]);
+    expect(unordered(withAction(statements, 's3:'))).toEqual(unordered([ledgerReadWrite(), listBucket()]));
     const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(stack.token) });
   });
@@ -466,26 +501,30 @@ describe('least privilege', () => {
   it('copy reads the secret, writes, tags, moves and aborts uploads of data objects, lands in the ledger, writes superseded/, and lists the bucket and its open uploads', () => {
     const statements = policyStatementsOf('copy-to-s3');
     const s3 = withAction(statements, 's3:');
-    expect(s3).toEqual([
-      {
-        Effect: 'Allow',
-        Action: [
-          's3:AbortMultipartUpload',
-          's3:DeleteObject',
-          ...readWithTags,
-          's3:PutObject',
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-        ],
-        Resource: dataFolders(),
-      },
-      // The ledger and the window's manifest (CDK merges the two); a file whose header does not match, kept under quarantine/.
-      { ...ledgerReadWrite(), Resource: [objectsArn(ledgers), objectsArn(`${keyPrefix}${MANIFESTS_FOLDER}*`)] },
-      supersededWrite(),
-      { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: objectsArn(`${keyPrefix}${QUARANTINE_FOLDER}*`) },
-      // Both bucket actions, unconditioned (CDK's minimizePolicies merges them into one statement).
-      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: bucketArn() },
-    ]);
+    expect(unordered(s3)).toEqual(
+      unordered([
+        {
+          Effect: 'Allow',
+          Action: [
+            's3:AbortMultipartUpload',
+            's3:DeleteObject',
+            ...readWithTags,
+            's3:PutObject',
+            's3:PutObjectTagging',
+            's3:PutObjectVersionTagging',
+          ],
+          Resource: dataFolders(),
+        },
+        // The ledger and the window's manifest (CDK merges the two); a file whose header does not match, kept under quarantine/.
+        { ...ledgerReadWrite(), Resource: [objectsArn(ledgers), objectsArn(`${keyPrefix}${MANIFESTS_FOLDER}*`)] },
+        supersededWrite(),
+        { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: objectsArn(`${keyPrefix}${QUARANTINE_FOLDER}*`) },
+        // Both bucket actions, unconditioned (CDK's minimizePolicies merges ListBucket with the token
+        // store's, so they are two statements).
+        listBucket(),
+        { Effect: 'Allow', Action: 's3:ListBucketMultipartUploads', Resource: bucketArn() },
+      ]),
+    );
     expectNoPrefixWideGrant(s3);
     expect(
       actionsOf(statements)
@@ -547,7 +586,10 @@ describe('least privilege', () => {
     });
 
     it('each invokes only the functions its states run', () => {
-      expect(sortedJson(resourcesWith(workflowStatements(), 'lambda:InvokeFunction'))).toEqual(sortedJson(invocable(HANDLER_MODULES)));
+      // Not the token lifecycle's: Secrets Manager invokes the rotation, a schedule the token check.
+      expect(sortedJson(resourcesWith(workflowStatements(), 'lambda:InvokeFunction'))).toEqual(
+        sortedJson(invocable(HANDLER_MODULES.filter((module) => module !== 'rotate-token' && module !== 'tokens'))),
+      );
       // The continuation is the pair loop: no Plan, no Summarize.
       expect(sortedJson(resourcesWith(continuationStatements(), 'lambda:InvokeFunction'))).toEqual(
         sortedJson(invocable(['claim-window', 'create-job', 'check-job', 'copy-to-s3'])),

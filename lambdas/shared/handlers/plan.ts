@@ -11,6 +11,7 @@ import type { ExportType } from '../contract/export-types';
 import { type ExportTask, type PlanResult, planEventSchema } from '../contract/state';
 import { metrics } from '../powertools';
 import { type ListedContract, mergeDiscoveredContracts } from '../workflow/discover';
+import { AUTHORIZATIONS_FOLDER } from '../contract/authorizations';
 import { LinkedInAuthError } from '../linkedin/errors';
 import { namedContracts } from '../tokens/assign';
 import {
@@ -62,7 +63,7 @@ const readAuthorizations = async (reader: AuthorizationReader): Promise<Authoriz
 
 /** Where an authorization of this name is kept, for "never put" (docs/tokens.md). */
 const authorizationPlace = (name: string): string =>
-  name === DEFAULT_AUTHORIZATION ? 'the token secret (LINKEDIN_TOKEN_SECRET_ID)' : `the token store (authorizations/${name}.json)`;
+  name === DEFAULT_AUTHORIZATION ? 'the token secret (LINKEDIN_TOKEN_SECRET_ID)' : `the token store (${AUTHORIZATIONS_FOLDER}${name}.json)`;
 
 /**
  * The contracts LinkedIn's finder lists under the default authorization's token (asked live, as

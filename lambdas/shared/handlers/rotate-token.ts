@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import '../contract/zod-locale';
 import { ERROR_NAMES, NamedError } from '../contract/error-names';
 import type { RuntimeConfig } from '../contract/runtime-config';
-import { AUTHORIZATION_DIMENSION } from '../contract/token-metrics';
+import { AUTHORIZATION_DIMENSION, TOKEN_METRICS } from '../contract/token-metrics';
 import { metrics } from '../powertools';
 import { DEFAULT_AUTHORIZATION } from '../tokens/authorization';
 import type { LinkedInOAuth } from '../tokens/ports';
@@ -51,11 +51,18 @@ export const isSameSecret = (configured: string, given: string): boolean => {
   return name === configured;
 };
 
-/** One count under {service, Authorization=default}: a single metric carries its own dimensions. */
+/**
+ * One count as the tokens Lambda publishes it (docs/tokens.md, "Warnings"): a failure under
+ * {service, Authorization=default}, which the alarm groups by, and without the dimension; a
+ * success without it, as the dashboard reads it. A single metric carries its own dimensions.
+ */
 const publish = (metric: RotationMetric): void => {
-  const single = metrics.singleMetric();
-  single.addDimension(AUTHORIZATION_DIMENSION, DEFAULT_AUTHORIZATION);
-  single.addMetric(metric, MetricUnit.Count, 1);
+  if (metric === TOKEN_METRICS.refreshFailed) {
+    const single = metrics.singleMetric();
+    single.addDimension(AUTHORIZATION_DIMENSION, DEFAULT_AUTHORIZATION);
+    single.addMetric(metric, MetricUnit.Count, 1);
+  }
+  metrics.singleMetric().addMetric(metric, MetricUnit.Count, 1);
 };
 
 export const createRotateTokenHandler = (provide: Provide<RotateTokenDependencies>, options?: HandlerOptions) =>

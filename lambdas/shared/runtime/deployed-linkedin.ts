@@ -4,6 +4,7 @@
  * cached token. Kept apart from the configuration so the handlers that never call LinkedIn do not
  * bundle the Secrets Manager client.
  */
+import { AUTHORIZATIONS_FOLDER } from '../contract/authorizations';
 import type { LinkedInDependencies } from '../handlers/dependencies';
 import type { LinkedInClient } from '../linkedin/client';
 import { createLinkedInClient } from '../linkedin/from-config';
@@ -49,7 +50,7 @@ export const deployedAuthorizationPlace = (name: string): string => {
   const config = deployedConfig();
   return name === DEFAULT_AUTHORIZATION
     ? `the Secrets Manager secret ${config.LINKEDIN_TOKEN_SECRET_ID}`
-    : `s3://${config.TOKEN_STORE_BUCKET}/authorizations/${name}.json`;
+    : `s3://${config.TOKEN_STORE_BUCKET}/${AUTHORIZATIONS_FOLDER}${name}.json`;
 };
 
 export const deployedLinkedIn = once((): LinkedInDependencies & { token: (authorization: string) => Promise<string> } => {

@@ -9,15 +9,12 @@
  * and {@link maskToken}'s prefix do.
  */
 import { z } from 'zod';
+import { AUTHORIZE_COMMAND, DEFAULT_AUTHORIZATION } from '../contract/authorizations';
 
-/** The authorization kept in the stack's token secret: the single-customer default. */
-export const DEFAULT_AUTHORIZATION = 'default';
+export { AUTHORIZE_COMMAND, DEFAULT_AUTHORIZATION } from '../contract/authorizations';
 
 /** The one scope the export needs (docs/linkedin-api.md §2). */
 export const ANALYTICS_SCOPE = 'r_sales_nav_analytics';
-
-/** What an operator runs to authorize (or re-authorize) a customer. */
-export const AUTHORIZE_COMMAND = 'npm run cli -- authorize';
 
 export const DAY_MS = 86_400_000;
 

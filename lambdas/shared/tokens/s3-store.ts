@@ -15,9 +15,11 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AUTHORIZATION_NAME, type Authorization, DEFAULT_AUTHORIZATION, parseAuthorization, serializeAuthorization } from './authorization';
 import type { ConditionalAuthorizationStore, VersionedAuthorization } from './ports';
+import { AUTHORIZATIONS_FOLDER } from '../contract/authorizations';
 import { mapLimited } from '../map-limited';
 
-export const DEFAULT_AUTHORIZATIONS_PREFIX = 'authorizations/';
+/** The token store's folder, as the stack grants it (contract/authorizations.ts). */
+export const DEFAULT_AUTHORIZATIONS_PREFIX = AUTHORIZATIONS_FOLDER;
 
 /**
  * Objects read at once by `list()`. The SDK's HTTP agent keeps 50 sockets per host, so more would
