@@ -4,9 +4,9 @@
  * every run, "Publish freshness"), the freshness metrics as CloudWatch reads them, and the default
  * threshold of the freshness alarm.
  */
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import type { ExportType } from '../lambdas/shared/contract/export-types';
 import { EXPORT_TYPE_DIMENSION, type FreshnessMetric, SERVICE_DIMENSION } from '../lambdas/shared/contract/freshness';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/contract/names';
-import { acknowledge, logicalIdOf } from './nag';
+import { acknowledgeInvokeGrant, schedulerRole } from './scheduler-role';
 
 /**
  * When the daily publication runs: 00:15 UTC. Ages are counted in UTC days and grow by one at
@@ -59,20 +59,7 @@ export class FreshnessSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: FreshnessScheduleProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    // A role of its own rather than the stack-wide one CDK would share between targets, so the one
-    // wildcard of its grant is acknowledged here. Assumed only by the scheduler of this account's
-    // default group (the conditions CDK's own role carries against the confused deputy).
-    this.role = new Role(this, 'role', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
+    this.role = schedulerRole(this, 'role');
     // No dead-letter queue: a publication that never happened is what the freshness alarms see as
     // missing data (docs/operations.md, "Alarms"), and the next one replaces it anyway.
     this.schedule = new Schedule(this, 'Resource', {
@@ -86,10 +73,6 @@ export class FreshnessSchedule extends Construct {
         maxEventAge: Duration.hours(6),
       }),
     });
-    acknowledge(
-      this.role,
-      `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.publisher)}.Arn>:*]`,
-      "CDK's Lambda invoke grant includes the function's versions and aliases (ARN:*); it names the freshness function only.",
-    );
+    acknowledgeInvokeGrant(this.role, props.publisher, 'freshness');
   }
 }

@@ -7,13 +7,13 @@
  * queries, which see only the last 3 hours of data (infra/token-alarms.ts), so a value must be
  * published well within every 3 hours for them to see one.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { acknowledge, logicalIdOf } from './nag';
+import { acknowledgeInvokeGrant, schedulerRole } from './scheduler-role';
 
 /** How often the token check runs. */
 export const TOKEN_CHECK_INTERVAL = Duration.hours(1);
@@ -31,19 +31,7 @@ export class TokenCheckSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: TokenCheckScheduleProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    // A role of its own, assumed only by the scheduler of this account's default group, as the
-    // freshness schedule's (infra/freshness.ts).
-    this.role = new Role(this, 'role', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
+    this.role = schedulerRole(this, 'role');
     // No dead-letter queue: a check that never ran is what the TokenCheckMissing alarm sees as
     // missing data, and the next hour's check replaces it anyway. For the same reason an invocation
     // is not retried past the hour (the function runs one at a time: a retry waits out a manual run).
@@ -58,10 +46,6 @@ export class TokenCheckSchedule extends Construct {
         maxEventAge: TOKEN_CHECK_INTERVAL,
       }),
     });
-    acknowledge(
-      this.role,
-      `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.checker)}.Arn>:*]`,
-      "CDK's Lambda invoke grant includes the function's versions and aliases (ARN:*); it names the tokens function only.",
-    );
+    acknowledgeInvokeGrant(this.role, props.checker, 'tokens');
   }
 }

@@ -6,6 +6,7 @@
  * that customer's pairs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ERROR_NAMES } from '../../lambdas/shared/contract/error-names';
@@ -89,12 +90,48 @@ describe('npm start and the token lifecycle', () => {
     expect(simulator.countCalls({ route: 'accessToken', status: 200 })).toBe(1);
     expect(simulator.countCalls({ route: 'introspect', status: 200 })).toBeGreaterThanOrEqual(1);
     // Two access tokens were issued; the API calls all carried a live one.
+    const issued = simulator.tokens();
+    expect(issued.accessTokens).toHaveLength(2);
     expect(simulator.countCalls({ route: 'createJob', status: 200 })).toBe(1);
     expect(simulator.calls.filter((call) => call.status === 401)).toEqual([]);
     // No token in what the run reported.
-    const tokens = simulator.tokens();
     const reported = JSON.stringify({ result, events });
-    for (const token of JSON.stringify(tokens).match(/AQ[A-Za-z0-9_-]{100,}/g) ?? []) expect(reported).not.toContain(token.slice(0, 40));
+    for (const { token } of [...issued.accessTokens, ...issued.refreshTokens]) expect(reported).not.toContain(token);
+  });
+
+  it("the run log gives the authorizations' days left, and warns under the alarm threshold", async () => {
+    // Prepare: 5 days left and nothing to refresh with.
+    await start({ oauth: { refreshTokens: false } });
+    const lines: string[] = [];
+    const logStream = new Writable({
+      write: (chunk, _encoding, done) => {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const level = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    try {
+      // Act
+      const result = await run({ tokenDaysLeft: 5, logStream });
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      const logs = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(logs).toContainEqual(
+        expect.objectContaining({ message: 'Authorizations', used: 1, soonest: [{ name: 'default', tokenDaysRemaining: 5, refreshTokenDaysRemaining: 'none' }] }),
+      );
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'WARN',
+          message: 'LinkedIn tokens expire within 14 days: run npm run cli -- authorize (docs/tokens.md)',
+          authorizations: [expect.objectContaining({ name: 'default', tokenDaysRemaining: 5 })],
+        }),
+      );
+      for (const { token } of simulator.tokens().accessTokens) expect(lines.join('\n')).not.toContain(token);
+    } finally {
+      if (level === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = level;
+    }
   });
 
   it('many authorizations: each pair uses the one covering its contract; an expired customer fails only its own pairs, before its POST', async () => {
