@@ -135,6 +135,9 @@ export class LinkedInUnavailable extends LinkedInError {
   }
 }
 
+/** Where every authorization's figures are, after a problem that already names its fix. */
+const TOKENS_ADVICE = "See every authorization's days left with npm run cli -- tokens (docs/tokens.md)";
+
 /** What fixes a 401, naming the authorization's own command (docs/tokens.md). */
 const authAdvice = (authorization: string | undefined): string => {
   const named = authorization !== undefined && authorization !== DEFAULT_AUTHORIZATION;
@@ -150,8 +153,10 @@ export class LinkedInAuthError extends LinkedInError {
    * @param context the failed call; without `httpStatus` the token was unusable before any call
    * @param problem replaces "LinkedIn rejected the access token" when the token never reached LinkedIn
    */
-  constructor(context: LinkedInErrorContext, problem = 'LinkedIn rejected the access token') {
-    super(ERROR_NAMES.auth, compose(problem.replace(/\.$/, ''), context, authAdvice(context.authorization)), context);
+  constructor(context: LinkedInErrorContext, problem?: string) {
+    // A token unusable before any call comes with its own fix in `problem`; LinkedIn's 401 does not.
+    const advice = problem === undefined ? authAdvice(context.authorization) : TOKENS_ADVICE;
+    super(ERROR_NAMES.auth, compose((problem ?? 'LinkedIn rejected the access token').replace(/\.$/, ''), context, advice), context);
   }
 }
 

@@ -22,6 +22,7 @@ import {
   DEFAULT_AUTHORIZATION,
   missingAuthorization,
   parseAuthorization,
+  renewAdvice,
   StoredAuthorizationError,
 } from '../tokens/authorization';
 import type { AuthorizationReader } from '../tokens/ports';
@@ -77,7 +78,10 @@ export const checkedTokenSource =
       record = await reader.read(name);
     } catch (error) {
       if (error instanceof StoredAuthorizationError) {
-        throw new LinkedInAuthError({ authorization: name }, `${error.message}, so LinkedIn authorization "${name}" cannot be used`);
+        throw new LinkedInAuthError(
+          { authorization: name },
+          `${error.message}, so LinkedIn authorization "${name}" cannot be used: ${renewAdvice(name)}`,
+        );
       }
       throw error;
     }

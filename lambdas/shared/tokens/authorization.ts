@@ -140,12 +140,14 @@ export type Unusable =
 const label = (name: string): string =>
   name === DEFAULT_AUTHORIZATION ? 'The LinkedIn authorization' : `LinkedIn authorization "${name}"`;
 
-const fix = (name: string): string => `run ${AUTHORIZE_COMMAND}${name === DEFAULT_AUTHORIZATION ? '' : ` --name ${name}`} (docs/tokens.md)`;
+/** What renews authorization `name`: `run npm run cli -- authorize [--name N] (docs/tokens.md)`. */
+export const renewAdvice = (name: string): string =>
+  `run ${AUTHORIZE_COMMAND}${name === DEFAULT_AUTHORIZATION ? '' : ` --name ${name}`} (docs/tokens.md)`;
 
 /** Never put: the secret or object has no value. */
 export const missingAuthorization = (name: string, where: string): Unusable => ({
   reason: 'missing',
-  message: `${label(name)} was never put (${where} has no value): ${fix(name)}.`,
+  message: `${label(name)} was never put (${where} has no value): ${renewAdvice(name)}.`,
 });
 
 /**
@@ -158,7 +160,7 @@ export const assessAuthorization = (authorization: Authorization, now: number): 
     return {
       reason: 'revoked',
       revokedAt: authorization.revokedAt,
-      message: `${label(name)} was revoked (LinkedIn said so on ${dayOf(authorization.revokedAt)}): ${fix(name)}.`,
+      message: `${label(name)} was revoked (LinkedIn said so on ${dayOf(authorization.revokedAt)}): ${renewAdvice(name)}.`,
     };
   }
   if (authorization.expiresAt !== undefined && authorization.expiresAt <= now) {
@@ -169,8 +171,8 @@ export const assessAuthorization = (authorization: Authorization, now: number): 
       message:
         `${label(name)}'s access token expired on ${dayOf(authorization.expiresAt)}: ` +
         (refreshable
-          ? `its refresh did not happen in time (see the TokenRefreshFailed alarm); ${fix(name)}, or rotate the secret.`
-          : `${fix(name)}.`),
+          ? `its refresh did not happen in time (see the TokenRefreshFailed alarm); ${renewAdvice(name)}, or rotate the secret.`
+          : `${renewAdvice(name)}.`),
     };
   }
   return undefined;
