@@ -27,7 +27,9 @@ export const plainTokenAuthorizations = (token: string): AuthorizationReader => 
 
 /** Where a local authorization is kept, for the "never put" message. */
 export const localAuthorizationPlace = (name: string): string =>
-  name === DEFAULT_AUTHORIZATION ? "the local run's token (--token or LINKEDIN_ACCESS_TOKEN)" : `the local token store (${name})`;
+  name === DEFAULT_AUTHORIZATION
+    ? "the local run's token (--token, LINKEDIN_ACCESS_TOKEN, or .local/tokens/default)"
+    : `the local token store (.local/tokens/named/${name}.json)`;
 
 export interface SimulatorAuthorizationOptions {
   /** Days left on the issued access token (0: already expired). @default LinkedIn's 60 */

@@ -12,6 +12,7 @@ import { HEADER_CHANGE_FLAG_HELP, headerChangesFromFlags } from '../simulator';
 import { parseUtcDay } from '../../lambdas/shared/contract/utc-day';
 import { exportTypesFor, type ExportRequest } from './request';
 import { DEFAULT_BUCKET, DEFAULT_TIME_SCALE } from './defaults';
+import { DEFAULT_LOCAL_TOKENS_DIRECTORY } from '../tokens/local-store';
 import type { RunLocalOptions } from './run-local';
 
 export const START_HELP = `Run the real export workflow locally: the state machine CDK synthesizes, executed by
@@ -67,7 +68,9 @@ Where from and where to
   --linkedin-url URL    LinkedIn API base (e.g. https://api.linkedin.com/v2 or
                         http://127.0.0.1:8080/v2) instead of starting the simulator; its host
                         is added to the download allowlist (http only for a loopback host)
-  --token T             Bearer token for that API (default: env LINKEDIN_ACCESS_TOKEN)
+  --token T             Bearer token for that API (default: env LINKEDIN_ACCESS_TOKEN; without
+                        either, the authorizations \`npm run cli -- authorize --local\` stored
+                        in .local/tokens, each pair using the one covering its contract)
   --s3-endpoint URL     an S3-compatible endpoint (path-style) instead of starting s3rver
   --bucket NAME         bucket (default: ${DEFAULT_BUCKET}); without --s3-endpoint this
                         means real AWS S3 (credentials from the standard AWS chain)
@@ -259,7 +262,6 @@ export const parseStartArgs = (
       }
     }
     const token = values.token ?? env.LINKEDIN_ACCESS_TOKEN;
-    if (linkedInUrl && !token) throw new UsageError('--linkedin-url needs a token: --token T or env LINKEDIN_ACCESS_TOKEN');
     if (!linkedInUrl && values.token) throw new UsageError('--token is for --linkedin-url (the simulator has its own token)');
 
     let timeScale = DEFAULT_TIME_SCALE;
@@ -314,7 +316,8 @@ export const parseStartArgs = (
     const options: RunLocalOptions = {
       ...request,
       ...(input !== undefined && { inputText: input }),
-      ...(linkedInUrl && { linkedInUrl, token }),
+      // No token given: the local token store, as `npm run cli -- authorize --local` fills it.
+      ...(linkedInUrl && (token ? { linkedInUrl, token } : { linkedInUrl, tokensDirectory: DEFAULT_LOCAL_TOKENS_DIRECTORY })),
       ...(values['s3-endpoint'] !== undefined && { s3Endpoint: urlOption('s3-endpoint', values['s3-endpoint']) }),
       ...(values.bucket !== undefined && { bucket: values.bucket }),
       ...(values.prefix !== undefined && { prefix: values.prefix }),

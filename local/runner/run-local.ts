@@ -29,6 +29,7 @@ import { createLocalHandlers } from './handlers';
 import { type LandedExport, landed, verifyLanded } from './landed';
 import type { AuthorizationReader } from '../../lambdas/shared/tokens/ports';
 import { localHandlerConfig } from './local-config';
+import { localAuthorizationStore } from '../tokens/local-store';
 import { plainTokenAuthorizations, simulatorAuthorizations } from './local-tokens';
 import { createRetryNarrator, describeExecutionEvent, type RunEvent } from './progress';
 import type { LedgerChanges } from './render';
@@ -56,6 +57,11 @@ export interface RunLocalOptions extends ExportRequest {
    * simulator, an authorization it issues (see `tokenDaysLeft`); against `linkedInUrl`, `token`.
    */
   authorizations?: AuthorizationReader;
+  /**
+   * With `linkedInUrl` and no `token`: the local token store holding the authorizations
+   * (`npm run cli -- authorize --local`); each pair uses the one covering its contract.
+   */
+  tokensDirectory?: string;
   /**
    * Days left on the access token the simulator issues for the run (0: already expired); one with
    * TOKEN_REFRESH_DAYS or fewer is refreshed before the run, as the rotation would. @default 60
@@ -180,6 +186,9 @@ const runAuthorizations = async (
   emit: (event: RunEvent) => void,
 ): Promise<{ reader: AuthorizationReader; close?: () => Promise<void> }> => {
   if (options.authorizations) return { reader: options.authorizations };
+  if (options.tokensDirectory !== undefined && services.linkedIn.token === undefined) {
+    return { reader: localAuthorizationStore(options.tokensDirectory) };
+  }
   const simulator = services.linkedIn.simulator;
   if (!simulator) return { reader: plainTokenAuthorizations(services.linkedIn.token ?? '') };
   return simulatorAuthorizations(simulator, {

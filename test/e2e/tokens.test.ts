@@ -118,7 +118,11 @@ describe('npm start and the token lifecycle', () => {
       expect(result.status).toBe('SUCCEEDED');
       const logs = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(logs).toContainEqual(
-        expect.objectContaining({ message: 'Authorizations', used: 1, soonest: [{ name: 'default', tokenDaysRemaining: 5, refreshTokenDaysRemaining: 'none' }] }),
+        expect.objectContaining({
+          message: 'Authorizations',
+          used: 1,
+          soonest: [{ name: 'default', tokenDaysRemaining: 5, refreshTokenDaysRemaining: 'none' }],
+        }),
       );
       expect(logs).toContainEqual(
         expect.objectContaining({
@@ -131,6 +135,26 @@ describe('npm start and the token lifecycle', () => {
     } finally {
       if (level === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
       else process.env.POWERTOOLS_LOG_LEVEL = level;
+    }
+  });
+
+  it('a given API without --token uses the local token store, as npm run cli -- authorize --local fills it', async () => {
+    // Prepare: the simulator stands in for a LinkedIn reached by URL; one named customer authorized.
+    await start(CUSTOMERS);
+    const tokensDir = mkdtempSync(path.join(tmpdir(), 'e2e-tokens-store-'));
+    try {
+      await localAuthorizationStore(tokensDir).write({
+        name: 'acme',
+        ...simulator.issueAuthorization({ member: 'acme-admin' }),
+        contracts: [ACME],
+      });
+      // Act
+      const result = await run({ simulator: undefined, linkedInUrl: simulator.baseUrl, tokensDirectory: tokensDir, contracts: [ACME] });
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(simulator.calls.filter((call) => call.route === 'createJob').map((call) => call.member)).toEqual(['acme-admin']);
+    } finally {
+      rmSync(tokensDir, { recursive: true, force: true });
     }
   });
 

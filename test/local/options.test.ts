@@ -74,6 +74,17 @@ describe('npm start options', () => {
     expect(parsed).toMatchObject({ kind: 'run', options: { token: 'flag', inputText: '{"startAt":"2026-01-01","endAt":"2026-01-02"}' } });
   });
 
+  it('without a token, a given API uses the authorizations `npm run cli -- authorize --local` stored', () => {
+    expect(parse(['--linkedin-url', 'https://api.linkedin.com/v2'])).toMatchObject({
+      kind: 'run',
+      options: { linkedInUrl: 'https://api.linkedin.com/v2', tokensDirectory: '.local/tokens' },
+    });
+    expect(parse(['--token-days-left', '0', '--simulator-no-refresh-tokens'])).toMatchObject({
+      kind: 'run',
+      options: { tokenDaysLeft: 0, simulatorOptions: { oauth: { refreshTokens: false } } },
+    });
+  });
+
   it.each([
     [['--type', 'all-of-them'], /--type "all-of-them" is not one of/],
     [['--contract', '123456'], /not a contract URN/],
@@ -81,7 +92,8 @@ describe('npm start options', () => {
     [['--from', '2026-02-30', '--to', '2026-03-02'], /--from "2026-02-30" is not a day/],
     [['--from', '2026-03-02', '--to', '2026-03-01'], /must be before --to/],
     [['--linkedin-url', 'http://api.example.com/v2', '--token', 't'], /plain http is allowed only for a loopback host/],
-    [['--linkedin-url', 'https://api.linkedin.com/v2'], /needs a token/],
+    [['--linkedin-url', 'https://api.linkedin.com/v2', '--token-days-left', '3'], /shape the simulator's token: not with --linkedin-url/],
+    [['--token-days-left', '60'], /--token-days-left "60" is not a whole number from 0 to 59/],
     [['--token', 't'], /--token is for --linkedin-url/],
     [['--time-scale=-1'], /--time-scale "-1" is not a number >= 0/],
     [['--bucket', 'Bad_Bucket'], /not a valid S3 bucket name/],
