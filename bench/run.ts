@@ -15,6 +15,7 @@ import { parseBenchOptions, type BenchOptions } from './options';
 import { confirmPollingModel, type PollingConfirmation } from './polling/confirm';
 import { defaultPollPolicy, pollingModel, SEEDS, type PollingModel } from './polling/model';
 import { printScale, runScaleBench, type ScaleFigures, scaleFailed, scaleTargets } from './scale/report';
+import { printTokens, runTokensBench, type TokensBenchResult, tokensFailed, tokensTargets } from './tokens/report';
 import { duration, fixed, mib, renderTable } from './table';
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -38,6 +39,7 @@ interface BenchReport {
   coldStart?: ColdStartFigures[];
   scale?: ScaleFigures;
   ledger?: LedgerBenchResult;
+  tokens?: TokensBenchResult;
   targets: Target[];
 }
 
@@ -245,6 +247,10 @@ const evaluateTargets = (report: BenchReport): Target[] => {
     for (const target of ledgerTargets(report.ledger))
       targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
   }
+  if (report.tokens) {
+    for (const target of tokensTargets(report.tokens))
+      targets.push({ target: target.target, verdict: verdict(target.ok), measured: target.measured });
+  }
   return targets;
 };
 
@@ -282,6 +288,7 @@ const main = async (): Promise<void> => {
   if (options.sections.includes('copy')) report.copy = await runCopyBench(options.sizesMb, log);
   if (options.sections.includes('scale')) report.scale = await runScaleBench({ contracts: options.contracts }, log);
   if (options.sections.includes('ledger')) report.ledger = await runLedgerBench({ contracts: options.ledgerContracts }, log);
+  if (options.sections.includes('tokens')) report.tokens = await runTokensBench({ authorizations: options.authorizations }, log);
 
   report.targets = evaluateTargets(report);
   report.durationSeconds = (Date.now() - started) / 1000;
@@ -292,6 +299,7 @@ const main = async (): Promise<void> => {
   if (report.coldStart) printColdStart(report.coldStart);
   if (report.scale) printScale(report.scale);
   if (report.ledger) printLedger(report.ledger);
+  if (report.tokens) printTokens(report.tokens);
   console.log('\n## Targets\n');
   console.log(
     renderTable(
@@ -317,6 +325,12 @@ const main = async (): Promise<void> => {
   const ledgerProblem = ledgerFailed(report.ledger);
   if (ledgerProblem) {
     console.error(`\nFAILED: ${ledgerProblem}`);
+    process.exitCode = 1;
+  }
+  // And the token check's cases (bench/tokens/cases.ts).
+  const tokensProblem = tokensFailed(report.tokens);
+  if (tokensProblem) {
+    console.error(`\nFAILED: ${tokensProblem}`);
     process.exitCode = 1;
   }
 };
