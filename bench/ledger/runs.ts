@@ -207,7 +207,8 @@ const listed = async (client: S3Client, prefix: string): Promise<{ objects: numb
   return total;
 };
 
-const countByRoute = (calls: ReadonlyArray<{ route: Route }>): Partial<Record<Route, number>> => {
+/** The simulator's recorded calls, counted per route (the benchmarks' LinkedIn figures). */
+export const countByRoute = (calls: ReadonlyArray<{ route: Route }>): Partial<Record<Route, number>> => {
   const counts: Partial<Record<Route, number>> = {};
   for (const { route } of calls) counts[route] = (counts[route] ?? 0) + 1;
   return counts;

@@ -18,6 +18,7 @@ import { type Route, type Simulator, startSimulator } from '../../local/simulato
 import { PROJECT_ROOT } from '../bundle';
 import { cleanEnv } from '../child';
 import { startCountingS3 } from '../ledger/counting-s3';
+import { countByRoute } from '../ledger/runs';
 import { type S3RequestTally, tallyS3Requests } from '../ledger/s3-requests';
 import { DEFAULT_TOKEN_AUTHORIZATIONS } from '../options';
 import { checkTokensRun, LIST_PAGE_SIZE, TOKENS_CASES, type TokensCase, type TokensCounts } from './cases';
@@ -140,12 +141,6 @@ const runWorker = async (request: TokensRunRequest): Promise<TokensWorkerResult>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-};
-
-const countByRoute = (calls: ReadonlyArray<{ route: Route }>): Partial<Record<Route, number>> => {
-  const counts: Partial<Record<Route, number>> = {};
-  for (const { route } of calls) counts[route] = (counts[route] ?? 0) + 1;
-  return counts;
 };
 
 /** Runs (R) then (F) over the same N names, counting each invocation's S3 requests at the s3rver and OAuth calls at the simulator. */
