@@ -47,6 +47,10 @@ describe('module map', () => {
     expect(violations('lambdas', (imported) => under(imported, 'infra', 'local', 'bench', 'test'))).toEqual([]);
   });
 
+  it("lambdas/ uses zod/mini only: the full build would add ~440 KiB to every bundle (README, 'Cold start')", () => {
+    expect(violations('lambdas', (imported) => imported === 'zod' || imported === 'zod/v4')).toEqual([]);
+  });
+
   it('the contract imports nothing but itself and zod', () => {
     expect(
       violations('lambdas/shared/contract', (imported) => !under(imported, 'lambdas/shared/contract') && !imported.startsWith('zod/')),

@@ -6,7 +6,8 @@
  * Messages name the secret and the fields, never a value: the client secret must not reach a log.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import '../contract/zod-locale';
+import * as z from 'zod/mini';
 import type { AppCredentials } from './ports';
 import { awsErrorName, explainSecretFailure } from './versioned-secret';
 
@@ -15,10 +16,8 @@ export class AppCredentialsError extends Error {
   override readonly name = 'AppCredentialsError';
 }
 
-const credentialsSchema = z.looseObject({
-  clientId: z.string().trim().min(1),
-  clientSecret: z.string().trim().min(1),
-});
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+const credentialsSchema = z.looseObject({ clientId: nonEmpty, clientSecret: nonEmpty });
 
 const putCommand = (secretId: string): string =>
   `aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"clientId":"<client id>","clientSecret":"<client secret>"}'`;

@@ -8,7 +8,8 @@
  * A record never goes into a log, a state, a metric or an error: only its name, its expiry dates
  * and {@link maskToken}'s prefix do.
  */
-import { z } from 'zod';
+import '../contract/zod-locale';
+import * as z from 'zod/mini';
 import { AUTHORIZE_COMMAND, DEFAULT_AUTHORIZATION } from '../contract/authorizations';
 
 export { AUTHORIZE_COMMAND, DEFAULT_AUTHORIZATION } from '../contract/authorizations';
@@ -48,21 +49,29 @@ export interface Authorization {
 
 /** Epoch ms, an ISO 8601 date-time or a date (00:00 UTC): operators edit these by hand. */
 const instant = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
-  z.iso.date().transform((text) => Date.parse(`${text}T00:00:00Z`)),
+  z.number().check(z.int(), z.nonnegative()),
+  z.pipe(
+    z.iso.datetime({ offset: true }),
+    z.transform((text: string) => Date.parse(text)),
+  ),
+  z.pipe(
+    z.iso.date(),
+    z.transform((text: string) => Date.parse(`${text}T00:00:00Z`)),
+  ),
 ]);
 
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+
 const storedSchema = z.looseObject({
-  name: z.optional(z.string().regex(AUTHORIZATION_NAME)),
-  accessToken: z.string().trim().min(1),
+  name: z.optional(z.string().check(z.regex(AUTHORIZATION_NAME))),
+  accessToken: nonEmpty,
   expiresAt: z.optional(instant),
-  refreshToken: z.optional(z.string().trim().min(1)),
+  refreshToken: z.optional(nonEmpty),
   refreshTokenExpiresAt: z.optional(instant),
   scope: z.optional(z.string()),
   authorizedAt: z.optional(instant),
   refreshedAt: z.optional(instant),
-  contracts: z.optional(z.array(z.string().min(1))),
+  contracts: z.optional(z.array(z.string().check(z.minLength(1)))),
   revokedAt: z.optional(instant),
 });
 
