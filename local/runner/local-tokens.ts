@@ -53,7 +53,8 @@ export interface SimulatorAuthorizations {
 const describeDays = (authorization: Authorization | undefined, now: number): string => {
   if (!authorization) return 'none';
   const summary = summarizeAuthorization(authorization, now);
-  const access = summary.tokenDaysRemaining === undefined ? 'expiry unknown' : `${summary.tokenDaysRemaining} days left`;
+  const days = summary.tokenDaysRemaining;
+  const access = days === undefined ? 'expiry unknown' : days < 0 ? `expired on ${summary.expiresAt?.slice(0, 10)}` : `${days} days left`;
   const refresh = summary.refreshable ? `refresh token ${summary.refreshTokenDaysRemaining ?? '?'} days left` : 'no refresh token';
   return `access token ${access}, ${refresh}`;
 };

@@ -104,15 +104,16 @@ const whyNotRefreshed = (
 ): { level: 'info' | 'warn'; reason: string } | undefined => {
   if (current.refreshToken === undefined) {
     // A plain-string secret has no expiry either: say whether the operator's deadline is known.
+    const expired = current.expiresAt !== undefined && current.expiresAt <= now;
     const known =
       current.expiresAt === undefined
         ? 'its expiry is unknown (no expiresAt)'
-        : `it expires on ${new Date(current.expiresAt).toISOString()}`;
+        : `it ${expired ? 'expired' : 'expires'} on ${new Date(current.expiresAt).toISOString()}`;
     return {
       level: 'warn',
       reason:
         `the secret holds no refresh token, so the access token cannot be renewed automatically; ${known}. ` +
-        `Run ${AUTHORIZE_COMMAND} before it expires (docs/tokens.md).`,
+        `Run ${AUTHORIZE_COMMAND}${expired ? '' : ' before it expires'} (docs/tokens.md).`,
     };
   }
   if (current.revokedAt !== undefined) {
