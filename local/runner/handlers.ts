@@ -17,9 +17,7 @@ import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize'
 import type { WorkflowHandlerModule } from '../../lambdas/shared/contract/names';
 import type { HandlerConfig } from '../../lambdas/shared/contract/runtime-config';
 import { localOwnerCheck, type OwnerCheck } from '../../lambdas/shared/ledger/liveness';
-import type { LinkedInClient } from '../../lambdas/shared/linkedin/client';
-import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
-import { checkedTokenSource } from '../../lambdas/shared/linkedin/token';
+import { linkedInPerAuthorization } from '../../lambdas/shared/linkedin/from-config';
 import type { AuthorizationReader } from '../../lambdas/shared/tokens/ports';
 import { localAuthorizationPlace, plainTokenAuthorizations } from './local-tokens';
 import { isRunningHere } from './running-executions';
@@ -61,28 +59,11 @@ const THIS_PROCESS = { host: hostname(), pid: process.pid };
 export const createLocalHandlers = (options: LocalHandlerOptions): Record<WorkflowHandlerModule, LambdaHandler> => {
   const now = options.now ?? Date.now;
   const authorizations = options.authorizations ?? plainTokenAuthorizations(options.token ?? '');
-  const sources = new Map<string, () => Promise<string>>();
-  const token = (authorization: string) => {
-    let source = sources.get(authorization);
-    if (!source) {
-      source = checkedTokenSource(authorizations, authorization, now, localAuthorizationPlace);
-      sources.set(authorization, source);
-    }
-    return source;
-  };
-  const clients = new Map<string, LinkedInClient>();
-  const linkedIn = (authorization: string): LinkedInClient => {
-    let client = clients.get(authorization);
-    if (!client) {
-      client = createLinkedInClient(options.config, token(authorization), { authorization });
-      clients.set(authorization, client);
-    }
-    return client;
-  };
+  const { linkedIn, token } = linkedInPerAuthorization(options.config, authorizations, now, localAuthorizationPlace);
   const linkedInDeps = { config: options.config, linkedIn, now };
   const copyDeps: CopyDependencies = {
     ...linkedInDeps,
-    token: (authorization) => token(authorization)(),
+    token,
     s3: options.s3,
     s3IsAws: options.s3IsAws,
     allowHttpLoopback: options.allowHttpLoopback,

@@ -6,9 +6,8 @@
  */
 import { AUTHORIZATIONS_FOLDER } from '../contract/authorizations';
 import type { LinkedInDependencies } from '../handlers/dependencies';
-import type { LinkedInClient } from '../linkedin/client';
-import { createLinkedInClient } from '../linkedin/from-config';
-import { cachedAuthorizationReader, checkedTokenSource, readSecretAuthorization, TOKEN_CACHE_SECONDS } from '../linkedin/token';
+import { type LinkedInPerAuthorization, linkedInPerAuthorization } from '../linkedin/from-config';
+import { cachedAuthorizationReader, readSecretAuthorization, TOKEN_CACHE_SECONDS } from '../linkedin/token';
 import { mapLimited } from '../map-limited';
 import { DEFAULT_AUTHORIZATION, StoredAuthorizationError } from '../tokens/authorization';
 import type { AuthorizationReader } from '../tokens/ports';
@@ -53,25 +52,7 @@ export const deployedAuthorizationPlace = (name: string): string => {
     : `s3://${config.TOKEN_STORE_BUCKET}/${AUTHORIZATIONS_FOLDER}${name}.json`;
 };
 
-export const deployedLinkedIn = once((): LinkedInDependencies & { token: (authorization: string) => Promise<string> } => {
+export const deployedLinkedIn = once((): LinkedInDependencies & LinkedInPerAuthorization => {
   const config = deployedConfig();
-  const tokens = new Map<string, () => Promise<string>>();
-  const clients = new Map<string, LinkedInClient>();
-  const token = (authorization: string) => {
-    let source = tokens.get(authorization);
-    if (!source) {
-      source = checkedTokenSource(deployedAuthorizations(), authorization, Date.now, deployedAuthorizationPlace);
-      tokens.set(authorization, source);
-    }
-    return source;
-  };
-  const linkedIn = (authorization: string): LinkedInClient => {
-    let client = clients.get(authorization);
-    if (!client) {
-      client = createLinkedInClient(config, token(authorization), { authorization });
-      clients.set(authorization, client);
-    }
-    return client;
-  };
-  return { config, linkedIn, token: (authorization) => token(authorization)(), now: Date.now };
+  return { config, now: Date.now, ...linkedInPerAuthorization(config, deployedAuthorizations(), Date.now, deployedAuthorizationPlace) };
 });
