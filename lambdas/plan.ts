@@ -1,7 +1,7 @@
 /** Deployed entry of "Plan exports" (logic: handlers/plan.ts). */
 import { createPlanHandler } from './shared/handlers/plan';
 import { deployedConfig } from './shared/runtime/deployed-config';
-import { deployedAuthorizations, deployedLinkedIn } from './shared/runtime/deployed-linkedin';
+import { deployedAuthorizationPlace, deployedAuthorizations, deployedLinkedIn } from './shared/runtime/deployed-linkedin';
 import { deployedS3 } from './shared/runtime/deployed-s3';
 
 // The authorizations every run (each pair gets its contract's); LinkedIn only when the Plan discovers contracts.
@@ -10,5 +10,6 @@ export const handler = createPlanHandler(() => ({
   s3: deployedS3(),
   linkedIn: (authorization) => deployedLinkedIn().linkedIn(authorization),
   authorizations: deployedAuthorizations,
+  authorizationPlace: deployedAuthorizationPlace,
   now: Date.now,
 }));

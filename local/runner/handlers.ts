@@ -79,7 +79,14 @@ export const createLocalHandlers = (options: LocalHandlerOptions): Record<Workfl
   // middy's type adds an options parameter that Lambda (and Step Functions) never pass.
   return {
     plan: createPlanHandler(
-      () => ({ config: options.config, s3: options.s3, linkedIn, authorizations: () => authorizations, now }),
+      () => ({
+        config: options.config,
+        s3: options.s3,
+        linkedIn,
+        authorizations: () => authorizations,
+        authorizationPlace: localAuthorizationPlace,
+        now,
+      }),
       handlerOptions,
     ) as LambdaHandler,
     'claim-window': createClaimHandler(() => claimDeps, handlerOptions) as LambdaHandler,

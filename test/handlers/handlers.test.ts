@@ -146,6 +146,7 @@ const buildHandlers = async () => {
       s3: deps.s3,
       linkedIn: deps.linkedIn,
       authorizations: () => secretAuthorizations,
+      authorizationPlace: () => `the Secrets Manager secret ${SECRET_ID}`,
       now: deps.now,
     })) as unknown as Handler<unknown, PlanResult>,
     claimWindow: (await import('../../lambdas/shared/handlers/claim-window')).createClaimHandler(() => ({

@@ -10,7 +10,7 @@ import { startSimulator, generatedContractUrn, type Simulator } from '../../loca
 import { TOLERATED_FAILURE_EXCEEDED } from '../../lambdas/shared/contract/map-run';
 import { reportUriFromCause, type RunReport, runReportSchema, type RunSummary } from '../../lambdas/shared/contract/run-report';
 import type { ExportTask, PlanResult, SummarizeEvent } from '../../lambdas/shared/contract/state';
-import { plainTokenAuthorizations } from '../../local/runner/local-tokens';
+import { localAuthorizationPlace, plainTokenAuthorizations } from '../../local/runner/local-tokens';
 import { createPlanHandler } from '../../lambdas/shared/handlers/plan';
 import { createSummarizeHandler } from '../../lambdas/shared/handlers/summarize';
 import { createLinkedInClient } from '../../lambdas/shared/linkedin/from-config';
@@ -68,6 +68,7 @@ const planHandler = (env: Record<string, string> = {}): Handler<unknown, PlanRes
     s3: s3.s3Client,
     linkedIn: () => createLinkedInClient(config, async () => sim.token),
     authorizations: () => plainTokenAuthorizations(sim.token),
+    authorizationPlace: localAuthorizationPlace,
     now: Date.now,
   })) as unknown as Handler<unknown, PlanResult>;
 };

@@ -17,6 +17,8 @@ export interface PlanDependencies {
   readonly linkedIn: (authorization: string) => LinkedInClient;
   /** Every authorization, read once per run to give each pair the one covering its contract (docs/tokens.md). */
   readonly authorizations: () => AuthorizationReader;
+  /** Where an authorization of this name is kept, for the "never put" message (the same the token source names). */
+  readonly authorizationPlace: (name: string) => string;
   /** Epoch ms: whether an authorization has expired. */
   readonly now: () => number;
 }

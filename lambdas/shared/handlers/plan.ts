@@ -11,7 +11,6 @@ import type { ExportType } from '../contract/export-types';
 import { type ExportTask, type PlanResult, planEventSchema } from '../contract/state';
 import { metrics } from '../powertools';
 import { type ListedContract, mergeDiscoveredContracts } from '../workflow/discover';
-import { AUTHORIZATIONS_FOLDER } from '../contract/authorizations';
 import { LinkedInAuthError } from '../linkedin/errors';
 import { namedContracts } from '../tokens/assign';
 import {
@@ -60,10 +59,6 @@ const readAuthorizations = async (reader: AuthorizationReader): Promise<Authoriz
     throw error;
   }
 };
-
-/** Where an authorization of this name is kept, for "never put" (docs/tokens.md). */
-const authorizationPlace = (name: string): string =>
-  name === DEFAULT_AUTHORIZATION ? 'the token secret (LINKEDIN_TOKEN_SECRET_ID)' : `the token store (${AUTHORIZATIONS_FOLDER}${name}.json)`;
 
 /**
  * The contracts LinkedIn's finder lists under the default authorization's token (asked live, as
@@ -140,7 +135,7 @@ export const createPlanHandler = (provide: Provide<PlanDependencies>, options?: 
   withPowertools(
     planEventSchema,
     async (event, _context, log): Promise<PlanResult> => {
-      const { config, s3, linkedIn, authorizations: authorizationReader, now } = provide();
+      const { config, s3, linkedIn, authorizations: authorizationReader, authorizationPlace, now } = provide();
       const request = resolvePlanRequest(event.input, event.executionStartTime, planSettingsFromConfig(config));
       const authorizations = await readAuthorizations(authorizationReader());
       let tasks: ExportTask[];
